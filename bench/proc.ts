@@ -1,0 +1,110 @@
+/** Reading a process's CPU time and memory from /proc, and small process helpers. */
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import net from "node:net";
+
+let clockTicks: number | undefined;
+
+/** Kernel clock ticks per second (utime/stime unit), usually 100. */
+export function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** utime + stime of a process in microseconds (resolution one clock tick). */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces) start at field 3 (state).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1e6) / ticksPerSecond();
+}
+
+/** Resident set size (VmRSS) of a process in bytes. */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+/** The soft and hard limit on open files of a process. */
+export function openFileLimits(pid: number | "self" = "self"): { soft: number; hard: number } {
+  const limits = readFileSync(`/proc/${pid}/limits`, "utf8");
+  const match = /^Max open files\s+(\S+)\s+(\S+)/m.exec(limits);
+  const parse = (value: string | undefined) => (value === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(value));
+  return { soft: parse(match?.[1]), hard: parse(match?.[2]) };
+}
+
+/** Direct children of a process (from /proc/<pid>/stat of every process). */
+export function childPids(parent: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === parent) children.push(Number(entry));
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  return children;
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Sample a process's CPU and this process's CPU together. */
+export interface CpuSample {
+  at: number;
+  serverMicros: number;
+  loadMicros: number;
+}
+
+export function sampleCpu(pid: number): CpuSample {
+  const own = process.cpuUsage();
+  return { at: performance.now(), serverMicros: cpuMicros(pid), loadMicros: own.user + own.system };
+}
+
+export interface CpuDelta {
+  seconds: number;
+  serverMicros: number;
+  loadMicros: number;
+  /** Fraction of one core. */
+  serverCore: number;
+  loadCore: number;
+}
+
+export function cpuDelta(from: CpuSample, to: CpuSample): CpuDelta {
+  const seconds = (to.at - from.at) / 1000;
+  const serverMicros = to.serverMicros - from.serverMicros;
+  const loadMicros = to.loadMicros - from.loadMicros;
+  return {
+    seconds,
+    serverMicros,
+    loadMicros,
+    serverCore: seconds > 0 ? serverMicros / 1e6 / seconds : 0,
+    loadCore: seconds > 0 ? loadMicros / 1e6 / seconds : 0,
+  };
+}

@@ -1,0 +1,69 @@
+/** The shape of one scenario's result, as written to JSON. */
+import type { CpuDelta } from "./proc.ts";
+import type { Summary } from "./stats.ts";
+
+export type TargetName = "ours" | "nchan";
+
+export interface DeliveryResult {
+  scenario: "fanout" | "saturation";
+  target: TargetName;
+  publishMode: string;
+  sessions: number;
+  terminals: number;
+  /** Open loop: broadcasts per second asked for. */
+  rate?: number;
+  /** Closed loop: broadcasts in flight. */
+  inflight?: number;
+  durationSeconds: number;
+  broadcasts: number;
+  publishErrors: number;
+  lastPublishError?: string;
+  expected: number;
+  delivered: number;
+  duplicates: number;
+  lost: number;
+  subscriberErrors: number;
+  lastSubscriberError?: string;
+  /** Publish start to receipt, ms, over every delivered notification. */
+  latencyMs: Summary;
+  /** Publish call round trip, ms. */
+  publishMs: Summary;
+  /** Measured window: the whole run (fan-out) or the closed-loop window (saturation). */
+  cpu: CpuDelta;
+  deliveredInWindow: number;
+  deliveredPerSecond: number;
+  broadcastsPerSecond: number;
+  serverMicrosPerNotification: number;
+  loadMicrosPerNotification: number;
+}
+
+export interface IdleResult {
+  scenario: "idle";
+  target: TargetName;
+  polls: number;
+  /** Polls whose request was flushed to the server. */
+  sent: number;
+  /** Polls that returned before the probe (should be 0). */
+  returnedEarly: number;
+  pollErrors: number;
+  lastPollError?: string;
+  rssBeforeBytes: number;
+  rssHeldBytes: number;
+  rssReleasedBytes: number;
+  bytesPerHeldPoll: number;
+  probes: number;
+  probesDelivered: number;
+  openSeconds: number;
+  serverCpuMicrosWhileOpening: number;
+}
+
+export type ScenarioResult = DeliveryResult | IdleResult;
+
+export interface RunResult {
+  startedAt: string;
+  host: { cpus: number; model: string; node: string; kernel: string };
+  nchanVersion?: string;
+  args: Record<string, unknown>;
+  results: ScenarioResult[];
+  failures: string[];
+}

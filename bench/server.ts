@@ -1,0 +1,108 @@
+/** Our server as a benchmark target: `node dist/main.js` on a temp database. */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startChild, waitReady } from "./child.ts";
+import { keepAliveAgent, rpc, send } from "./http.ts";
+import { freePort } from "./proc.ts";
+import type { BenchData, StartOptions, Subscriber, Target, Terminal } from "./target.ts";
+
+const DB = "bench";
+const USER = 1;
+/** The publisher is not a registered terminal; its session id keeps it apart from them. */
+const PUBLISHER_SESSION = 999_999;
+const IDLE_BASE = 1_000_000;
+
+interface Notification {
+  id: number;
+  channel: string;
+  message: { action?: string; data?: BenchData } | string;
+}
+
+export async function startOurs(repoRoot: string, options: StartOptions): Promise<Target> {
+  const main = join(repoRoot, "dist", "main.js");
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "pos-sync-bench-"));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    POS_SYNC_HOST: "127.0.0.1",
+    POS_SYNC_PORT: String(port),
+    POS_SYNC_DB: join(dir, "bench.sqlite"),
+    POS_SYNC_LOG_LEVEL: "warn",
+    POS_SYNC_POLL_TIMEOUT: String(options.pollTimeout),
+    // One load generator holds every poll from 127.0.0.1: lift the per-client limit.
+    POS_SYNC_MAX_POLLS_PER_CLIENT: String(options.maxPolls + 1000),
+  };
+  const fds = options.maxPolls + 4096;
+  const nodeArgs = [...(options.nodeFlags ?? []), "dist/main.js"].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  // exec keeps the pid: the shell becomes node, so /proc/<pid> is the server.
+  const script = `ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); [ "$(ulimit -n)" -ge ${fds} ] || echo "warning: fd limit $(ulimit -n) < ${fds}" >&2; exec '${process.execPath}' ${nodeArgs}`;
+  const child = startChild("sh", ["-c", script], { cwd: repoRoot, env });
+  const pub = keepAliveAgent(options.maxPublish);
+  const sub = keepAliveAgent(options.maxPolls + 16);
+  await waitReady(child, async () => (await send({ agent: pub, port, method: "GET", path: "/healthz" })).status === 200, "pos-sync server");
+
+  const channel = (name: string, posId: number) => JSON.stringify([DB, name, String(posId)]);
+
+  return {
+    name: "ours",
+    pid: child.pid,
+    publishMode: "one /pos_multi_session_sync/update per broadcast (server fans out to the session's terminals)",
+    async register(terminals: Terminal[]) {
+      for (const terminal of terminals) {
+        await rpc(pub, port, "/pos_multi_session_sync/update", {
+          multi_session_id: terminal.session,
+          dbname: DB,
+          user_ID: USER,
+          message: {
+            action: "sync_all",
+            data: { pos_id: terminal.id, run_ID: 1 },
+            session_id: terminal.id,
+            login_number: 1,
+            immediate_rerendering: true,
+          },
+        });
+      }
+    },
+    subscriber(terminal: Terminal): Subscriber {
+      const channels = [channel("pos.multi_session", terminal.id)];
+      let last = 0;
+      return {
+        async poll(signal, onSent) {
+          const result = (await rpc(sub, port, "/longpolling/poll", { channels, last, options: {} }, signal, onSent)) as Notification[];
+          const out: BenchData[] = [];
+          for (const n of result) {
+            if (n.id > last) last = n.id;
+            const m = n.message;
+            if (typeof m === "object" && m.action === "bench" && m.data) out.push(m.data);
+          }
+          return out;
+        },
+      };
+    },
+    async publish(session, _terminals, data) {
+      const result = await rpc(pub, port, "/pos_multi_session_sync/update", {
+        multi_session_id: session,
+        dbname: DB,
+        user_ID: USER,
+        message: { action: "bench", data, session_id: PUBLISHER_SESSION, login_number: 1 },
+      });
+      if (result !== 1) throw new Error(`broadcast answered ${JSON.stringify(result)}`);
+    },
+    async idlePoll(i, signal, onSent) {
+      const params = { channels: [channel("pos.longpolling", IDLE_BASE + i)], last: 0, options: {} };
+      return ((await rpc(sub, port, "/longpolling/poll", params, signal, onSent)) as unknown[]).length;
+    },
+    async probeIdle(i) {
+      await rpc(pub, port, "/pos_longpolling/update", { message: "PING", pos_id: IDLE_BASE + i, db_name: DB });
+    },
+    async stop() {
+      sub.destroy();
+      pub.destroy();
+      const code = await child.stop();
+      rmSync(dir, { recursive: true, force: true });
+      if (code !== 0) process.stderr.write(`pos-sync server exited with ${code}:\n${child.tail()}\n`);
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import type { Notification, Store, StoreTx } from "../db/store.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { Outbox } from "./outbox.ts";
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface BusOptions {
+  /** How long a poll is held, and how far back a poll with last=0 looks. */
+  pollTimeoutMs: number;
+}
+
+export interface PollOptions {
+  peek?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The long-poll bus: durable notifications, and polls that wait for them. */
+export class Bus {
+  readonly dispatcher = new Dispatcher();
+  private lastId: number;
+  private closed = false;
+
+  private constructor(
+    private readonly store: Store,
+    private readonly options: BusOptions,
+    private readonly clock: Clock,
+    lastId: number,
+  ) {
+    this.lastId = lastId;
+  }
+
+  static async open(store: Store, options: BusOptions, clock: Clock = systemClock): Promise<Bus> {
+    return new Bus(store, options, clock, await store.lastNotificationId());
+  }
+
+  /**
+   * Runs `work` in one store transaction; what it puts in the outbox is stored in the same
+   * transaction and reaches waiting polls only after the commit.
+   */
+  async transaction<T>(work: (tx: StoreTx, outbox: Outbox) => Promise<T>): Promise<T> {
+    const outbox = new Outbox();
+    const { result } = await this.store.transaction(
+      async (tx) => {
+        const result = await work(tx, outbox);
+        const sent = outbox.items.length > 0 ? await tx.insertNotifications(outbox.items, this.clock.now()) : [];
+        return { result, sent };
+      },
+      ({ sent }) => this.deliver(sent),
+    );
+    return result;
+  }
+
+  send(channel: string, message: unknown): Promise<void> {
+    return this.transaction(async (_tx, outbox) => outbox.send(channel, message));
+  }
+
+  /** The notifications after `last` (or, for last=0, of the last poll timeout), waiting for some unless peeking. */
+  async poll(channels: readonly string[], last: number, options: PollOptions = {}): Promise<Notification[]> {
+    if (options.peek || this.closed) return this.stored(channels, last);
+    let arrived: Notification[] | undefined;
+    let wake: ((batch: Notification[]) => void) | undefined;
+    const unsubscribe = this.dispatcher.subscribe(channels, (batch) => {
+      if (wake) wake(batch);
+      else arrived = arrived ? arrived.concat(batch) : batch;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const { signal } = options;
+    const onAbort = () => wake?.([]);
+    try {
+      const stored = await this.stored(channels, last);
+      if (stored.length > 0) return stored;
+      if (arrived || signal?.aborted) return arrived ?? [];
+      return await new Promise<Notification[]>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, this.options.pollTimeoutMs, []);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    } finally {
+      unsubscribe();
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Deletes the notifications created at or before `createdAt`; returns their ids. */
+  deleteUpTo(createdAt: number): Promise<number[]> {
+    return Promise.resolve(this.store.deleteNotificationsUpTo(createdAt));
+  }
+
+  /** Answers every held poll with what it has (nothing) and makes new polls return at once. */
+  close(): void {
+    this.closed = true;
+    this.dispatcher.releaseAll();
+  }
+
+  get heldPolls(): number {
+    return this.dispatcher.listenerCount;
+  }
+
+  private async stored(channels: readonly string[], last: number): Promise<Notification[]> {
+    if (last > 0) return last >= this.lastId ? [] : this.store.notificationsAfter(channels, last);
+    return this.store.notificationsCreatedSince(channels, this.clock.now() - this.options.pollTimeoutMs);
+  }
+
+  private deliver(sent: Notification[]): void {
+    if (sent.length === 0) return;
+    this.lastId = sent[sent.length - 1]!.id;
+    this.dispatcher.publish(sent);
+  }
+}

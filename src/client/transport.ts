@@ -1,0 +1,94 @@
+import { HttpError, NetworkError, RpcError, type RpcErrorData } from "./errors.ts";
+
+export interface TransportOptions {
+  /** Server root, e.g. "https://sync.example.com" (a trailing slash is fine). */
+  baseUrl: string;
+  /** Access key of the database (terminals) or the backend key (BackendClient). */
+  key?: string;
+  /** "path" puts the key in the URL (`/k/<key>/...`), as an Odoo POS must; "header" sends `Authorization: Bearer`. */
+  keyIn?: "path" | "header";
+  /** Extra headers, or a function returning them per request (e.g. `phantomtest: slowConnection`). */
+  headers?: Record<string, string> | (() => Record<string, string>);
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** Sends Odoo JSON-RPC "call" envelopes and turns every failure into one of our typed errors. */
+export class Transport {
+  private nextId = 1;
+  private readonly root: string;
+
+  constructor(private readonly options: TransportOptions) {
+    const base = options.baseUrl.replace(/\/+$/, "");
+    this.root = options.key && options.keyIn === "path" ? `${base}/k/${encodeURIComponent(options.key)}` : base;
+  }
+
+  url(path: string): string {
+    return this.root + path;
+  }
+
+  async call<T = unknown>(path: string, params: unknown, options: CallOptions = {}): Promise<T> {
+    const id = this.nextId++;
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) throw options.signal.reason;
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, options.timeoutMs);
+    try {
+      const response = await this.send(path, { jsonrpc: "2.0", method: "call", params, id }, controller.signal);
+      const body = await response.text();
+      return decode<T>(response.status, body);
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (timedOut) throw new NetworkError(`no answer from ${path} within ${options.timeoutMs} ms`);
+      if (error instanceof RpcError || error instanceof HttpError) throw error;
+      throw new NetworkError(`request to ${path} failed`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private send(path: string, envelope: unknown, signal: AbortSignal): Promise<Response> {
+    const extra = typeof this.options.headers === "function" ? this.options.headers() : this.options.headers;
+    const headers: Record<string, string> = { "Content-Type": "application/json", ...extra };
+    if (this.options.key && this.options.keyIn !== "path") headers.Authorization = `Bearer ${this.options.key}`;
+    const doFetch = this.options.fetch ?? globalThis.fetch;
+    return doFetch(this.url(path), { method: "POST", headers, body: JSON.stringify(envelope), signal });
+  }
+}
+
+interface RpcErrorBody {
+  code?: number;
+  message?: string;
+  data?: RpcErrorData;
+}
+
+function decode<T>(status: number, body: string): T {
+  let parsed: { result?: T; error?: RpcErrorBody } | undefined;
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    throw new HttpError(status, body);
+  }
+  if (parsed && typeof parsed === "object" && parsed.error) {
+    const { code = 0, message = "JSON-RPC error", data = {} } = parsed.error;
+    throw new RpcError(code, message, data, status);
+  }
+  if (status < 200 || status >= 300 || !parsed || typeof parsed !== "object" || !("result" in parsed)) {
+    throw new HttpError(status, body);
+  }
+  return parsed.result as T;
+}

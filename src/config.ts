@@ -1,0 +1,110 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+const booleanFlag = z
+  .union([z.boolean(), z.enum(["0", "1", "true", "false", "yes", "no", "on", "off"])])
+  .transform((value) => value === true || value === "1" || value === "true" || value === "yes" || value === "on");
+
+const seconds = z.coerce.number().positive().finite();
+
+const keyMap = z.record(z.string().min(1), z.string().min(1));
+
+export const configSchema = z.object({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.coerce.number().int().min(0).max(65535).default(8079),
+  db: z.string().min(1).default("./data/pos-sync.sqlite"),
+  pollTimeout: seconds.default(50),
+  retention: seconds.default(600),
+  gcInterval: seconds.default(60),
+  bodyLimit: z.coerce.number().int().positive().default(1_048_576),
+  corsOrigins: z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) => (Array.isArray(value) ? value : value.split(",").map((origin) => origin.trim()).filter(Boolean)))
+    .default(["*"]),
+  testFeatures: booleanFlag.default(false),
+  slowDelayMs: z.coerce.number().int().min(0).default(3000),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Keyed mode: database name -> key. Empty means open mode. */
+  keys: z
+    .union([z.string(), keyMap])
+    .transform((value, ctx) => (typeof value === "string" ? parseKeyList(value, ctx) : value))
+    .default({}),
+  keyFile: z.string().min(1).optional(),
+  backendKey: z.string().min(1).optional(),
+  maxChannelsPerPoll: z.coerce.number().int().positive().default(100),
+  maxPollsPerClient: z.coerce.number().int().positive().default(256),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+
+/** Environment variable and command-line flag of each setting. */
+export const settingSources = {
+  host: ["POS_SYNC_HOST", "host"],
+  port: ["POS_SYNC_PORT", "port"],
+  db: ["POS_SYNC_DB", "db"],
+  pollTimeout: ["POS_SYNC_POLL_TIMEOUT", "poll-timeout"],
+  retention: ["POS_SYNC_RETENTION", "retention"],
+  gcInterval: ["POS_SYNC_GC_INTERVAL", "gc-interval"],
+  bodyLimit: ["POS_SYNC_BODY_LIMIT", "body-limit"],
+  corsOrigins: ["POS_SYNC_CORS_ORIGINS", "cors-origins"],
+  testFeatures: ["POS_SYNC_TEST_FEATURES", "test-features"],
+  slowDelayMs: ["POS_SYNC_SLOW_DELAY_MS", "slow-delay-ms"],
+  logLevel: ["POS_SYNC_LOG_LEVEL", "log-level"],
+  keys: ["POS_SYNC_KEYS", "keys"],
+  keyFile: ["POS_SYNC_KEY_FILE", "key-file"],
+  backendKey: ["POS_SYNC_BACKEND_KEY", "backend-key"],
+  maxChannelsPerPoll: ["POS_SYNC_MAX_CHANNELS_PER_POLL", "max-channels-per-poll"],
+  maxPollsPerClient: ["POS_SYNC_MAX_POLLS_PER_CLIENT", "max-polls-per-client"],
+} as const satisfies Record<keyof Config, readonly [string, string]>;
+
+type SettingName = keyof typeof settingSources;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads every setting from flags first, then environment variables, then defaults. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
+  const flagOptions = Object.fromEntries(
+    Object.values(settingSources).map(([, flag]) => [flag, { type: "string" as const }]),
+  );
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({ args: argv, options: flagOptions, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new ConfigError(`invalid command line: ${(error as Error).message}`);
+  }
+  const raw: Record<string, unknown> = {};
+  for (const [name, [envName, flag]] of Object.entries(settingSources)) {
+    const value = flags[flag] ?? env[envName];
+    if (value !== undefined && value !== "") raw[name] = value;
+  }
+  return parseConfig(raw);
+}
+
+export function parseConfig(input: ConfigInput | Record<string, unknown>): Config {
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? "") as SettingName;
+    const source = settingSources[name];
+    const label = source ? `${source[0]} (--${source[1]})` : name;
+    return `${label}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+}
+
+/** "db1:key1,db2:key2" -> { db1: "key1", db2: "key2" } */
+function parseKeyList(value: string, ctx: z.RefinementCtx): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const separator = entry.indexOf(":");
+    if (separator <= 0 || separator === entry.length - 1) {
+      ctx.addIssue({ code: "custom", message: "expected a comma-separated list of dbname:key pairs" });
+      return {};
+    }
+    keys[entry.slice(0, separator)] = entry.slice(separator + 1);
+  }
+  return keys;
+}

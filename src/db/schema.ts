@@ -1,0 +1,69 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** Bus notifications. AUTOINCREMENT keeps ids from ever being reused, also after GC empties the table. */
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    channel: text("channel").notNull(),
+    message: text("message").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [index("notifications_channel_id").on(table.channel, table.id), index("notifications_created_at").on(table.createdAt)],
+);
+
+export const multiSessions = sqliteTable(
+  "multi_sessions",
+  {
+    dbname: text("dbname").notNull(),
+    multiSessionId: integer("multi_session_id").notNull(),
+    runId: integer("run_id").notNull().default(1),
+    orderId: integer("order_id").notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.dbname, table.multiSessionId] })],
+);
+
+/** A terminal belongs to one multi-session of its database at a time. */
+export const terminals = sqliteTable(
+  "terminals",
+  {
+    dbname: text("dbname").notNull(),
+    posId: integer("pos_id").notNull(),
+    multiSessionId: integer("multi_session_id").notNull(),
+    userId: integer("user_id").notNull(),
+    messageId: integer("message_id").notNull().default(1),
+  },
+  (table) => [
+    primaryKey({ columns: [table.dbname, table.posId] }),
+    index("terminals_multi_session").on(table.dbname, table.multiSessionId),
+  ],
+);
+
+export const orders = sqliteTable(
+  "orders",
+  {
+    dbname: text("dbname").notNull(),
+    multiSessionId: integer("multi_session_id").notNull(),
+    uid: text("uid").notNull(),
+    message: text("message").notNull(),
+    revisionId: integer("revision_id").notNull().default(1),
+    runId: integer("run_id").notNull(),
+    nonce: text("nonce"),
+    state: text("state", { enum: ["draft", "deleted", "unpaid"] }).notNull().default("draft"),
+  },
+  (table) => [
+    primaryKey({ columns: [table.dbname, table.multiSessionId, table.uid] }),
+    index("orders_state_run").on(table.dbname, table.multiSessionId, table.state, table.runId),
+  ],
+);
+
+/** Terminals seen polling, so a backend can reach every terminal of a database. */
+export const knownTerminals = sqliteTable(
+  "known_terminals",
+  {
+    dbname: text("dbname").notNull(),
+    posId: text("pos_id").notNull(),
+    lastSeen: integer("last_seen").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.dbname, table.posId] })],
+);

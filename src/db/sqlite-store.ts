@@ -1,0 +1,217 @@
+import { and, eq, lt, lte, sql } from "drizzle-orm";
+import { openDatabase, type Connection } from "./connection.ts";
+import { knownTerminals, multiSessions, notifications, orders, terminals } from "./schema.ts";
+import { SerialLock } from "./serial-lock.ts";
+import type { MultiSession, NewNotification, Notification, Order, Store, StoreTx, Terminal } from "./store.ts";
+
+const channelIn = (placeholder: string) =>
+  sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
+
+/** The embedded store: one SQLite file (or :memory:), every statement prepared once. */
+export class SqliteStore implements Store {
+  private readonly connection: Connection;
+  private readonly lock = new SerialLock();
+  private readonly statements;
+  private readonly tx: StoreTx;
+
+  constructor(path: string) {
+    this.connection = openDatabase(path);
+    this.statements = prepareStatements(this.connection);
+    this.tx = createTx(this.statements, this.connection);
+  }
+
+  transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T> {
+    const { sqlite } = this.connection;
+    return this.lock.run(async () => {
+      sqlite.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await work(this.tx);
+        sqlite.exec("COMMIT");
+        onCommit?.(result);
+        return result;
+      } catch (error) {
+        if (sqlite.inTransaction) sqlite.exec("ROLLBACK");
+        throw error;
+      }
+    });
+  }
+
+  notificationsAfter(channels: readonly string[], afterId: number): Promise<Notification[]> {
+    return this.lock.run(() => this.statements.notificationsAfter.all({ channels: JSON.stringify(channels), afterId }));
+  }
+
+  notificationsCreatedSince(channels: readonly string[], since: number): Promise<Notification[]> {
+    return this.lock.run(() => this.statements.notificationsSince.all({ channels: JSON.stringify(channels), since }));
+  }
+
+  lastNotificationId(): Promise<number> {
+    return this.lock.run(() => {
+      const row = this.connection.sqlite
+        .prepare("SELECT seq FROM sqlite_sequence WHERE name = 'notifications'")
+        .get() as { seq: number } | undefined;
+      return row?.seq ?? 0;
+    });
+  }
+
+  deleteNotificationsUpTo(createdAt: number): Promise<number[]> {
+    return this.lock.run(() =>
+      this.connection.db
+        .delete(notifications)
+        .where(lte(notifications.createdAt, createdAt))
+        .returning({ id: notifications.id })
+        .all()
+        .map((row) => row.id),
+    );
+  }
+
+  rememberTerminals(dbname: string, posIds: readonly string[], seenAt: number): Promise<void> {
+    return this.lock.run(() => {
+      for (const posId of posIds) this.statements.rememberTerminal.run({ dbname, posId, seenAt });
+    });
+  }
+
+  knownTerminals(dbname: string): Promise<string[]> {
+    return this.lock.run(() => {
+      const rows = this.connection.sqlite
+        .prepare(
+          `SELECT pos_id AS posId FROM known_terminals WHERE dbname = ?
+           UNION SELECT CAST(pos_id AS TEXT) FROM terminals WHERE dbname = ?
+           ORDER BY 1`,
+        )
+        .all(dbname, dbname) as { posId: string }[];
+      return rows.map((row) => row.posId);
+    });
+  }
+
+  isHealthy(): Promise<boolean> {
+    return this.lock.run(() => this.connection.sqlite.prepare("SELECT 1 AS ok").get() !== undefined);
+  }
+
+  close(): Promise<void> {
+    return this.lock.run(() => {
+      if (this.connection.sqlite.open) this.connection.sqlite.close();
+    });
+  }
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+function prepareStatements({ db }: Connection) {
+  const sessionKey = (table: typeof orders | typeof terminals | typeof multiSessions) =>
+    and(eq(table.dbname, sql.placeholder("dbname")), eq(table.multiSessionId, sql.placeholder("multiSessionId")));
+  return {
+    insertNotification: db
+      .insert(notifications)
+      .values({ channel: sql.placeholder("channel"), message: sql.placeholder("message"), createdAt: sql.placeholder("createdAt") })
+      .returning({ id: notifications.id })
+      .prepare(),
+    notificationsAfter: db
+      .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
+      .from(notifications)
+      .where(and(channelIn("channels"), sql`${notifications.id} > ${sql.placeholder("afterId")}`))
+      .orderBy(notifications.id)
+      .prepare(),
+    notificationsSince: db
+      .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
+      .from(notifications)
+      .where(and(channelIn("channels"), sql`${notifications.createdAt} >= ${sql.placeholder("since")}`))
+      .orderBy(notifications.id)
+      .prepare(),
+    rememberTerminal: db
+      .insert(knownTerminals)
+      .values({ dbname: sql.placeholder("dbname"), posId: sql.placeholder("posId"), lastSeen: sql.placeholder("seenAt") })
+      .onConflictDoUpdate({ target: [knownTerminals.dbname, knownTerminals.posId], set: { lastSeen: sql`excluded.last_seen` } })
+      .prepare(),
+    getMultiSession: db.select().from(multiSessions).where(sessionKey(multiSessions)).prepare(),
+    insertMultiSession: db
+      .insert(multiSessions)
+      .values({ dbname: sql.placeholder("dbname"), multiSessionId: sql.placeholder("multiSessionId") })
+      .returning()
+      .prepare(),
+    saveMultiSession: db
+      .update(multiSessions)
+      .set({ runId: sql`${sql.placeholder("runId")}`, orderId: sql`${sql.placeholder("orderId")}` })
+      .where(sessionKey(multiSessions))
+      .prepare(),
+    markOlderDraftsUnpaid: db
+      .update(orders)
+      .set({ state: "unpaid" })
+      .where(and(sessionKey(orders), eq(orders.state, "draft"), lt(orders.runId, sql.placeholder("runId"))))
+      .prepare(),
+    getOrder: db
+      .select()
+      .from(orders)
+      .where(and(sessionKey(orders), eq(orders.uid, sql.placeholder("uid"))))
+      .prepare(),
+    listDraftOrders: db
+      .select()
+      .from(orders)
+      .where(and(sessionKey(orders), eq(orders.state, "draft"), eq(orders.runId, sql.placeholder("runId"))))
+      .orderBy(sql`rowid`)
+      .prepare(),
+    getTerminal: db
+      .select()
+      .from(terminals)
+      .where(and(eq(terminals.dbname, sql.placeholder("dbname")), eq(terminals.posId, sql.placeholder("posId"))))
+      .prepare(),
+    listTerminals: db.select().from(terminals).where(sessionKey(terminals)).orderBy(terminals.posId).prepare(),
+  };
+}
+
+function createTx(statements: Statements, { db }: Connection): StoreTx {
+  return {
+    insertNotifications(items: readonly NewNotification[], createdAt: number): Notification[] {
+      return items.map(({ channel, message }) => {
+        const row = statements.insertNotification.get({ channel, message, createdAt });
+        return { id: row!.id, channel, message };
+      });
+    },
+
+    getOrCreateMultiSession(dbname: string, multiSessionId: number): MultiSession {
+      return (
+        statements.getMultiSession.get({ dbname, multiSessionId }) ??
+        statements.insertMultiSession.get({ dbname, multiSessionId })!
+      );
+    },
+
+    saveMultiSession(session: MultiSession): void {
+      statements.saveMultiSession.run({ ...session });
+    },
+
+    markOlderDraftsUnpaid(dbname: string, multiSessionId: number, runId: number): void {
+      statements.markOlderDraftsUnpaid.run({ dbname, multiSessionId, runId });
+    },
+
+    getOrder(dbname: string, multiSessionId: number, uid: string): Order | undefined {
+      return statements.getOrder.get({ dbname, multiSessionId, uid });
+    },
+
+    saveOrder(order: Order): void {
+      const { dbname, multiSessionId, uid, ...rest } = order;
+      db.insert(orders)
+        .values(order)
+        .onConflictDoUpdate({ target: [orders.dbname, orders.multiSessionId, orders.uid], set: rest })
+        .run();
+    },
+
+    listDraftOrders(dbname: string, multiSessionId: number, runId: number): Order[] {
+      return statements.listDraftOrders.all({ dbname, multiSessionId, runId });
+    },
+
+    getTerminal(dbname: string, posId: number): Terminal | undefined {
+      return statements.getTerminal.get({ dbname, posId });
+    },
+
+    saveTerminal(terminal: Terminal): void {
+      const { dbname, posId, ...rest } = terminal;
+      db.insert(terminals)
+        .values(terminal)
+        .onConflictDoUpdate({ target: [terminals.dbname, terminals.posId], set: rest })
+        .run();
+    },
+
+    listTerminals(dbname: string, multiSessionId: number): Terminal[] {
+      return statements.listTerminals.all({ dbname, multiSessionId });
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { Bus, Clock } from "../bus/bus.ts";
+import type { KnownTerminals } from "../bus/known-terminals.ts";
+import type { Config } from "../config.ts";
+import type { Store } from "../db/store.ts";
+import type { Logger } from "../log.ts";
+import type { Access } from "./access.ts";
+import { sendProtocolError } from "./jsonrpc.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { longpollingRoutes } from "./routes/longpolling.ts";
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  access: Access;
+  knownTerminals: KnownTerminals;
+  clock: Clock;
+  log: Logger;
+}
+
+/** The whole HTTP surface. Every route also answers under /k/<key>/ so a key can ride in the Sync Server URL. */
+export function createApp(deps: AppDeps): Hono {
+  const { config, log } = deps;
+  const api = new Hono();
+  api.route("/", longpollingRoutes(deps));
+
+  const app = new Hono();
+  app.use(
+    "*",
+    cors({
+      origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
+      allowMethods: ["GET", "POST", "OPTIONS"],
+      // No fixed list: the preflight's requested headers are allowed, whatever a POS version sends.
+      maxAge: 600,
+    }),
+  );
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    log.debug({ method: c.req.method, path: c.req.routePath, status: c.res.status, ms: +(performance.now() - started).toFixed(2) }, "request");
+  });
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: config.bodyLimit,
+      onError: (c) => sendProtocolError(c, 413, -32600, `Request body over the limit of ${config.bodyLimit} bytes (POS_SYNC_BODY_LIMIT)`),
+    }),
+  );
+  app.route("/", healthRoutes(deps));
+  app.route("/", api);
+  app.route("/k/:key", api);
+  app.notFound((c) => sendProtocolError(c, 404, -32601, `No route ${c.req.method} ${withoutKey(new URL(c.req.url).pathname)}`));
+  app.onError((error, c) => {
+    log.error({ err: error, path: c.req.routePath }, "request failed");
+    return sendProtocolError(c, 500, -32603, "Internal error");
+  });
+  return app;
+}
+
+function withoutKey(path: string): string {
+  return path.replace(/^\/k\/[^/]*/, "/k/<key>");
+}

@@ -1,0 +1,42 @@
+import type { Context, Handler } from "hono";
+import type { z } from "zod";
+import { PosSyncError } from "../errors.ts";
+import { envelopeSchema, parseParams, sendApplicationError, sendProtocolError, sendResult, type RpcId } from "./jsonrpc.ts";
+
+/** A result that is already JSON text, spliced into the reply without another stringify. */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
+
+export interface RpcCall<P> {
+  params: P;
+  id: RpcId;
+  c: Context;
+}
+
+/**
+ * Wraps a JSON-RPC route: reads the envelope (400 when it is not JSON or not JSON-RPC),
+ * validates params with `schema`, runs `handle`, and turns domain errors into error bodies.
+ */
+export function rpcHandler<S extends z.ZodType>(schema: S, handle: (call: RpcCall<z.output<S>>) => Promise<unknown>): Handler {
+  return async (c) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch {
+      return sendProtocolError(c, 400, -32700, "Parse error: the body is not valid JSON");
+    }
+    const envelope = envelopeSchema.safeParse(body);
+    if (!envelope.success) {
+      return sendProtocolError(c, 400, -32600, "Invalid Request: expected a JSON-RPC 2.0 object with object params");
+    }
+    const { id, params } = envelope.data;
+    try {
+      const result = await handle({ params: parseParams(schema, params), id, c });
+      return sendResult(c, id, result instanceof RawJson ? result.json : JSON.stringify(result ?? null));
+    } catch (error) {
+      if (error instanceof PosSyncError) return sendApplicationError(c, id, error);
+      throw error;
+    }
+  };
+}

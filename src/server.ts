@@ -1,0 +1,63 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
+import { Bus, systemClock, type Clock } from "./bus/bus.ts";
+import { KnownTerminals } from "./bus/known-terminals.ts";
+import { startRetention } from "./bus/retention.ts";
+import type { Config } from "./config.ts";
+import { SqliteStore } from "./db/sqlite-store.ts";
+import type { Store } from "./db/store.ts";
+import { createAccess } from "./http/access.ts";
+import { createApp } from "./http/app.ts";
+import { createLogger, type Logger } from "./log.ts";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: Store;
+  bus: Bus;
+  /** Stops accepting, answers held polls with [], waits for replies in flight (at most `graceMs`), closes the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface ServerOptions {
+  log?: Logger;
+  clock?: Clock;
+}
+
+/** Opens the store and serves the app on the configured host and port (0 picks a free one). */
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const store = new SqliteStore(config.db);
+  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeout * 1000 }, clock);
+  const access = createAccess({ databases: config.keys, backend: config.backendKey });
+  const knownTerminals = new KnownTerminals(store, clock);
+  const app = createApp({ config, store, bus, access, knownTerminals, clock, log });
+  const stopRetention = startRetention(bus, clock, { retentionMs: config.retention * 1000, intervalMs: config.gcInterval * 1000 }, log);
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(started as Server));
+    started.once("error", reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url, db: config.db, keyed: access.keyed, testFeatures: config.testFeatures }, "listening");
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 4000) =>
+    (closing ??= (async () => {
+      stopRetention();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      bus.close();
+      server.closeIdleConnections();
+      const forced = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(forced);
+      await store.close();
+      log.info("stopped");
+    })());
+
+  return { url, port, store, bus, close };
+}

@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig, type Config, type ConfigInput } from "../../src/config.ts";
+import { startServer as startRunningServer, type RunningServer } from "../../src/server.ts";
+
+export interface TestServer extends RunningServer {
+  dbPath: string;
+  config: Config;
+}
+
+const tempDirs: string[] = [];
+
+/** A fresh temporary SQLite file path; removed when the test process exits. */
+export function tempDbPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "pos-sync-test-"));
+  tempDirs.push(dir);
+  return join(dir, "pos-sync.sqlite");
+}
+
+process.once("exit", () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A real server on a random port over a real SQLite file. Start again with the same
+ * `dbPath` (and `port`, to keep the URL) to simulate a restart.
+ */
+export async function startServer(overrides: Partial<ConfigInput> = {}, options: { dbPath?: string } = {}): Promise<TestServer> {
+  const dbPath = options.dbPath ?? tempDbPath();
+  const config = parseConfig({ port: 0, pollTimeout: 2, logLevel: "silent", ...overrides, db: dbPath });
+  const server = await startRunningServer(config);
+  return { ...server, dbPath, config };
+}
