@@ -1,5 +1,6 @@
 /** The shape of one scenario's result, as written to JSON. */
 import type { CpuDelta } from "./proc.ts";
+import type { ProfileEntry } from "./profile.ts";
 import type { Summary } from "./stats.ts";
 
 export type TargetName = "ours" | "nchan";
@@ -66,4 +67,6 @@ export interface RunResult {
   args: Record<string, unknown>;
   results: ScenarioResult[];
   failures: string[];
+  /** Top self-time functions of our server under saturation (--profile). */
+  profile?: { file: string; top: ProfileEntry[] };
 }

@@ -1,4 +1,5 @@
 /** The terminals' side of fan-out and saturation: long-poll loops that record every delivery. */
+import { setMaxListeners } from "node:events";
 import { sleep } from "../proc.ts";
 import { Samples } from "../stats.ts";
 import type { BenchData, Target, Terminal } from "../target.ts";
@@ -43,6 +44,7 @@ export interface SubscriberPool {
 export function startSubscribers(target: Target, terminals: Terminal[]): SubscriberPool {
   const deliveries = new Deliveries();
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
   const loops = terminals.map(async (terminal) => {
     const subscriber = target.subscriber(terminal);
     while (!controller.signal.aborted) {

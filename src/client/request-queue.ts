@@ -48,7 +48,8 @@ export class RequestQueue {
       const entry: Entry = { task, resolve: resolve as (value: unknown) => void, reject };
       if (options.first) this.entries.unshift(entry);
       else this.entries.push(entry);
-      void this.drain();
+      // Started on a microtask so the caller can record the promise before its task runs.
+      queueMicrotask(() => void this.drain());
     });
   }
 

@@ -155,6 +155,12 @@ function prepareStatements({ db }: Connection) {
       .where(and(eq(terminals.dbname, sql.placeholder("dbname")), eq(terminals.posId, sql.placeholder("posId"))))
       .prepare(),
     listTerminals: db.select().from(terminals).where(sessionKey(terminals)).orderBy(terminals.posId).prepare(),
+    incrementMessageIds: db
+      .update(terminals)
+      .set({ messageId: sql`${terminals.messageId} + 1` })
+      .where(sessionKey(terminals))
+      .returning()
+      .prepare(),
   };
 }
 
@@ -212,6 +218,10 @@ function createTx(statements: Statements, { db }: Connection): StoreTx {
 
     listTerminals(dbname: string, multiSessionId: number): Terminal[] {
       return statements.listTerminals.all({ dbname, multiSessionId });
+    },
+
+    incrementMessageIds(dbname: string, multiSessionId: number): Terminal[] {
+      return statements.incrementMessageIds.all({ dbname, multiSessionId });
     },
   };
 }

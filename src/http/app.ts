@@ -10,6 +10,7 @@ import type { Access } from "./access.ts";
 import { sendProtocolError } from "./jsonrpc.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { longpollingRoutes } from "./routes/longpolling.ts";
+import { multiSessionRoutes } from "./routes/multi-session.ts";
 
 export interface AppDeps {
   config: Config;
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): Hono {
   const { config, log } = deps;
   const api = new Hono();
   api.route("/", longpollingRoutes(deps));
+  api.route("/", multiSessionRoutes(deps));
 
   const app = new Hono();
   app.use(

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { z } from "zod";
-import { PosSyncError, ValidationError } from "../errors.ts";
+import type { PosSyncError } from "../errors.ts";
 
 /** Odoo's JSON-RPC "call" envelope. */
 export const envelopeSchema = z.object({
@@ -46,22 +46,4 @@ export function sendApplicationError(c: Context, id: RpcId, error: PosSyncError)
 export function sendProtocolError(c: Context, status: 400 | 413 | 404 | 500, code: number, message: string): Response {
   const body = { jsonrpc: "2.0", id: null, error: { code, message, data: { name: "pos_sync.ProtocolError", message } } };
   return c.body(JSON.stringify(body), status, JSON_HEADERS);
-}
-
-/** "channels[0]: only string channels are allowed; last: expected a number" */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join("; ");
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return "params";
-  return path
-    .map((part, index) => (typeof part === "number" ? `[${part}]` : `${index === 0 ? "" : "."}${String(part)}`))
-    .join("");
-}
-
-export function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.output<S> {
-  const result = schema.safeParse(params);
-  if (!result.success) throw new ValidationError(`Invalid params: ${describeIssues(result.error)}`);
-  return result.data;
 }

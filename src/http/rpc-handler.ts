@@ -1,7 +1,8 @@
 import type { Context, Handler } from "hono";
 import type { z } from "zod";
 import { PosSyncError } from "../errors.ts";
-import { envelopeSchema, parseParams, sendApplicationError, sendProtocolError, sendResult, type RpcId } from "./jsonrpc.ts";
+import { parseOrThrow } from "../validation.ts";
+import { envelopeSchema, sendApplicationError, sendProtocolError, sendResult, type RpcId } from "./jsonrpc.ts";
 
 /** A result that is already JSON text, spliced into the reply without another stringify. */
 export class RawJson {
@@ -32,7 +33,7 @@ export function rpcHandler<S extends z.ZodType>(schema: S, handle: (call: RpcCal
     }
     const { id, params } = envelope.data;
     try {
-      const result = await handle({ params: parseParams(schema, params), id, c });
+      const result = await handle({ params: parseOrThrow(schema, params), id, c });
       return sendResult(c, id, result instanceof RawJson ? result.json : JSON.stringify(result ?? null));
     } catch (error) {
       if (error instanceof PosSyncError) return sendApplicationError(c, id, error);

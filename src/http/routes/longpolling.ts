@@ -1,14 +1,14 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
 import { z } from "zod";
-import { channelOf, DBNAME_PATTERN, LONGPOLLING_CHANNEL, parseChannel } from "../../bus/channel.ts";
+import { channelOf, LONGPOLLING_CHANNEL, parseChannel } from "../../bus/channel.ts";
+import { dbnameSchema } from "../../sync/messages.ts";
 import type { Notification } from "../../db/store.ts";
 import { AccessDeniedError, LimitExceededError } from "../../errors.ts";
 import type { AppDeps } from "../app.ts";
 import { HeldPollLimit } from "../client-limits.ts";
 import { RawJson, rpcHandler } from "../rpc-handler.ts";
 
-export const dbnameSchema = z.string().regex(DBNAME_PATTERN, "a database name is 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit");
 
 const pollParams = z.object({
   channels: z.array(z.string({ error: "only string channels are allowed" }), { error: "expected a list of channels" }),

@@ -1,0 +1,100 @@
+/** Command-line flags of bench/run.ts. */
+import { parseArgs } from "node:util";
+import type { NchanPublish } from "./nchan.ts";
+
+export type Scenario = "fanout" | "saturation" | "idle";
+
+export interface BenchArgs {
+  scenarios: Scenario[];
+  /** Fan-out and saturation topologies, sessions x terminals. */
+  topologies: { sessions: number; terminals: number }[];
+  rate: number;
+  durationSeconds: number;
+  inflight: number;
+  idlePolls: number;
+  drainMs: number;
+  smoke: boolean;
+  vsNchan: boolean;
+  nchanPublish: NchanPublish;
+  json?: string;
+  profileDir?: string;
+}
+
+export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.ts [flags])
+  --scenario fanout|saturation|idle|all   (all)
+  --sessions N --terminals N              fan-out/saturation topology (20 x 5)
+  --topology 20x5,4x1,4x50                several topologies in one run (overrides the two above)
+  --rate N                                fan-out broadcasts per second, open loop (200)
+  --duration S                            fan-out and saturation seconds (10)
+  --inflight N                            saturation broadcasts in flight, closed loop (64)
+  --idle-polls N                          idle held polls (10000)
+  --drain MS                              wait for late notifications after publishing (5000)
+  --smoke                                 a few seconds, tiny sizes; exit 1 on any loss (CI)
+  --vs nchan                              the same scenarios against Nchan (bench/install-nchan.sh)
+  --nchan-publish multi|per-channel       Nchan: one multi-channel publish per broadcast, or one per channel (multi)
+  --json FILE                             also write the results JSON there
+  --profile DIR                           run our server with node --cpu-prof during saturation, profiles into DIR`;
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${value}"`);
+  return n;
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      scenario: { type: "string", default: "all" },
+      sessions: { type: "string" },
+      terminals: { type: "string" },
+      topology: { type: "string" },
+      rate: { type: "string" },
+      duration: { type: "string" },
+      inflight: { type: "string" },
+      "idle-polls": { type: "string" },
+      drain: { type: "string" },
+      smoke: { type: "boolean", default: false },
+      vs: { type: "string" },
+      "nchan-publish": { type: "string", default: "multi" },
+      json: { type: "string" },
+      profile: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return "help";
+  const smoke = values.smoke ?? false;
+  const scenario = values.scenario ?? "all";
+  const known: Scenario[] = ["fanout", "saturation", "idle"];
+  const scenarios = scenario === "all" ? known : scenario.split(",").map((s) => s.trim() as Scenario);
+  for (const s of scenarios) if (!known.includes(s)) throw new Error(`--scenario must be fanout, saturation, idle or all, got "${s}"`);
+  if (values.vs !== undefined && values.vs !== "nchan") throw new Error(`--vs only knows "nchan", got "${values.vs}"`);
+  const nchanPublish = values["nchan-publish"];
+  if (nchanPublish !== "multi" && nchanPublish !== "per-channel") throw new Error(`--nchan-publish must be multi or per-channel`);
+  const sessions = positiveInt("sessions", values.sessions, smoke ? 2 : 20);
+  const terminals = positiveInt("terminals", values.terminals, smoke ? 3 : 5);
+  const topologies = values.topology
+    ? values.topology.split(",").map((t) => {
+        const m = /^(\d+)x(\d+)$/.exec(t.trim());
+        if (!m) throw new Error(`--topology wants SxN[,SxN...], got "${t}"`);
+        return { sessions: positiveInt("topology", m[1], 1), terminals: positiveInt("topology", m[2], 1) };
+      })
+    : [{ sessions, terminals }];
+  return {
+    scenarios,
+    topologies,
+    rate: positiveInt("rate", values.rate, smoke ? 50 : 200),
+    durationSeconds: positiveInt("duration", values.duration, smoke ? 1 : 10),
+    inflight: positiveInt("inflight", values.inflight, smoke ? 4 : 64),
+    idlePolls: Math.floor(positiveInt("idle-polls", values["idle-polls"], smoke ? 200 : 10_000)),
+    drainMs: positiveInt("drain", values.drain, smoke ? 3000 : 5000),
+    smoke,
+    vsNchan: values.vs === "nchan",
+    nchanPublish,
+    ...(values.json ? { json: values.json } : {}),
+    ...(values.profile ? { profileDir: values.profile } : {}),
+  };
+}

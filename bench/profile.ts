@@ -1,0 +1,57 @@
+/** Top self-time functions of a V8 .cpuprofile (written by node --cpu-prof). */
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface ProfileEntry {
+  selfMs: number;
+  percent: number;
+  fn: string;
+  where: string;
+}
+
+export function summarizeProfile(file: string, repoRoot: string, top = 20): ProfileEntry[] {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  const byNode = new Map<number, ProfileNode>(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, { micros: number; fn: string; where: string }>();
+  let total = 0;
+  profile.samples.forEach((id, k) => {
+    const micros = profile.timeDeltas[k] ?? 0;
+    const frame = byNode.get(id)?.callFrame;
+    if (!frame) return;
+    total += micros;
+    const where = frame.url
+      ? `${frame.url.replace(/^file:\/\//, "").replace(`${repoRoot}/`, "")}:${frame.lineNumber + 1}`
+      : "";
+    const fn = frame.functionName || "(anonymous)";
+    const key = `${fn}@${where}`;
+    const entry = self.get(key) ?? { micros: 0, fn, where };
+    entry.micros += micros;
+    self.set(key, entry);
+  });
+  return [...self.values()]
+    .sort((a, b) => b.micros - a.micros)
+    .slice(0, top)
+    .map((e) => ({ selfMs: e.micros / 1000, percent: total > 0 ? (100 * e.micros) / total : 0, fn: e.fn, where: e.where }));
+}
+
+export function profileFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".cpuprofile"))
+    .map((f) => join(dir, f));
+}
+
+export function profileTable(entries: ProfileEntry[]): string {
+  const rows = entries.map((e) => `| ${e.selfMs.toFixed(0)} | ${e.percent.toFixed(1)} % | \`${e.fn}\` | ${e.where} |`);
+  return ["| self ms | self % | function | where |", "| ---: | ---: | --- | --- |", ...rows].join("\n");
+}

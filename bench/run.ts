@@ -1,0 +1,160 @@
+/**
+ * npm run bench -- [flags]: fan-out latency, saturation and idle polls against our server,
+ * and with --vs nchan against Nchan in the same run. Flags: see bench/args.ts (--help).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseBenchArgs, usage, type BenchArgs, type Scenario } from "./args.ts";
+import { runFanout } from "./load/fanout.ts";
+import { runIdle } from "./load/idle.ts";
+import { runSaturation } from "./load/saturation.ts";
+import { nchanVersion, startNchan } from "./nchan.ts";
+import { openFileLimits } from "./proc.ts";
+import { profileFiles, profileTable, summarizeProfile } from "./profile.ts";
+import { markdown } from "./report.ts";
+import type { RunResult, ScenarioResult, TargetName } from "./results.ts";
+import { startOurs } from "./server.ts";
+import type { StartOptions, Target } from "./target.ts";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+/** The load generator holds one socket per poll: raise our own fd limit by re-executing under `ulimit -n`. */
+function ensureFdLimit(args: BenchArgs): BenchArgs {
+  const needed = args.idlePolls + 2048;
+  const { soft, hard } = openFileLimits();
+  if (soft >= needed) return args;
+  if (hard >= needed && process.env.POS_SYNC_BENCH_REEXEC !== "1") {
+    log(`open file limit ${soft} < ${needed}: re-running under ulimit -n ${needed}`);
+    const argv = [process.execPath, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)];
+    const child = spawnSync("sh", ["-c", `ulimit -n ${needed} && exec "$@"`, "sh", ...argv], {
+      stdio: "inherit",
+      env: { ...process.env, POS_SYNC_BENCH_REEXEC: "1" },
+    });
+    process.exit(child.status ?? 1);
+  }
+  const idlePolls = Math.max(1, Math.min(args.idlePolls, soft - 2048));
+  log(`open file limit ${soft} (hard ${hard}): idle polls capped at ${idlePolls}`);
+  return { ...args, idlePolls };
+}
+
+/** What makes a result a failure: any loss, duplicate or error. */
+function problems(r: ScenarioResult): string[] {
+  const out: string[] = [];
+  if (r.scenario === "idle") {
+    if (r.sent < r.polls) out.push(`only ${r.sent} of ${r.polls} idle polls sent`);
+    if (r.returnedEarly) out.push(`${r.returnedEarly} idle polls returned before their probe`);
+    if (r.pollErrors) out.push(`${r.pollErrors} idle polls failed (${r.lastPollError})`);
+    if (r.probesDelivered < r.probes) out.push(`${r.probes - r.probesDelivered} of ${r.probes} idle probes not delivered`);
+  } else {
+    if (r.lost) out.push(`${r.lost} of ${r.expected} notifications lost`);
+    if (r.duplicates) out.push(`${r.duplicates} duplicate notifications`);
+    if (r.publishErrors) out.push(`${r.publishErrors} publish errors (${r.lastPublishError})`);
+    if (r.subscriberErrors) out.push(`${r.subscriberErrors} poll errors (${r.lastSubscriberError})`);
+  }
+  return out;
+}
+
+function oneLine(r: ScenarioResult): string {
+  if (r.scenario === "idle") return `${(r.bytesPerHeldPoll / 1024).toFixed(2)} KB per held poll, ${r.probesDelivered}/${r.probes} probes`;
+  const core = `${r.delivered}/${r.expected} delivered, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`;
+  return `${core}, ${r.deliveredPerSecond.toFixed(0)}/s, ${r.serverMicrosPerNotification.toFixed(1)} µs server CPU per notification, load generator ${(100 * r.cpu.loadCore).toFixed(0)} % of a core`;
+}
+
+async function start(name: TargetName, args: BenchArgs, options: StartOptions): Promise<Target> {
+  return name === "ours" ? startOurs(repoRoot, options) : startNchan(args.nchanPublish, options);
+}
+
+async function runOne(scenario: Scenario, target: Target, args: BenchArgs, sessions: number, terminals: number): Promise<ScenarioResult> {
+  if (scenario === "fanout") return runFanout(target, { sessions, terminals, rate: args.rate, durationSeconds: args.durationSeconds, drainMs: args.drainMs });
+  if (scenario === "saturation")
+    return runSaturation(target, { sessions, terminals, inflight: args.inflight, durationSeconds: args.durationSeconds, drainMs: args.drainMs });
+  return runIdle(target, { polls: args.idlePolls, openConcurrency: 256, probes: Math.min(50, args.idlePolls) });
+}
+
+async function main(): Promise<number> {
+  let parsed: BenchArgs | "help";
+  try {
+    parsed = parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (parsed === "help") {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const args = ensureFdLimit(parsed);
+  const cpus = os.cpus();
+  const run: RunResult = {
+    startedAt: new Date().toISOString(),
+    host: { cpus: cpus.length, model: cpus[0]?.model ?? "unknown", node: process.versions.node, kernel: os.release() },
+    ...(args.vsNchan ? { nchanVersion: nchanVersion() } : {}),
+    args: { ...args },
+    results: [],
+    failures: [],
+  };
+  let oursFailed = false;
+  const targets: TargetName[] = args.vsNchan ? ["ours", "nchan"] : ["ours"];
+  for (const scenario of args.scenarios) {
+    for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
+      for (const name of targets) {
+        const what = `${name} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
+        const profiling = name === "ours" && scenario === "saturation" && args.profileDir !== undefined;
+        const options: StartOptions = {
+          // Idle polls must stay held while 10,000 of them are opened and measured.
+          pollTimeout: scenario === "idle" ? 600 : 50,
+          maxPolls: scenario === "idle" ? args.idlePolls + 300 : sessions * terminals,
+          maxPublish: Math.max(64, args.inflight),
+          ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profileDir!)}`] } : {}),
+        };
+        log(`${what}: starting`);
+        let target: Target | undefined;
+        try {
+          target = await start(name, args, options);
+          const result = await runOne(scenario, target, args, sessions, terminals);
+          run.results.push(result);
+          log(`${what}: ${oneLine(result)}`);
+          for (const problem of problems(result)) {
+            run.failures.push(`${what}: ${problem}`);
+            if (name === "ours") oursFailed = true;
+          }
+        } catch (error) {
+          run.failures.push(`${what}: ${(error as Error).message.split("\n")[0]}`);
+          log(`${what}: FAILED ${(error as Error).message}`);
+          if (name === "ours") oursFailed = true;
+        } finally {
+          await target?.stop();
+        }
+        if (profiling) {
+          const file = profileFiles(resolve(args.profileDir!)).sort().pop();
+          if (file) run.profile = { file, top: summarizeProfile(file, repoRoot) };
+        }
+      }
+    }
+  }
+  let report = markdown(run);
+  if (run.profile) report += `\nOur server under saturation, top self time (${run.profile.file}):\n\n${profileTable(run.profile.top)}\n`;
+  process.stdout.write(`\n${report}`);
+  const dir = join(repoRoot, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const stamp = run.startedAt.replace(/[:.]/g, "-");
+  const json = `${JSON.stringify(run, null, 2)}\n`;
+  writeFileSync(join(dir, `${stamp}.json`), json);
+  writeFileSync(join(dir, `${stamp}.md`), report);
+  if (args.json) writeFileSync(resolve(args.json), json);
+  log(`results in bench/results/${stamp}.{json,md}${args.json ? ` and ${args.json}` : ""}`);
+  if (oursFailed) log(`FAILED: ${run.failures.join("; ")}`);
+  return oursFailed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

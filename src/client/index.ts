@@ -1,0 +1,36 @@
+export { BackendClient, type BackendClientOptions } from "./backend.ts";
+export { Backoff, type BackoffOptions } from "./backoff.ts";
+export { channelNameOf, fullChannelName } from "./channels.ts";
+export { ConnectionMonitor, type ConnectionMonitorOptions, type ConnectionState } from "./connection-monitor.ts";
+export { Emitter } from "./emitter.ts";
+export { HttpError, isRetryable, NetworkError, RpcError, StoppedError, type RpcErrorData } from "./errors.ts";
+export {
+  LongpollBus,
+  type ChannelCallback,
+  type LongpollBusEvents,
+  type LongpollBusOptions,
+  type Notification,
+} from "./longpoll-bus.ts";
+export type {
+  MultiSessionMessage,
+  OrderData,
+  RemoveOrderReply,
+  SyncAllData,
+  SyncAllReply,
+  UpdateOrderReply,
+  UpdateParams,
+} from "./messages.ts";
+export {
+  MultiSessionClient,
+  type ChangeSource,
+  type MultiSessionClientOptions,
+  type MultiSessionEvents,
+  type RemoveResult,
+  type SyncResult,
+  type UpdateResult,
+} from "./multi-session.ts";
+export type { LocalOrder } from "./order-book.ts";
+export { RequestQueue, type RequestQueueOptions, type Task } from "./request-queue.ts";
+export { CHANNEL, ROUTES } from "./routes.ts";
+export { localStorageAdapter, memoryStorage, type CursorStorage, type WebStorageLike } from "./storage.ts";
+export { Transport, type CallOptions, type TransportOptions } from "./transport.ts";

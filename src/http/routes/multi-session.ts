@@ -1,0 +1,36 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { Hono } from "hono";
+import { z } from "zod";
+import { FeatureDisabledError } from "../../errors.ts";
+import { applyUpdate } from "../../sync/apply-update.ts";
+import { updateRequestSchema } from "../../sync/messages.ts";
+import type { AppDeps } from "../app.ts";
+import { rpcHandler } from "../rpc-handler.ts";
+
+const SLOW_CONNECTION = "slowConnection";
+
+/** Section 5: /pos_multi_session_sync/update and the test-only GC route. */
+export function multiSessionRoutes({ bus, access, config, clock }: AppDeps): Hono {
+  const app = new Hono();
+
+  app.post(
+    "/pos_multi_session_sync/update",
+    rpcHandler(updateRequestSchema, async ({ params, c }) => {
+      access.requireDatabases(c, [params.dbname]);
+      const result = await applyUpdate(bus, params);
+      // Slow-connection test mode: applied, committed and broadcast already; only this reply waits.
+      if (config.testFeatures && c.req.header("phantomtest") === SLOW_CONNECTION) await delay(config.slowDelayMs);
+      return result;
+    }),
+  );
+
+  app.post(
+    "/pos_multi_session/test/gc",
+    rpcHandler(z.object({}).loose(), async () => {
+      if (!config.testFeatures) throw new FeatureDisabledError("Test GC is disabled: start the server with POS_SYNC_TEST_FEATURES=1");
+      return bus.deleteUpTo(clock.now());
+    }),
+  );
+
+  return app;
+}

@@ -1,0 +1,62 @@
+import type { Bus } from "../bus/bus.ts";
+import { parseOrThrow } from "../validation.ts";
+import { broadcast } from "./broadcast.ts";
+import type { SyncContext, SyncMessage } from "./context.ts";
+import { removeOrderDataSchema, syncAllSchema, updateOrderDataSchema, type UpdateRequest } from "./messages.ts";
+import { startNewRunIfNewer } from "./new-run.ts";
+import { removeOrder } from "./remove-order.ts";
+import { syncAll } from "./sync-all.ts";
+import { updateOrder } from "./update-order.ts";
+
+/**
+ * /pos_multi_session_sync/update: PROTOCOL.md section 5, steps 1 to 5, in one transaction.
+ * Notifications reach pollers only after the commit.
+ */
+export async function applyUpdate(bus: Bus, request: UpdateRequest): Promise<unknown> {
+  const message = { ...request.message, data: request.message.data ?? {} } as SyncMessage;
+  const rule = ruleFor(message);
+  return bus.transaction(async (tx, outbox) => {
+    const session = await tx.getOrCreateMultiSession(request.dbname, request.multi_session_id);
+    const ctx: SyncContext = { tx, outbox, dbname: request.dbname, userId: request.user_ID, session };
+    await startNewRunIfNewer(ctx, message.data.run_ID);
+    return rule(ctx);
+  });
+}
+
+/** Checks the fields the action's rule reads before anything is written. */
+function ruleFor(message: SyncMessage): (ctx: SyncContext) => Promise<unknown> {
+  switch (message.action) {
+    case "update_order": {
+      const data = parseOrThrow(updateOrderDataSchema, message.data, "message.data");
+      return (ctx) =>
+        updateOrder(ctx, message, {
+          uid: data.uid,
+          revisionId: data.revision_ID,
+          nonce: data.nonce,
+          sequenceNumber: data.sequence_number,
+          runId: data.run_ID,
+        });
+    }
+    case "sync_all": {
+      const request = parseOrThrow(syncAllSchema, message, "message");
+      return (ctx) =>
+        syncAll(ctx, {
+          posId: request.data.pos_id,
+          runId: request.data.run_ID,
+          uid: request.uid ?? undefined,
+          immediateRerendering: Boolean(request.immediate_rerendering),
+          loginNumber: message.login_number,
+          sessionId: message.session_id,
+        });
+    }
+    case "remove_order": {
+      const data = parseOrThrow(removeOrderDataSchema, message.data, "message.data");
+      return (ctx) => removeOrder(ctx, message, { uid: data.uid, revisionId: data.revision_ID, orderData: data.order_data ?? undefined });
+    }
+    default:
+      return async (ctx) => {
+        await broadcast(ctx, message);
+        return 1;
+      };
+  }
+}

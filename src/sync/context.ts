@@ -1,0 +1,28 @@
+import type { Outbox } from "../bus/outbox.ts";
+import type { MultiSession, StoreTx } from "../db/store.ts";
+import type { JsonObject } from "./messages.ts";
+
+/** What every rule works on: one request, inside its transaction. */
+export interface SyncContext {
+  tx: StoreTx;
+  outbox: Outbox;
+  dbname: string;
+  userId: number;
+  session: MultiSession;
+}
+
+/** An update message: `data` is always an object here (an absent one becomes {}). */
+export interface SyncMessage extends JsonObject {
+  action: string;
+  data: JsonObject;
+}
+
+export interface RevisionError {
+  action: "revision_error";
+  order_uid: string;
+  state: string | false;
+}
+
+export function revisionError(uid: string, state: string | undefined): RevisionError {
+  return { action: "revision_error", order_uid: uid, state: state ?? false };
+}

@@ -1,0 +1,85 @@
+import type { Order } from "../db/store.ts";
+import { broadcast } from "./broadcast.ts";
+import { revisionError, type RevisionError, type SyncContext, type SyncMessage } from "./context.ts";
+import { markChangedLines } from "./line-changes.ts";
+
+export interface OrderUpdate {
+  uid: string;
+  revisionId: number;
+  nonce: string | undefined;
+  sequenceNumber: number | undefined;
+  runId: number | undefined;
+}
+
+export interface RevisionAccepted {
+  action: "update_revision_ID";
+  revision_ID: number;
+  uid: string;
+  order_ID: number | undefined;
+  run_ID: number;
+}
+
+/** A retry of an update already applied: nothing changes, nothing is sent. */
+export const ALREADY_APPLIED = { action: "" } as const;
+
+/** Step 2, update_order. */
+export async function updateOrder(
+  ctx: SyncContext,
+  message: SyncMessage,
+  update: OrderUpdate,
+): Promise<RevisionAccepted | RevisionError | typeof ALREADY_APPLIED> {
+  const { tx, dbname, session } = ctx;
+  const order = await tx.getOrder(dbname, session.multiSessionId, update.uid);
+
+  if (update.revisionId !== (order?.revisionId ?? 1)) {
+    if (order && update.nonce === order.nonce) return ALREADY_APPLIED;
+    return revisionError(update.uid, order?.state);
+  }
+  if (order?.state === "deleted") return revisionError(update.uid, order.state);
+
+  const saved = order ? await updateExistingOrder(ctx, order, message, update) : await storeNewOrder(ctx, message, update);
+  message.data.revision_ID = saved.revisionId;
+  await broadcast(ctx, message);
+  return {
+    action: "update_revision_ID",
+    revision_ID: saved.revisionId,
+    uid: update.uid,
+    order_ID: order ? update.sequenceNumber : (message.data.sequence_number as number),
+    run_ID: saved.runId,
+  };
+}
+
+async function updateExistingOrder(ctx: SyncContext, order: Order, message: SyncMessage, update: OrderUpdate): Promise<Order> {
+  const stored = JSON.parse(order.message) as SyncMessage;
+  markChangedLines(message.data.lines, stored.data?.lines);
+  const saved: Order = {
+    ...order,
+    message: JSON.stringify(message),
+    revisionId: order.revisionId + 1,
+    runId: update.runId ?? order.runId,
+    nonce: update.nonce ?? null,
+  };
+  await ctx.tx.saveOrder(saved);
+  return saved;
+}
+
+/** A new order takes the next sequence number of the multi-session, whatever the terminal guessed. */
+export async function storeNewOrder(ctx: SyncContext, message: SyncMessage, update: OrderUpdate): Promise<Order> {
+  const { tx, dbname, session } = ctx;
+  const sequenceNumber = session.orderId + 1;
+  if (update.sequenceNumber !== sequenceNumber) message.data.sequence_number = sequenceNumber;
+  const saved: Order = {
+    dbname,
+    multiSessionId: session.multiSessionId,
+    uid: update.uid,
+    message: JSON.stringify(message),
+    revisionId: 1,
+    runId: update.runId ?? session.runId,
+    nonce: update.nonce ?? null,
+    state: "draft",
+  };
+  await tx.saveOrder(saved);
+  session.orderId = sequenceNumber;
+  await tx.saveMultiSession(session);
+  return saved;
+}
