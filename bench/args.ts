@@ -28,7 +28,8 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
   --duration S                            fan-out and saturation seconds (10)
   --inflight N                            saturation broadcasts in flight, closed loop (64)
   --idle-polls N                          idle held polls (10000)
-  --drain MS                              wait for late notifications after publishing (5000)
+  --drain MS                              after publishing, count what is missing as lost once no
+                                          notification arrived for MS (5000)
   --smoke                                 a few seconds, tiny sizes; exit 1 on any loss (CI)
   --vs nchan                              the same scenarios against Nchan (bench/install-nchan.sh)
   --nchan-publish multi|per-channel       Nchan: one multi-channel publish per broadcast, or one per channel (multi)

@@ -112,6 +112,7 @@ export async function startNchan(publish: NchanPublish, options: StartOptions): 
   return {
     name: "nchan",
     pid: worker,
+    port,
     publishMode:
       publish === "multi"
         ? "one multi-channel publish per broadcast (POST /pub/<ch1>,<ch2>,... via nchan_channel_id_split_delimiter)"

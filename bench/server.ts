@@ -48,6 +48,7 @@ export async function startOurs(repoRoot: string, options: StartOptions): Promis
   return {
     name: "ours",
     pid: child.pid,
+    port,
     publishMode: "one /pos_multi_session_sync/update per broadcast (server fans out to the session's terminals)",
     async register(terminals: Terminal[]) {
       for (const terminal of terminals) {

@@ -36,6 +36,8 @@ export interface Target {
   readonly name: "ours" | "nchan";
   /** The process whose CPU and memory are measured. */
   readonly pid: number;
+  /** Its port on 127.0.0.1. */
+  readonly port: number;
   /** How one broadcast is published, for the report. */
   readonly publishMode: string;
   /** Make the terminals of a session known (ours: sync_all per terminal). */

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import { setTimeout as delay } from "node:timers/promises";
 import { serve } from "@hono/node-server";
 import { Bus, systemClock, type Clock } from "./bus/bus.ts";
 import { KnownTerminals } from "./bus/known-terminals.ts";
@@ -36,8 +37,17 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const app = createApp({ config, store, bus, access, knownTerminals, clock, log });
   const stopRetention = startRetention(bus, clock, { retentionMs: config.retention * 1000, intervalMs: config.gcInterval * 1000 }, log);
 
+  let inFlight = 0;
+  const fetch = async (request: Request, env: unknown) => {
+    inFlight += 1;
+    try {
+      return await app.fetch(request, env);
+    } finally {
+      inFlight -= 1;
+    }
+  };
   const server = await new Promise<Server>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(started as Server));
+    const started = serve({ fetch, hostname: config.host, port: config.port }, () => resolve(started as Server));
     started.once("error", reject);
   });
   server.keepAliveTimeout = 65_000;
@@ -51,10 +61,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       stopRetention();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       bus.close();
-      server.closeIdleConnections();
-      const forced = setTimeout(() => server.closeAllConnections(), graceMs);
+      // Once the replies in flight are written, no connection has anything left to say.
+      const deadline = Date.now() + graceMs;
+      while (inFlight > 0 && Date.now() < deadline) await delay(10);
+      await delay(10);
+      server.closeAllConnections();
       await closed;
-      clearTimeout(forced);
       await store.close();
       log.info("stopped");
     })());

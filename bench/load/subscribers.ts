@@ -91,8 +91,19 @@ export async function prepare(target: Target, sessions: Terminal[][]): Promise<S
   return pool;
 }
 
-/** Wait until `expected` notifications are delivered, or `timeoutMs` passes. */
-export async function drain(deliveries: Deliveries, expected: () => number, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (deliveries.delivered < expected() && performance.now() < deadline) await sleep(5);
+/**
+ * Wait until `expected` notifications are delivered. A backlog that is still moving is lag, not
+ * loss: give up only after `stallMs` without progress, or after `maxMs` in all.
+ */
+export async function drain(deliveries: Deliveries, expected: () => number, stallMs: number, maxMs = 60_000): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  let progressAt = performance.now();
+  let last = deliveries.delivered;
+  while (deliveries.delivered < expected() && performance.now() < deadline && performance.now() - progressAt < stallMs) {
+    await sleep(5);
+    if (deliveries.delivered !== last) {
+      last = deliveries.delivered;
+      progressAt = performance.now();
+    }
+  }
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig, type Config, type ConfigInput } from "../../src/config.ts";
+import type { Clock } from "../../src/bus/bus.ts";
 import { startServer as startRunningServer, type RunningServer } from "../../src/server.ts";
 
 export interface TestServer extends RunningServer {
@@ -26,9 +27,12 @@ process.once("exit", () => {
  * A real server on a random port over a real SQLite file. Start again with the same
  * `dbPath` (and `port`, to keep the URL) to simulate a restart.
  */
-export async function startServer(overrides: Partial<ConfigInput> = {}, options: { dbPath?: string } = {}): Promise<TestServer> {
+export async function startServer(
+  overrides: Partial<ConfigInput> = {},
+  options: { dbPath?: string; clock?: Clock } = {},
+): Promise<TestServer> {
   const dbPath = options.dbPath ?? tempDbPath();
   const config = parseConfig({ port: 0, pollTimeout: 2, logLevel: "silent", ...overrides, db: dbPath });
-  const server = await startRunningServer(config);
+  const server = await startRunningServer(config, options.clock ? { clock: options.clock } : {});
   return { ...server, dbPath, config };
 }
