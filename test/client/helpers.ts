@@ -101,7 +101,7 @@ export function nextEvent<T>(
 /** What must be equal on every terminal: each order's revision and its content fields. */
 export function view(client: MultiSessionClient): Record<string, { revision: number; lines: unknown; note: unknown }> {
   const out: Record<string, { revision: number; lines: unknown; note: unknown }> = {};
-  for (const [uid, order] of client.orders) {
+  for (const [uid, order] of [...client.orders].sort(([a], [b]) => a.localeCompare(b))) {
     out[uid] = { revision: order.revisionId, lines: contentOfLines(order.data.lines), note: order.data.note ?? null };
   }
   return out;

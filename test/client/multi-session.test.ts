@@ -170,7 +170,10 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
   test("a remove queued behind pending updates goes out last, with the revision they produced", async () => {
     const shop = await openShop(count);
     shop.slow.admin = true;
+    const messageId = shop.admin.messageId!;
     const first = shop.admin.updateOrder(order("o1", [["l1", 10, 1]]));
+    // The second edit waits for the first's slow reply: two requests, not one coalesced.
+    await until("the server applied the first update", () => shop.admin.messageId === messageId + 1, [shop.admin]);
     const second = shop.admin.updateOrder(order("o1", [["l1", 10, 2]]));
     const removal = shop.admin.removeOrder("o1", { finalized: true });
     expect(shop.admin.getOrder("o1")).toBeUndefined();
