@@ -21,6 +21,7 @@ const fanoutMetrics: Metric[] = [
   { name: "server CPU per notification (µs)", value: (r) => d(r).serverMicrosPerNotification, digits: 1, ratio: true },
   { name: "server CPU (% of a core)", value: (r) => 100 * d(r).cpu.serverCore, digits: 1, ratio: true },
   { name: "load generator CPU (% of a core)", value: (r) => 100 * d(r).cpu.loadCore, digits: 1 },
+  { name: "load generator event-loop delay p99 / max (ms)", value: (r) => `${d(r).loadEventLoopDelayMs.p99.toFixed(1)} / ${d(r).loadEventLoopDelayMs.max.toFixed(1)}` },
 ];
 
 const saturationMetrics: Metric[] = [

@@ -36,6 +36,8 @@ export interface DeliveryResult {
   broadcastsPerSecond: number;
   serverMicrosPerNotification: number;
   loadMicrosPerNotification: number;
+  /** Event-loop delay of the load generator over the window, ms: high values mean harness-bound latencies. */
+  loadEventLoopDelayMs: { p50: number; p99: number; max: number };
 }
 
 export interface IdleResult {

@@ -1,4 +1,5 @@
 /** Fan-out: open-loop broadcasts at a fixed rate; latency of every delivered notification. */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { sampleCpu, sleep } from "../proc.ts";
 import type { DeliveryResult } from "../results.ts";
 import { topology, type Target } from "../target.ts";
@@ -22,6 +23,8 @@ export async function runFanout(target: Target, options: FanoutOptions): Promise
   const total = Math.max(1, Math.round(options.rate * options.durationSeconds));
   const interval = 1000 / options.rate;
   const pending: Promise<void>[] = [];
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const from = sampleCpu(target.pid);
   const start = performance.now();
   // Open loop: broadcast k is due at start + k * interval, whatever the previous ones are doing.
@@ -36,12 +39,13 @@ export async function runFanout(target: Target, options: FanoutOptions): Promise
   await Promise.race([Promise.all(pending), sleep(30_000)]);
   await drain(pool.deliveries, () => publisher.expected, options.drainMs);
   const to = sampleCpu(target.pid);
+  loop.disable();
   await pool.stop();
   return deliveryResult(
     { scenario: "fanout", sessions: options.sessions, terminals: options.terminals, rate: options.rate, durationSeconds: options.durationSeconds },
     target,
     publisher,
     pool.deliveries,
-    { from, to, delivered: pool.deliveries.delivered, broadcasts: publisher.broadcasts },
+    { from, to, delivered: pool.deliveries.delivered, broadcasts: publisher.broadcasts, loop },
   );
 }

@@ -1,4 +1,5 @@
 /** The publishing side: one broadcast = one payload to every terminal of one session. */
+import type { IntervalHistogram } from "node:perf_hooks";
 import { cpuDelta, type CpuSample } from "../proc.ts";
 import type { DeliveryResult } from "../results.ts";
 import { Samples, summarize } from "../stats.ts";
@@ -41,7 +42,7 @@ export function deliveryResult(
   target: Target,
   publisher: Publisher,
   deliveries: Deliveries,
-  window: { from: CpuSample; to: CpuSample; delivered: number; broadcasts: number },
+  window: { from: CpuSample; to: CpuSample; delivered: number; broadcasts: number; loop: IntervalHistogram },
 ): DeliveryResult {
   const cpu = cpuDelta(window.from, window.to);
   const perNotification = (micros: number) => (window.delivered > 0 ? micros / window.delivered : NaN);
@@ -66,5 +67,10 @@ export function deliveryResult(
     broadcastsPerSecond: cpu.seconds > 0 ? window.broadcasts / cpu.seconds : NaN,
     serverMicrosPerNotification: perNotification(cpu.serverMicros),
     loadMicrosPerNotification: perNotification(cpu.loadMicros),
+    loadEventLoopDelayMs: {
+      p50: window.loop.percentile(50) / 1e6,
+      p99: window.loop.percentile(99) / 1e6,
+      max: window.loop.max / 1e6,
+    },
   };
 }

@@ -1,4 +1,5 @@
 /** Saturation: closed loop with a fixed number of broadcasts in flight; throughput and CPU per notification. */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { sampleCpu, sleep, type CpuSample } from "../proc.ts";
 import type { DeliveryResult } from "../results.ts";
 import { topology, type Target } from "../target.ts";
@@ -18,11 +19,14 @@ export async function runSaturation(target: Target, options: SaturationOptions):
   const pool = await prepare(target, sessions);
   const publisher = new Publisher(target, sessions);
   const deliveredAtStart = pool.deliveries.delivered;
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const from = sampleCpu(target.pid);
   const end = from.at + options.durationSeconds * 1000;
   // The window closes on a timer, while the publishers are still busy: steady state only.
   let window: { to: CpuSample; delivered: number; broadcasts: number } | undefined;
   const closer = sleep(options.durationSeconds * 1000).then(() => {
+    loop.disable();
     window = { to: sampleCpu(target.pid), delivered: pool.deliveries.delivered - deliveredAtStart, broadcasts: publisher.broadcasts };
   });
   const workers = Array.from({ length: options.inflight }, async () => {
@@ -37,6 +41,6 @@ export async function runSaturation(target: Target, options: SaturationOptions):
     target,
     publisher,
     pool.deliveries,
-    { from, ...window! },
+    { from, ...window!, loop },
   );
 }

@@ -56,14 +56,16 @@ export class ConnectionMonitor {
   /** A poll failed. */
   sawFailure(): void {
     if (!this.running) return;
+    this.clearTimers();
+    this.pingAbort?.abort();
     this.setState("offline");
-    // Keep probing while offline, so a stuck retry does not delay noticing the server is back.
-    if (!this.silenceTimer && !this.pongTimer) {
-      this.silenceTimer = setTimeout(() => this.ping(), this.options.maxSilenceMs);
-    }
   }
 
-  private ping(): void {
+  /**
+   * Sends a PING (the poll is about to be retried): its PONG wakes the retried poll at once,
+   * instead of leaving the terminal offline until the poll times out on an idle server.
+   */
+  ping(): void {
     if (!this.running) return;
     this.clearTimers();
     this.pingAbort?.abort();

@@ -67,7 +67,7 @@ export class LongpollBus extends Emitter<LongpollBusEvents> {
       onUnreachable: () => this.restartPoll(),
       onReachable: () => {
         this.backoff.reset();
-        this.restartPoll();
+        this.endRetryWait?.();
       },
     });
     // The PONG must wake our held poll, so this channel is always listened to.
@@ -162,6 +162,7 @@ export class LongpollBus extends Emitter<LongpollBusEvents> {
         this.emit("error", error);
         this.monitor.sawFailure();
         await this.waitBeforeRetry(this.backoff.next());
+        if (current()) this.monitor.ping();
       }
     }
   }

@@ -29,8 +29,8 @@ interface Shop {
   /** Every terminal but admin. */
   others: MultiSessionClient[];
   all: MultiSessionClient[];
-  /** One proxy per terminal, in the order of `all`: cutting it takes that terminal offline. */
-  proxies: Proxy[];
+  /** Per terminal, in the order of `all`: a proxy for its requests and one for its bus. */
+  proxies: Array<{ requests: Proxy; bus: Proxy }>;
   /** Admin's requests carry `phantomtest: slowConnection` while this is true. */
   slow: { admin: boolean };
 }
@@ -40,18 +40,35 @@ async function openShop(count: number): Promise<Shop> {
   server = await testServer({ testFeatures: true, slowDelayMs: SLOW_MS });
   cleanups.push(() => server.close(500));
   const slow = { admin: false };
-  const proxies: Proxy[] = [];
+  const proxies: Shop["proxies"] = [];
   const all: MultiSessionClient[] = [];
   for (let posId = 1; posId <= count; posId++) {
-    const proxy = await startProxy(server.port);
-    cleanups.push(() => proxy.close());
-    proxies.push(proxy);
+    const requests = await startProxy(server.port);
+    const bus = await startProxy(server.port);
+    cleanups.push(() => requests.close(), () => bus.close());
+    proxies.push({ requests, bus });
     const headers = posId === 1 ? (): Record<string, string> => (slow.admin ? { phantomtest: "slowConnection" } : {}) : undefined;
-    const terminal = await openTerminal({ baseUrl: proxy.url, posId, ...(headers ? { headers } : {}) });
+    const terminal = await openTerminal({
+      baseUrl: requests.url,
+      posId,
+      busOptions: { baseUrl: bus.url },
+      ...(headers ? { headers } : {}),
+    });
     cleanups.push(() => terminal.stop());
     all.push(terminal);
   }
   return { admin: all[0]!, others: all.slice(1), all, proxies, slow };
+}
+
+/** Takes the terminal off the network: its requests and its bus fail. */
+async function cut(shop: Shop, terminal: MultiSessionClient): Promise<void> {
+  const { requests, bus } = shop.proxies[shop.all.indexOf(terminal)]!;
+  await Promise.all([requests.cut(), bus.cut()]);
+}
+
+async function restore(shop: Shop, terminal: MultiSessionClient): Promise<void> {
+  const { requests, bus } = shop.proxies[shop.all.indexOf(terminal)]!;
+  await Promise.all([requests.restore(), bus.restore()]);
 }
 
 function allConverged(shop: Shop, expectedOrders: number): Promise<void> {
@@ -89,13 +106,13 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
     await shop.admin.updateOrder(order("o1", [["l1", 10, 1]]));
     await allConverged(shop, 1);
 
-    for (const t of offline) await shop.proxies[shop.all.indexOf(t)]!.cut();
+    for (const t of offline) await cut(shop, t);
     await until("the cut terminals see they are offline", () => offline.every((t) => t.connection === "offline"), offline);
     await shop.admin.updateOrder(order("o1", [["l1", 10, 2]]));
     await shop.admin.updateOrder(order("o1", [["l1", 10, 2], ["l2", 11, 1]]));
     expect(await garbageCollectBus(server.url)).not.toEqual([]);
 
-    for (const t of offline) await shop.proxies[shop.all.indexOf(t)]!.restore();
+    for (const t of offline) await restore(shop, t);
     await until(
       "the returning terminals are online with admin's revision 3",
       () => offline.every((t) => t.connection === "online" && t.getOrder("o1")?.revisionId === 3),
@@ -115,11 +132,11 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
     await shop.admin.updateOrder(order("o2", [["l1", 10, 1]]));
     await allConverged(shop, 2);
     const demo = shop.others[0]!;
-    await shop.proxies[1]!.cut();
+    await cut(shop, demo);
     expect(await shop.admin.removeOrder("o1")).toEqual({ status: "removed", uid: "o1" });
     expect(demo.getOrder("o1")).toBeDefined();
     const removed = nextEvent(demo, "orderRemoved", (e: { uid: string }) => e.uid === "o1");
-    await shop.proxies[1]!.restore();
+    await restore(shop, demo);
     await removed;
     await allConverged(shop, 1);
     expect([...demo.orders.keys()]).toEqual(["o2"]);
@@ -130,8 +147,8 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
     await shop.admin.updateOrder(order("o1", [["l1", 10, 1]]));
     await allConverged(shop, 1);
     const demo = shop.others[0]!;
-    // Demo must not hear of admin's change before it sends its own: its bus is held still.
-    await shop.proxies[1]!.cut();
+    // Demo must not hear of admin's change before it sends its own: its bus stays cut until then.
+    await cut(shop, demo);
     await until("demo is offline", () => demo.connection === "offline", [demo]);
 
     shop.slow.admin = true;
@@ -140,11 +157,12 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
     const adminSent = shop.admin.updateOrder(order("o1", [["l1", 10, 7]]));
     await until("the server applied admin's change", () => shop.admin.messageId === adminMessageId + 1, [shop.admin]);
 
-    await shop.proxies[1]!.restore();
+    await shop.proxies[1]!.requests.restore();
     const conflict = nextEvent(demo, "conflict");
     const demoSent = await demo.updateOrder(order("o1", [["l1", 10, 3]]));
     expect(demoSent).toEqual({ status: "conflict", uid: "o1", state: "draft" });
     await conflict;
+    await shop.proxies[1]!.bus.restore();
     expect(await adminSent).toMatchObject({ status: "accepted", revisionId: 2 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(SLOW_MS);
 

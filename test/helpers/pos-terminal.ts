@@ -1,0 +1,175 @@
+import { randomUUID } from "node:crypto";
+import { call, channel } from "./rpc.ts";
+import { Poller } from "./poller.ts";
+
+export interface TerminalOptions {
+  dbname?: string;
+  multiSessionId?: number;
+  posId: number;
+  userId?: number;
+  runId?: number;
+  headers?: Record<string, string>;
+}
+
+export interface LocalOrder {
+  uid: string;
+  revision: number;
+  data: Record<string, unknown>;
+}
+
+type Message = { action: string; data: Record<string, any>; session_id?: number; login_number?: number };
+
+/**
+ * A terminal speaking to the server like the Odoo POS does: one request in flight at a time,
+ * a nonce per request, revisions applied from replies, and notifications applied from its
+ * pos.multi_session channel (its own broadcasts ignored by session_id + login_number).
+ */
+export class PosTerminal {
+  readonly dbname: string;
+  readonly multiSessionId: number;
+  readonly posId: number;
+  readonly userId: number;
+  readonly sessionId: number;
+  readonly loginNumber = 1;
+  runId: number;
+  readonly orders = new Map<string, LocalOrder>();
+  readonly poller: Poller;
+  /** message_ID of every notification received, in order. */
+  readonly messageIds: number[] = [];
+  lastMessageId = 0;
+  gaps = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly url: string,
+    options: TerminalOptions,
+  ) {
+    this.dbname = options.dbname ?? "shop1";
+    this.multiSessionId = options.multiSessionId ?? 1;
+    this.posId = options.posId;
+    this.userId = options.userId ?? 1;
+    this.runId = options.runId ?? 1;
+    this.sessionId = 1000 + options.posId;
+    this.poller = new Poller(url, [channel(this.dbname, "pos.multi_session", this.posId)]);
+  }
+
+  /** Sends one update message; queued behind this terminal's earlier sends. */
+  send<T = any>(action: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}, headers?: Record<string, string>): Promise<T> {
+    const message = { action, data, session_id: this.sessionId, login_number: this.loginNumber, ...extra };
+    const params = { multi_session_id: this.multiSessionId, dbname: this.dbname, user_ID: this.userId, message };
+    const sent = this.queue.then(() => call<T>(`${this.url}/pos_multi_session_sync/update`, params, headers));
+    this.queue = sent.catch(() => undefined);
+    return sent;
+  }
+
+  /** sync_all with the reply applied at once (immediate_rerendering). */
+  async syncAll(uid?: string): Promise<Message> {
+    const reply = await this.send<Message>("sync_all", { pos_id: this.posId, run_ID: this.runId }, { immediate_rerendering: true, ...(uid ? { uid } : {}) });
+    this.applySyncAll(reply);
+    return reply;
+  }
+
+  /** Edits an order (creating it when new) and applies the server's answer, re-syncing on revision_error. */
+  async editOrder(uid: string, lines: Record<string, unknown>[], headers?: Record<string, string>): Promise<any> {
+    const local = this.orders.get(uid) ?? { uid, revision: 1, data: {} };
+    const data = {
+      ...local.data,
+      uid,
+      revision_ID: local.revision,
+      nonce: randomUUID(),
+      sequence_number: (local.data.sequence_number as number | undefined) ?? 1,
+      run_ID: this.runId,
+      lines: lines.map((line) => [0, 0, line]),
+    };
+    return this.queueLocal(async () => {
+      data.revision_ID = this.orders.get(uid)?.revision ?? 1;
+      const reply = await call<any>(`${this.url}/pos_multi_session_sync/update`, this.params("update_order", data), headers);
+      if (reply.action === "update_revision_ID") {
+        this.orders.set(uid, { uid, revision: reply.revision_ID, data: { ...data, revision_ID: reply.revision_ID, sequence_number: reply.order_ID } });
+      } else if (reply.action === "revision_error") {
+        await this.syncAllNow(uid);
+      }
+      return reply;
+    });
+  }
+
+  removeOrder(uid: string, extra: Record<string, unknown> = {}): Promise<any> {
+    return this.queueLocal(async () => {
+      const revision = this.orders.get(uid)?.revision ?? 1;
+      const reply = await call<any>(`${this.url}/pos_multi_session_sync/update`, this.params("remove_order", { uid, revision_ID: revision, finalized: true, ...extra }));
+      if (reply.action !== "revision_error") this.orders.delete(uid);
+      return reply;
+    });
+  }
+
+  /** Polls until `count` more notifications arrived on the terminal's channel, and applies them. */
+  async receive(count: number): Promise<Message[]> {
+    const start = this.poller.received.length;
+    await this.poller.receive(start + count);
+    const messages = this.poller.received.slice(start).map((n) => n.message as Message);
+    for (const message of messages) this.apply(message);
+    return messages;
+  }
+
+  /** Applies whatever is waiting on the channel right now. */
+  async catchUp(): Promise<Message[]> {
+    const batch = await this.poller.pollOnce({ peek: true });
+    const messages = batch.map((n) => n.message as Message);
+    for (const message of messages) this.apply(message);
+    return messages;
+  }
+
+  private apply(message: Message): void {
+    const messageId = message.data.message_ID as number;
+    this.messageIds.push(messageId);
+    if (message.action === "sync_all") return this.applySyncAll(message);
+    if (this.lastMessageId && messageId !== this.lastMessageId + 1) this.gaps += 1;
+    this.lastMessageId = messageId;
+    if (message.session_id === this.sessionId && message.login_number === this.loginNumber) return;
+    if (message.action === "update_order") {
+      this.orders.set(message.data.uid, { uid: message.data.uid, revision: message.data.revision_ID, data: message.data });
+    } else if (message.action === "remove_order") {
+      this.orders.delete(message.data.uid);
+    }
+  }
+
+  private applySyncAll(reply: Message): void {
+    const { orders, message_ID, uid } = reply.data as { orders: Message[]; message_ID: number; uid: string | null };
+    this.lastMessageId = message_ID;
+    if (!uid) this.orders.clear();
+    for (const order of orders) {
+      this.orders.set(order.data.uid, { uid: order.data.uid, revision: order.data.revision_ID, data: order.data });
+    }
+    if (uid && !orders.length) this.orders.delete(uid);
+  }
+
+  private async syncAllNow(uid?: string): Promise<void> {
+    const reply = await call<Message>(
+      `${this.url}/pos_multi_session_sync/update`,
+      this.params("sync_all", { pos_id: this.posId, run_ID: this.runId }, { immediate_rerendering: true, ...(uid ? { uid } : {}) }),
+    );
+    this.applySyncAll(reply);
+  }
+
+  private params(action: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+    return {
+      multi_session_id: this.multiSessionId,
+      dbname: this.dbname,
+      user_ID: this.userId,
+      message: { action, data, session_id: this.sessionId, login_number: this.loginNumber, ...extra },
+    };
+  }
+
+  private queueLocal<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.queue.then(work);
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  /** uid -> revision, for comparing terminals with each other and with the server. */
+  revisions(): Record<string, number> {
+    return Object.fromEntries([...this.orders.values()].map((order) => [order.uid, order.revision]).sort());
+  }
+}
+
+export const line = (uid: string, qty: number, extra: Record<string, unknown> = {}) => ({ uid, product_id: 1, qty, ...extra });
