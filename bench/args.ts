@@ -1,6 +1,6 @@
 /** Command-line flags of bench/run.ts. */
 import { parseArgs } from "node:util";
-import type { NchanPublish } from "./nchan.ts";
+import type { NchanLongpoll, NchanPublish } from "./nchan.ts";
 
 export type Scenario = "fanout" | "saturation" | "idle";
 
@@ -15,7 +15,10 @@ export interface BenchArgs {
   drainMs: number;
   smoke: boolean;
   vsNchan: boolean;
+  /** Run one target only (development aid). */
+  only?: "ours" | "nchan";
   nchanPublish: NchanPublish;
+  nchanLongpoll: NchanLongpoll;
   json?: string;
   profileDir?: string;
 }
@@ -32,7 +35,10 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
                                           notification arrived for MS (5000)
   --smoke                                 a few seconds, tiny sizes; exit 1 on any loss (CI)
   --vs nchan                              the same scenarios against Nchan (bench/install-nchan.sh)
+  --only ours|nchan                       run one target only (with --only nchan, no need for a built server)
   --nchan-publish multi|per-channel       Nchan: one multi-channel publish per broadcast, or one per channel (multi)
+  --nchan-longpoll multipart|single       Nchan: long-poll answers with every queued message (multipart/mixed),
+                                          like ours, or one message per response (multipart)
   --json FILE                             also write the results JSON there
   --profile DIR                           run our server with node --cpu-prof during saturation, profiles into DIR`;
 
@@ -60,7 +66,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
       drain: { type: "string" },
       smoke: { type: "boolean", default: false },
       vs: { type: "string" },
+      only: { type: "string" },
       "nchan-publish": { type: "string", default: "multi" },
+      "nchan-longpoll": { type: "string", default: "multipart" },
       json: { type: "string" },
       profile: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -73,8 +81,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
   const scenarios = scenario === "all" ? known : scenario.split(",").map((s) => s.trim() as Scenario);
   for (const s of scenarios) if (!known.includes(s)) throw new Error(`--scenario must be fanout, saturation, idle or all, got "${s}"`);
   if (values.vs !== undefined && values.vs !== "nchan") throw new Error(`--vs only knows "nchan", got "${values.vs}"`);
+  if (values.only !== undefined && values.only !== "ours" && values.only !== "nchan") throw new Error(`--only must be ours or nchan`);
   const nchanPublish = values["nchan-publish"];
   if (nchanPublish !== "multi" && nchanPublish !== "per-channel") throw new Error(`--nchan-publish must be multi or per-channel`);
+  const nchanLongpoll = values["nchan-longpoll"];
+  if (nchanLongpoll !== "multipart" && nchanLongpoll !== "single") throw new Error(`--nchan-longpoll must be multipart or single`);
   const sessions = positiveInt("sessions", values.sessions, smoke ? 2 : 20);
   const terminals = positiveInt("terminals", values.terminals, smoke ? 3 : 5);
   const topologies = values.topology
@@ -93,8 +104,10 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     idlePolls: Math.floor(positiveInt("idle-polls", values["idle-polls"], smoke ? 200 : 10_000)),
     drainMs: positiveInt("drain", values.drain, smoke ? 3000 : 5000),
     smoke,
-    vsNchan: values.vs === "nchan",
+    vsNchan: values.vs === "nchan" || values.only === "nchan",
+    ...(values.only ? { only: values.only as "ours" | "nchan" } : {}),
     nchanPublish,
+    nchanLongpoll,
     ...(values.json ? { json: values.json } : {}),
     ...(values.profile ? { profileDir: values.profile } : {}),
   };

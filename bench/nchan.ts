@@ -11,6 +11,8 @@ import type { BenchData, StartOptions, Subscriber, Target, Terminal } from "./ta
 const MODULE = "/usr/lib/nginx/modules/ngx_nchan_module.so";
 /** Publish to several channels in one request: /pub/a,b,c with nchan_channel_id_split_delimiter. */
 export type NchanPublish = "multi" | "per-channel";
+/** Long-poll responses: every queued message at once (multipart/mixed), or one message per response. */
+export type NchanLongpoll = "multipart" | "single";
 
 export function nchanVersion(): string {
   try {
@@ -21,7 +23,7 @@ export function nchanVersion(): string {
   }
 }
 
-function config(dir: string, port: number, options: StartOptions): string {
+function config(dir: string, port: number, options: StartOptions, longpoll: NchanLongpoll): string {
   const fdLimit = Math.min(65536, openFileLimits().hard);
   const connections = Math.max(1024, fdLimit - 64);
   const buffer = 5000;
@@ -55,6 +57,7 @@ http {
     }
     location ~ ^/sub/(.+)$ {
       nchan_subscriber longpoll;
+      nchan_longpoll_multipart_response ${longpoll === "multipart" ? "on" : "off"};
       nchan_channel_id $1;
       nchan_subscriber_timeout ${Math.ceil(options.pollTimeout)}s;
     }
@@ -63,12 +66,26 @@ http {
 `;
 }
 
-export async function startNchan(publish: NchanPublish, options: StartOptions): Promise<Target> {
+/** The message bodies of a long-poll response: one, or each part of a multipart/mixed response. */
+export function messageBodies(body: string, contentType: string): string[] {
+  const boundary = /^multipart\/mixed;.*boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (boundary === undefined) return [body];
+  const out: string[] = [];
+  for (const part of body.split(`--${boundary}`).slice(1)) {
+    if (part.startsWith("--")) break;
+    const start = part.indexOf("\r\n\r\n");
+    if (start < 0) continue;
+    out.push(part.slice(start + 4, part.endsWith("\r\n") ? -2 : undefined));
+  }
+  return out;
+}
+
+export async function startNchan(publish: NchanPublish, longpoll: NchanLongpoll, options: StartOptions): Promise<Target> {
   if (!existsSync(MODULE)) throw new Error(`Nchan is not installed (${MODULE}): run bench/install-nchan.sh`);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "pos-sync-nchan-"));
   for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, sub));
-  writeFileSync(join(dir, "nginx.conf"), config(dir, port, options));
+  writeFileSync(join(dir, "nginx.conf"), config(dir, port, options, longpoll));
   const child = startChild("nginx", ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], {
     cwd: dir,
     env: process.env,
@@ -94,7 +111,7 @@ export async function startNchan(publish: NchanPublish, options: StartOptions): 
     if (res.status !== 201 && res.status !== 202) throw new Error(`nchan publish: HTTP ${res.status} ${res.body.slice(0, 200)}`);
   };
   /** A long-poll subscriber that follows Nchan's Last-Modified / Etag cursor. */
-  const longPoll = (path: string): ((signal: AbortSignal, onSent?: () => void) => Promise<string | undefined>) => {
+  const longPoll = (path: string): ((signal: AbortSignal, onSent?: () => void) => Promise<string[]>) => {
     let lastModified: string | undefined;
     let etag: string | undefined;
     return async (signal, onSent) => {
@@ -102,10 +119,10 @@ export async function startNchan(publish: NchanPublish, options: StartOptions): 
       if (lastModified !== undefined) headers["if-modified-since"] = lastModified;
       if (etag !== undefined) headers["if-none-match"] = etag;
       const res = await send({ agent: sub, port, method: "GET", path, headers, signal, onSent });
-      if (res.status !== 200) return undefined; // 304/408 on timeout: poll again with the same cursor
+      if (res.status !== 200) return []; // 304/408 on timeout: poll again with the same cursor
       lastModified = res.headers["last-modified"] ?? lastModified;
       etag = (res.headers["etag"] as string | undefined) ?? etag;
-      return res.body;
+      return messageBodies(res.body, res.headers["content-type"] ?? "");
     };
   };
 
@@ -113,10 +130,11 @@ export async function startNchan(publish: NchanPublish, options: StartOptions): 
     name: "nchan",
     pid: worker,
     port,
-    publishMode:
+    publishMode: `${
       publish === "multi"
         ? "one multi-channel publish per broadcast (POST /pub/<ch1>,<ch2>,... via nchan_channel_id_split_delimiter)"
-        : "one publish request per channel per broadcast",
+        : "one publish request per channel per broadcast"
+    }; long-poll ${longpoll === "multipart" ? "multipart responses (every queued message at once)" : "one message per response"}`,
     async register() {
       // Nchan channels exist on first use.
     },
@@ -124,10 +142,12 @@ export async function startNchan(publish: NchanPublish, options: StartOptions): 
       const poll = longPoll(`/sub/${channelId(terminal)}`);
       return {
         async poll(signal, onSent) {
-          const body = await poll(signal, onSent);
-          if (body === undefined) return [];
-          const message = JSON.parse(body) as { action?: string; data?: BenchData };
-          return message.action === "bench" && message.data ? [message.data] : [];
+          const out: BenchData[] = [];
+          for (const body of await poll(signal, onSent)) {
+            const message = JSON.parse(body) as { action?: string; data?: BenchData };
+            if (message.action === "bench" && message.data) out.push(message.data);
+          }
+          return out;
         },
       };
     },
@@ -138,8 +158,7 @@ export async function startNchan(publish: NchanPublish, options: StartOptions): 
       else await Promise.all(terminals.map((terminal) => publishTo(channelId(terminal), body)));
     },
     async idlePoll(i, signal, onSent) {
-      const body = await longPoll(`/sub/${idleChannel(i)}`)(signal, onSent);
-      return body === undefined ? 0 : 1;
+      return (await longPoll(`/sub/${idleChannel(i)}`)(signal, onSent)).length;
     },
     async probeIdle(i) {
       await publishTo(idleChannel(i), '"PONG"');

@@ -65,7 +65,7 @@ function oneLine(r: ScenarioResult): string {
 }
 
 async function start(name: TargetName, args: BenchArgs, options: StartOptions): Promise<Target> {
-  return name === "ours" ? startOurs(repoRoot, options) : startNchan(args.nchanPublish, options);
+  return name === "ours" ? startOurs(repoRoot, options) : startNchan(args.nchanPublish, args.nchanLongpoll, options);
 }
 
 async function runOne(scenario: Scenario, target: Target, args: BenchArgs, sessions: number, terminals: number): Promise<ScenarioResult> {
@@ -98,7 +98,7 @@ async function main(): Promise<number> {
     failures: [],
   };
   let oursFailed = false;
-  const targets: TargetName[] = args.vsNchan ? ["ours", "nchan"] : ["ours"];
+  const targets: TargetName[] = args.only ? [args.only] : args.vsNchan ? ["ours", "nchan"] : ["ours"];
   for (const scenario of args.scenarios) {
     for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
       for (const name of targets) {

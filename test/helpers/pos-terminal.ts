@@ -85,7 +85,9 @@ export class PosTerminal {
       data.revision_ID = this.orders.get(uid)?.revision ?? 1;
       const reply = await call<any>(`${this.url}/pos_multi_session_sync/update`, this.params("update_order", data), headers);
       if (reply.action === "update_revision_ID") {
-        this.orders.set(uid, { uid, revision: reply.revision_ID, data: { ...data, revision_ID: reply.revision_ID, sequence_number: reply.order_ID } });
+        this.remember({ uid, revision: reply.revision_ID, data: { ...data, revision_ID: reply.revision_ID, sequence_number: reply.order_ID } });
+      } else if (reply.action === "revision_error" && reply.state === "deleted") {
+        this.orders.delete(uid);
       } else if (reply.action === "revision_error") {
         await this.syncAllNow(uid);
       }
@@ -127,10 +129,32 @@ export class PosTerminal {
     this.lastMessageId = messageId;
     if (message.session_id === this.sessionId && message.login_number === this.loginNumber) return;
     if (message.action === "update_order") {
-      this.orders.set(message.data.uid, { uid: message.data.uid, revision: message.data.revision_ID, data: message.data });
+      this.remember({ uid: message.data.uid, revision: message.data.revision_ID, data: message.data });
     } else if (message.action === "remove_order") {
       this.orders.delete(message.data.uid);
     }
+  }
+
+  /** A reply and a broadcast for the same order can cross; the higher revision is the newer one. */
+  private remember(order: LocalOrder): void {
+    const known = this.orders.get(order.uid);
+    if (!known || known.revision <= order.revision) this.orders.set(order.uid, order);
+  }
+
+  /** Polls and applies in the background until the returned stopper is called (and awaited). */
+  listen(): () => Promise<void> {
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        const batch = await this.poller.pollOnce();
+        for (const notification of batch) this.apply(notification.message as Message);
+      }
+    })();
+    return async () => {
+      stopped = true;
+      await loop;
+      await this.catchUp();
+    };
   }
 
   private applySyncAll(reply: Message): void {
