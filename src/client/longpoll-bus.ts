@@ -28,10 +28,10 @@ export interface LongpollBusOptions extends TransportOptions {
   backoff?: BackoffOptions;
 }
 
-export interface LongpollBusEvents extends Record<string, unknown> {
+export type LongpollBusEvents = {
   state: ConnectionState;
   error: unknown;
-}
+};
 
 /** Asks for an immediate new poll, e.g. because the channel list changed; not an error. */
 const RESTART = Symbol("restart poll");

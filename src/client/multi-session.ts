@@ -52,7 +52,7 @@ export interface SyncResult {
 
 export type ChangeSource = "broadcast" | "sync";
 
-export interface MultiSessionEvents extends Record<string, unknown> {
+export type MultiSessionEvents = {
   orderUpdated: { uid: string; order: LocalOrder; source: ChangeSource };
   orderRemoved: { uid: string; source: ChangeSource | "local" };
   synced: SyncResult;
@@ -62,7 +62,7 @@ export interface MultiSessionEvents extends Record<string, unknown> {
   /** A broadcast of another action than the order ones, from another terminal. */
   message: MultiSessionMessage;
   error: unknown;
-}
+};
 
 /** A terminal of a shared order session: queued sends, revision handling, message_ID gap detection. */
 export class MultiSessionClient extends Emitter<MultiSessionEvents> {

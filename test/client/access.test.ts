@@ -63,7 +63,7 @@ test("a wrong key is an RpcError access_denied, and the bus reports it without g
   expect((failure as RpcError).code).toBe(200);
 
   const bus = openBus({ key: "other-secret", keyIn: "path" });
-  const error = nextEvent<unknown>(bus, "error");
+  const error = nextEvent(bus, "error");
   bus.start();
   expect(await error).toBeInstanceOf(RpcError);
   expect(bus.state).not.toBe("online");

@@ -1,4 +1,4 @@
-import { MultiSessionClient, type MultiSessionClientOptions } from "../../src/client/index.ts";
+import { Emitter, LongpollBus, MultiSessionClient, type MultiSessionClientOptions } from "../../src/client/index.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 
 export const DB = "shop1";
@@ -44,12 +44,10 @@ export async function openTerminal(spec: TerminalSpec): Promise<MultiSessionClie
  * tick, for changes that have no event such as a revision taken from a reply). Rejects after
  * `timeoutMs` with `what` in the message.
  */
-export function until(
-  what: string,
-  check: () => boolean,
-  clients: Array<{ on(event: string, listener: (payload: never) => void): () => void }> = [],
-  timeoutMs = 10_000,
-): Promise<void> {
+/** Anything of ours that emits events. */
+type Watched = MultiSessionClient | LongpollBus;
+
+export function until(what: string, check: () => boolean, watched: Watched[] = [], timeoutMs = 10_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const offs: Array<() => void> = [];
     const finish = (error?: Error): void => {
@@ -68,9 +66,9 @@ export function until(
     };
     const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`)), timeoutMs);
     const tick = setInterval(test, 25);
-    for (const client of clients) {
+    for (const emitter of watched as unknown as Array<Emitter<Record<string, unknown>>>) {
       for (const event of ["orderUpdated", "orderRemoved", "synced", "connection", "state", "message"]) {
-        offs.push(client.on(event, test));
+        offs.push(emitter.on(event, test));
       }
     }
     test();
@@ -78,12 +76,12 @@ export function until(
 }
 
 /** The next `event` of `emitter` that satisfies `filter`, within `timeoutMs`. */
-export function nextEvent<T>(
-  emitter: { on(event: string, listener: (payload: T) => void): () => void },
-  event: string,
-  filter: (payload: T) => boolean = () => true,
+export function nextEvent<E extends Record<string, unknown>, K extends keyof E & string>(
+  emitter: Emitter<E>,
+  event: K,
+  filter: (payload: E[K]) => boolean = () => true,
   timeoutMs = 10_000,
-): Promise<T> {
+): Promise<E[K]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();

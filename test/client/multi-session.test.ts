@@ -92,7 +92,7 @@ async function serverView(): Promise<ReturnType<typeof view>> {
 describe.each([2, 5])("%i terminals sharing one session", (count) => {
   test("a new order reaches every other terminal", async () => {
     const shop = await openShop(count);
-    const received = shop.others.map((t) => nextEvent(t, "orderUpdated", (e: { uid: string }) => e.uid === "o1"));
+    const received = shop.others.map((t) => nextEvent(t, "orderUpdated", (e) => e.uid === "o1"));
     const reply = await shop.admin.updateOrder(order("o1", [["l1", 10, 1]]));
     expect(reply).toMatchObject({ status: "accepted", revisionId: 1, sequenceNumber: 1 });
     await Promise.all(received);
@@ -135,7 +135,7 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
     await cut(shop, demo);
     expect(await shop.admin.removeOrder("o1")).toEqual({ status: "removed", uid: "o1" });
     expect(demo.getOrder("o1")).toBeDefined();
-    const removed = nextEvent(demo, "orderRemoved", (e: { uid: string }) => e.uid === "o1");
+    const removed = nextEvent(demo, "orderRemoved", (e) => e.uid === "o1");
     await restore(shop, demo);
     await removed;
     await allConverged(shop, 1);
@@ -226,7 +226,7 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
     await admin.updateOrder(order("o1", [["l1", 10, 2]]));
     await garbageCollectBus(server.url);
     bus.start();
-    const fullSync = nextEvent(demo, "synced", (s: { uid?: string }) => s.uid === undefined);
+    const fullSync = nextEvent(demo, "synced", (s) => s.uid === undefined);
     await admin.updateOrder(order("o2", [["l1", 10, 1]]));
     await fullSync;
     await until("all converge on o1 rev 2 and o2", () => all.every((t) => t.orders.size === 2) && converged(all), all);

@@ -36,6 +36,8 @@ export class PosTerminal {
   readonly poller: Poller;
   /** message_ID of every notification received, in order. */
   readonly messageIds: number[] = [];
+  /** message_ID of every sync_all reply received directly. */
+  readonly syncReplyIds: number[] = [];
   lastMessageId = 0;
   gaps = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -65,6 +67,7 @@ export class PosTerminal {
   /** sync_all with the reply applied at once (immediate_rerendering). */
   async syncAll(uid?: string): Promise<Message> {
     const reply = await this.send<Message>("sync_all", { pos_id: this.posId, run_ID: this.runId }, { immediate_rerendering: true, ...(uid ? { uid } : {}) });
+    this.syncReplyIds.push(reply.data.message_ID);
     this.applySyncAll(reply);
     return reply;
   }
@@ -172,6 +175,7 @@ export class PosTerminal {
       `${this.url}/pos_multi_session_sync/update`,
       this.params("sync_all", { pos_id: this.posId, run_ID: this.runId }, { immediate_rerendering: true, ...(uid ? { uid } : {}) }),
     );
+    this.syncReplyIds.push(reply.data.message_ID);
     this.applySyncAll(reply);
   }
 
