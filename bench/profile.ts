@@ -55,3 +55,27 @@ export function profileTable(entries: ProfileEntry[]): string {
   const rows = entries.map((e) => `| ${e.selfMs.toFixed(0)} | ${e.percent.toFixed(1)} % | \`${e.fn}\` | ${e.where} |`);
   return ["| self ms | self % | function | where |", "| ---: | ---: | --- | --- |", ...rows].join("\n");
 }
+
+/** Self time grouped by package (node_modules/<name>), our own dist/<dir>, node internals or native. */
+export function summarizeByPackage(file: string, repoRoot: string, top = 10): ProfileEntry[] {
+  const groups = new Map<string, number>();
+  let total = 0;
+  for (const e of summarizeProfile(file, repoRoot, Number.MAX_SAFE_INTEGER)) {
+    total += e.selfMs;
+    const where = e.where;
+    const key = where.startsWith("node_modules/")
+      ? where.split("/").slice(0, where.startsWith("node_modules/@") ? 3 : 2).join("/")
+      : where.startsWith("dist/")
+        ? where.split("/").slice(0, 2).join("/").replace(/:\d+$/, "")
+        : where.startsWith("node:")
+          ? "node internals"
+          : e.fn.startsWith("(")
+            ? e.fn
+            : "native / other";
+    groups.set(key, (groups.get(key) ?? 0) + e.selfMs);
+  }
+  return [...groups.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, ms]) => ({ selfMs: ms, percent: total > 0 ? (100 * ms) / total : 0, fn: key, where: "" }));
+}

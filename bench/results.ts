@@ -70,5 +70,5 @@ export interface RunResult {
   results: ScenarioResult[];
   failures: string[];
   /** Top self-time functions of our server under saturation (--profile). */
-  profile?: { file: string; top: ProfileEntry[] };
+  profile?: { file: string; top: ProfileEntry[]; byPackage: ProfileEntry[] };
 }

@@ -13,7 +13,7 @@ import { runIdle } from "./load/idle.ts";
 import { runSaturation } from "./load/saturation.ts";
 import { nchanVersion, startNchan } from "./nchan.ts";
 import { openFileLimits } from "./proc.ts";
-import { profileFiles, profileTable, summarizeProfile } from "./profile.ts";
+import { profileFiles, profileTable, summarizeByPackage, summarizeProfile } from "./profile.ts";
 import { markdown } from "./report.ts";
 import type { RunResult, ScenarioResult, TargetName } from "./results.ts";
 import { startOurs } from "./server.ts";
@@ -98,6 +98,7 @@ async function main(): Promise<number> {
     failures: [],
   };
   let oursFailed = false;
+  let checks = 0;
   const targets: TargetName[] = args.only ? [args.only] : args.vsNchan ? ["ours", "nchan"] : ["ours"];
   for (const scenario of args.scenarios) {
     for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
@@ -112,6 +113,7 @@ async function main(): Promise<number> {
           ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profileDir!)}`] } : {}),
         };
         log(`${what}: starting`);
+        checks++;
         let target: Target | undefined;
         try {
           target = await start(name, args, options);
@@ -131,13 +133,16 @@ async function main(): Promise<number> {
         }
         if (profiling) {
           const file = profileFiles(resolve(args.profileDir!)).sort().pop();
-          if (file) run.profile = { file, top: summarizeProfile(file, repoRoot) };
+          if (file) run.profile = { file, top: summarizeProfile(file, repoRoot), byPackage: summarizeByPackage(file, repoRoot) };
         }
       }
     }
   }
   let report = markdown(run);
-  if (run.profile) report += `\nOur server under saturation, top self time (${run.profile.file}):\n\n${profileTable(run.profile.top)}\n`;
+  if (run.profile) {
+    report += `\nOur server under saturation (whole process life, start-up and drain included), top self time (${run.profile.file}):\n\n${profileTable(run.profile.top)}\n`;
+    report += `\nSelf time by package:\n\n${profileTable(run.profile.byPackage)}\n`;
+  }
   process.stdout.write(`\n${report}`);
   const dir = join(repoRoot, "bench", "results");
   mkdirSync(dir, { recursive: true });
@@ -148,6 +153,11 @@ async function main(): Promise<number> {
   if (args.json) writeFileSync(resolve(args.json), json);
   log(`results in bench/results/${stamp}.{json,md}${args.json ? ` and ${args.json}` : ""}`);
   if (oursFailed) log(`FAILED: ${run.failures.join("; ")}`);
+  if (args.smoke) {
+    // One check per scenario and target, in the plain form CI logs understand.
+    const failed = new Set(run.failures.map((f) => f.split(":")[0]));
+    process.stdout.write(`bench: ${checks - failed.size} passed, ${failed.size} failed\n`);
+  }
   return oursFailed ? 1 : 0;
 }
 

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { DBNAME_PATTERN } from "./bus/channel.ts";
 
 const booleanFlag = z
   .union([z.boolean(), z.enum(["0", "1", "true", "false", "yes", "no", "on", "off"])])
@@ -7,7 +9,12 @@ const booleanFlag = z
 
 const seconds = z.coerce.number().positive().finite();
 
-const keyMap = z.record(z.string().min(1), z.string().min(1));
+/** Keys travel in URL paths (/k/<key>/...), so they keep to URL-safe characters. */
+const key = z.string().regex(/^[A-Za-z0-9._~-]{8,200}$/, "a key is 8-200 characters of A-Z a-z 0-9 . _ ~ -");
+const keyMap = z.record(z.string().regex(DBNAME_PATTERN, "a key's database name must be a valid database name"), key);
+
+/** POS_SYNC_KEY_FILE: {"databases": {"<dbname>": "<key>", ...}, "backend": "<key>"} */
+const keyFileSchema = z.object({ databases: keyMap.optional().default({}), backend: key.optional() }).strict();
 
 export const configSchema = z.object({
   host: z.string().min(1).default("127.0.0.1"),
@@ -28,9 +35,10 @@ export const configSchema = z.object({
   keys: z
     .union([z.string(), keyMap])
     .transform((value, ctx) => (typeof value === "string" ? parseKeyList(value, ctx) : value))
+    .pipe(keyMap)
     .default({}),
   keyFile: z.string().min(1).optional(),
-  backendKey: z.string().min(1).optional(),
+  backendKey: key.optional(),
   maxChannelsPerPoll: z.coerce.number().int().positive().default(100),
   maxPollsPerClient: z.coerce.number().int().positive().default(256),
 });
@@ -85,7 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
 
 export function parseConfig(input: ConfigInput | Record<string, unknown>): Config {
   const result = configSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) return result.data.keyFile ? withKeyFile(result.data, result.data.keyFile) : result.data;
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? "") as SettingName;
     const source = settingSources[name];
@@ -107,4 +115,20 @@ function parseKeyList(value: string, ctx: z.RefinementCtx): Record<string, strin
     keys[entry.slice(0, separator)] = entry.slice(separator + 1);
   }
   return keys;
+}
+
+/** Keys from the key file; those set by POS_SYNC_KEYS and POS_SYNC_BACKEND_KEY win. */
+function withKeyFile(config: Config, path: string): Config {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: POS_SYNC_KEY_FILE (--key-file): cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? "bad JSON"})`);
+  }
+  const file = keyFileSchema.safeParse(parsed);
+  if (!file.success) {
+    const problems = file.error.issues.map((issue) => `${issue.path.join(".") || "file"}: ${issue.message}`).join("; ");
+    throw new ConfigError(`invalid configuration: POS_SYNC_KEY_FILE (--key-file) ${path}: ${problems}`);
+  }
+  return { ...config, keys: { ...file.data.databases, ...config.keys }, backendKey: config.backendKey ?? file.data.backend };
 }

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { serve } from "@hono/node-server";
+import { createBackendPush, type BackendPush } from "./bus/backend-push.ts";
 import { Bus, systemClock, type Clock } from "./bus/bus.ts";
 import { KnownTerminals } from "./bus/known-terminals.ts";
 import { startRetention } from "./bus/retention.ts";
@@ -17,6 +18,8 @@ export interface RunningServer {
   port: number;
   store: Store;
   bus: Bus;
+  /** sendToChannelById and sendToAllPoses, for a backend in the same process. */
+  push: BackendPush;
   /** Stops accepting, answers held polls with [], waits for replies in flight (at most `graceMs`), closes the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -34,7 +37,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeout * 1000 }, clock);
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);
-  const app = createApp({ config, store, bus, access, knownTerminals, clock, log });
+  const push = createBackendPush(bus, knownTerminals);
+  const app = createApp({ config, store, bus, access, knownTerminals, push, clock, log });
   const stopRetention = startRetention(bus, clock, { retentionMs: config.retention * 1000, intervalMs: config.gcInterval * 1000 }, log);
 
   let inFlight = 0;
@@ -71,5 +75,5 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       log.info("stopped");
     })());
 
-  return { url, port, store, bus, close };
+  return { url, port, store, bus, push, close };
 }

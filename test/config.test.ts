@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { ConfigError, loadConfig, parseConfig } from "../src/config.ts";
 
@@ -46,7 +49,21 @@ describe("configuration", () => {
   });
 
   test("keys parse from db:key pairs and never appear in an error", () => {
-    expect(parseConfig({ keys: "shop1:s3cret, shop2:other" }).keys).toEqual({ shop1: "s3cret", shop2: "other" });
-    expect(() => loadConfig({ POS_SYNC_KEYS: "shop1:s3cret,broken" }, [])).toThrow(/^(?!.*s3cret)/s);
+    expect(parseConfig({ keys: "shop1:s3cret-key-1, shop2:other-key-2" }).keys).toEqual({ shop1: "s3cret-key-1", shop2: "other-key-2" });
+    expect(() => loadConfig({ POS_SYNC_KEYS: "shop1:s3cret-key-1,broken" }, [])).toThrow(/^(?!.*s3cret)/s);
+    expect(() => loadConfig({ POS_SYNC_KEYS: "shop1:short" }, [])).toThrow(/^(?!.*short).*POS_SYNC_KEYS/s);
+    expect(() => loadConfig({ POS_SYNC_KEYS: 'bad"db:long-enough-key' }, [])).toThrow(/POS_SYNC_KEYS/);
+  });
+
+  test("a key file adds database keys and the backend key; the environment wins", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pos-sync-keys-"));
+    const file = join(dir, "keys.json");
+    writeFileSync(file, JSON.stringify({ databases: { shop1: "file-key-shop1", shop2: "file-key-shop2" }, backend: "file-backend-key" }));
+    const config = loadConfig({ POS_SYNC_KEY_FILE: file, POS_SYNC_KEYS: "shop2:env-key-shop2" }, []);
+    expect(config.keys).toEqual({ shop1: "file-key-shop1", shop2: "env-key-shop2" });
+    expect(config.backendKey).toBe("file-backend-key");
+    writeFileSync(file, JSON.stringify({ databases: { shop1: "tiny" } }));
+    expect(() => loadConfig({ POS_SYNC_KEY_FILE: file }, [])).toThrow(/POS_SYNC_KEY_FILE.*databases\.shop1/);
+    expect(() => loadConfig({ POS_SYNC_KEY_FILE: join(dir, "missing.json") }, [])).toThrow(/POS_SYNC_KEY_FILE.*ENOENT/);
   });
 });

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import type { BackendPush } from "../bus/backend-push.ts";
 import type { Bus, Clock } from "../bus/bus.ts";
 import type { KnownTerminals } from "../bus/known-terminals.ts";
 import type { Config } from "../config.ts";
@@ -8,6 +9,7 @@ import type { Store } from "../db/store.ts";
 import type { Logger } from "../log.ts";
 import type { Access } from "./access.ts";
 import { sendProtocolError } from "./jsonrpc.ts";
+import { backendRoutes } from "./routes/backend.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { longpollingRoutes } from "./routes/longpolling.ts";
 import { multiSessionRoutes } from "./routes/multi-session.ts";
@@ -18,6 +20,7 @@ export interface AppDeps {
   bus: Bus;
   access: Access;
   knownTerminals: KnownTerminals;
+  push: BackendPush;
   clock: Clock;
   log: Logger;
 }
@@ -28,6 +31,7 @@ export function createApp(deps: AppDeps): Hono {
   const api = new Hono();
   api.route("/", longpollingRoutes(deps));
   api.route("/", multiSessionRoutes(deps));
+  api.route("/", backendRoutes(deps));
 
   const app = new Hono();
   app.use(

@@ -1,4 +1,11 @@
-import { Emitter, LongpollBus, MultiSessionClient, type MultiSessionClientOptions } from "../../src/client/index.ts";
+import {
+  MultiSessionClient,
+  type Emitter,
+  type LongpollBus,
+  type LongpollBusEvents,
+  type MultiSessionClientOptions,
+  type MultiSessionEvents,
+} from "../../src/client/index.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 
 export const DB = "shop1";
@@ -76,18 +83,30 @@ export function until(what: string, check: () => boolean, watched: Watched[] = [
 }
 
 /** The next `event` of `emitter` that satisfies `filter`, within `timeoutMs`. */
-export function nextEvent<E extends Record<string, unknown>, K extends keyof E & string>(
-  emitter: Emitter<E>,
+export function nextEvent<K extends keyof MultiSessionEvents>(
+  emitter: MultiSessionClient,
   event: K,
-  filter: (payload: E[K]) => boolean = () => true,
+  filter?: (payload: MultiSessionEvents[K]) => boolean,
+  timeoutMs?: number,
+): Promise<MultiSessionEvents[K]>;
+export function nextEvent<K extends keyof LongpollBusEvents>(
+  emitter: LongpollBus,
+  event: K,
+  filter?: (payload: LongpollBusEvents[K]) => boolean,
+  timeoutMs?: number,
+): Promise<LongpollBusEvents[K]>;
+export function nextEvent(
+  emitter: Watched,
+  event: string,
+  filter: (payload: unknown) => boolean = () => true,
   timeoutMs = 10_000,
-): Promise<E[K]> {
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
       reject(new Error(`timed out after ${timeoutMs} ms waiting for event ${event}`));
     }, timeoutMs);
-    const off = emitter.on(event, (payload) => {
+    const off = (emitter as unknown as Emitter<Record<string, unknown>>).on(event, (payload) => {
       if (!filter(payload)) return;
       clearTimeout(timer);
       off();
