@@ -151,6 +151,9 @@ export async function startNchan(publish: NchanPublish, longpoll: NchanLongpoll,
         },
       };
     },
+    async warmPublishers(n) {
+      await Promise.all(Array.from({ length: n }, () => send({ agent: pub, port, method: "GET", path: "/healthz" })));
+    },
     async publish(_session, terminals, data) {
       // The same body our server relays, so both move the same bytes.
       const body = JSON.stringify({ action: "bench", data, session_id: 999_999, login_number: 1 });

@@ -82,6 +82,9 @@ export async function startOurs(repoRoot: string, options: StartOptions): Promis
         },
       };
     },
+    async warmPublishers(n) {
+      await Promise.all(Array.from({ length: n }, () => send({ agent: pub, port, method: "GET", path: "/healthz" })));
+    },
     async publish(session, _terminals, data) {
       const result = await rpc(pub, port, "/pos_multi_session_sync/update", {
         multi_session_id: session,

@@ -44,6 +44,8 @@ export interface Target {
   register(terminals: Terminal[]): Promise<void>;
   /** A long-poll subscriber of a terminal's own channel, keeping its own cursor. */
   subscriber(terminal: Terminal): Subscriber;
+  /** Open n keep-alive publisher connections (concurrent cheap requests), so connection set-up is not measured. */
+  warmPublishers(n: number): Promise<void>;
   /** Broadcast one payload to every terminal of a session; resolves when the publish call returns. */
   publish(session: number, terminals: Terminal[], data: BenchData): Promise<void>;
   /** An idle long-poll on its own channel, number i; resolves with the count of messages it returned. */

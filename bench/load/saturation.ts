@@ -16,7 +16,7 @@ export interface SaturationOptions {
 
 export async function runSaturation(target: Target, options: SaturationOptions): Promise<DeliveryResult> {
   const sessions = topology(options.sessions, options.terminals);
-  const pool = await prepare(target, sessions);
+  const pool = await prepare(target, sessions, options.inflight);
   const publisher = new Publisher(target, sessions);
   const deliveredAtStart = pool.deliveries.delivered;
   const loop = monitorEventLoopDelay({ resolution: 1 });

@@ -69,9 +69,13 @@ export function startSubscribers(target: Target, terminals: Terminal[]): Subscri
   };
 }
 
-/** Register every terminal, start the pollers and wait until each has received a warm-up broadcast. */
-export async function prepare(target: Target, sessions: Terminal[][]): Promise<SubscriberPool> {
+/**
+ * Register every terminal, open `publishers` keep-alive publisher connections, start the pollers
+ * and wait until each has received a warm-up broadcast: connection set-up is never measured.
+ */
+export async function prepare(target: Target, sessions: Terminal[][], publishers: number): Promise<SubscriberPool> {
   await Promise.all(sessions.map((terminals) => target.register(terminals)));
+  await target.warmPublishers(publishers);
   const all = sessions.flat();
   const pool = startSubscribers(target, all);
   await sleep(200);
