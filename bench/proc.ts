@@ -75,16 +75,24 @@ export function freePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Sample a process's CPU and this process's CPU together. */
+/** Busy CPU time of the whole machine (all CPUs, /proc/stat: everything but idle and iowait), µs. */
+export function machineBusyMicros(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1e6) / ticksPerSecond();
+}
+
+/** Sample a process's CPU, this process's CPU and the machine's together. */
 export interface CpuSample {
   at: number;
   serverMicros: number;
   loadMicros: number;
+  machineMicros: number;
 }
 
 export function sampleCpu(pid: number): CpuSample {
   const own = process.cpuUsage();
-  return { at: performance.now(), serverMicros: cpuMicros(pid), loadMicros: own.user + own.system };
+  return { at: performance.now(), serverMicros: cpuMicros(pid), loadMicros: own.user + own.system, machineMicros: machineBusyMicros() };
 }
 
 export interface CpuDelta {
@@ -94,6 +102,8 @@ export interface CpuDelta {
   /** Fraction of one core. */
   serverCore: number;
   loadCore: number;
+  /** Everything else the machine ran meanwhile (other processes, steal), fraction of one core: noise. */
+  otherCore: number;
 }
 
 export function cpuDelta(from: CpuSample, to: CpuSample): CpuDelta {
@@ -106,5 +116,6 @@ export function cpuDelta(from: CpuSample, to: CpuSample): CpuDelta {
     loadMicros,
     serverCore: seconds > 0 ? serverMicros / 1e6 / seconds : 0,
     loadCore: seconds > 0 ? loadMicros / 1e6 / seconds : 0,
+    otherCore: seconds > 0 ? Math.max(0, to.machineMicros - from.machineMicros - serverMicros - loadMicros) / 1e6 / seconds : 0,
   };
 }

@@ -21,6 +21,7 @@ const fanoutMetrics: Metric[] = [
   { name: "server CPU per notification (µs)", value: (r) => d(r).serverMicrosPerNotification, digits: 1, ratio: true },
   { name: "server CPU (% of a core)", value: (r) => 100 * d(r).cpu.serverCore, digits: 1, ratio: true },
   { name: "load generator CPU (% of a core)", value: (r) => 100 * d(r).cpu.loadCore, digits: 1 },
+  { name: "other processes' CPU (% of a core; noise)", value: (r) => 100 * d(r).cpu.otherCore, digits: 1 },
   { name: "load generator event-loop delay p99 / max (ms)", value: (r) => `${d(r).loadEventLoopDelayMs.p99.toFixed(1)} / ${d(r).loadEventLoopDelayMs.max.toFixed(1)}` },
 ];
 
@@ -32,6 +33,7 @@ const saturationMetrics: Metric[] = [
   { name: "delivered / expected (after drain)", value: (r) => `${d(r).delivered}/${d(r).expected} (${pct(d(r).delivered, d(r).expected)})` },
   { name: "server CPU (% of a core)", value: (r) => 100 * d(r).cpu.serverCore, digits: 1 },
   { name: "load generator CPU (% of a core)", value: (r) => 100 * d(r).cpu.loadCore, digits: 1 },
+  { name: "other processes' CPU (% of a core; noise)", value: (r) => 100 * d(r).cpu.otherCore, digits: 1 },
 ];
 
 const idleMetrics: Metric[] = [
@@ -77,6 +79,11 @@ export function markdown(run: RunResult): string {
   ];
   const modes = new Set(run.results.filter((r) => r.scenario !== "idle").map((r) => `${r.target}: ${(r as DeliveryResult).publishMode}`));
   for (const mode of modes) notes.push(`Publishing, ${mode}.`);
+  const noisy = run.results.filter((r) => r.scenario !== "idle" && r.cpu.otherCore > 0.1);
+  if (noisy.length)
+    notes.push(
+      `**Noisy machine:** other processes used more than 10 % of a core during ${noisy.map((r) => `${r.target} ${r.scenario}`).join(", ")}; rerun on a quiet machine before quoting.`,
+    );
   if (run.failures.length) notes.push(`**Failures:** ${run.failures.join("; ")}`);
   return `${lines.join("\n")}\n\n${notes.join("\n")}\n`;
 }

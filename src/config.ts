@@ -20,6 +20,8 @@ export const configSchema = z.object({
   host: z.string().min(1).default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8079),
   db: z.string().min(1).default("./data/pos-sync.sqlite"),
+  /** normal: a commit survives the process being killed; full: also a power cut (fsync per commit, ~1 ms each). */
+  dbSynchronous: z.enum(["normal", "full"]).default("normal"),
   pollTimeout: seconds.default(50),
   retention: seconds.default(600),
   gcInterval: seconds.default(60),
@@ -51,6 +53,7 @@ export const settingSources = {
   host: ["POS_SYNC_HOST", "host"],
   port: ["POS_SYNC_PORT", "port"],
   db: ["POS_SYNC_DB", "db"],
+  dbSynchronous: ["POS_SYNC_DB_SYNCHRONOUS", "db-synchronous"],
   pollTimeout: ["POS_SYNC_POLL_TIMEOUT", "poll-timeout"],
   retention: ["POS_SYNC_RETENTION", "retention"],
   gcInterval: ["POS_SYNC_GC_INTERVAL", "gc-interval"],

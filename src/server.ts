@@ -33,7 +33,7 @@ export interface ServerOptions {
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const store = new SqliteStore(config.db);
+  const store = new SqliteStore(config.db, { synchronous: config.dbSynchronous });
   const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeout * 1000 }, clock);
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);

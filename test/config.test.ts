@@ -38,6 +38,7 @@ describe("configuration", () => {
     ["POS_SYNC_TEST_FEATURES", "maybe"],
     ["POS_SYNC_SLOW_DELAY_MS", "soon"],
     ["POS_SYNC_LOG_LEVEL", "loud"],
+    ["POS_SYNC_DB_SYNCHRONOUS", "sometimes"],
     ["POS_SYNC_KEYS", "shop1"],
   ])("%s=%s is refused with a message naming it", (name, value) => {
     expect(() => loadConfig({ [name]: value }, [])).toThrow(ConfigError);

@@ -18,7 +18,8 @@ export interface FanoutOptions {
 
 export async function runFanout(target: Target, options: FanoutOptions): Promise<DeliveryResult> {
   const sessions = topology(options.sessions, options.terminals);
-  const pool = await prepare(target, sessions, 16);
+  // The agent may use up to 64 sockets when publishes queue up: open them all beforehand.
+  const pool = await prepare(target, sessions, 64);
   const publisher = new Publisher(target, sessions);
   const total = Math.max(1, Math.round(options.rate * options.durationSeconds));
   const interval = 1000 / options.rate;

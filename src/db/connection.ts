@@ -17,14 +17,15 @@ export interface Connection {
 const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), "../../drizzle");
 
 /**
- * Opens (creating what is missing) and migrates the database. WAL with synchronous=FULL:
- * a commit is on disk before the reply that confirms it is sent.
+ * Opens (creating what is missing) and migrates the database, in WAL mode. With synchronous
+ * "normal" a commit is in the WAL (the OS's hands) before the reply that confirms it is sent, so
+ * killing the process loses nothing confirmed; "full" also fsyncs each commit, for power cuts.
  */
-export function openDatabase(path: string): Connection {
+export function openDatabase(path: string, synchronous: "normal" | "full" = "normal"): Connection {
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new Database(path);
   sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("synchronous = FULL");
+  sqlite.pragma(`synchronous = ${synchronous.toUpperCase()}`);
   sqlite.pragma("busy_timeout = 5000");
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder });

@@ -14,8 +14,8 @@ export class SqliteStore implements Store {
   private readonly statements;
   private readonly tx: StoreTx;
 
-  constructor(path: string) {
-    this.connection = openDatabase(path);
+  constructor(path: string, options: { synchronous?: "normal" | "full" } = {}) {
+    this.connection = openDatabase(path, options.synchronous);
     this.statements = prepareStatements(this.connection);
     this.tx = createTx(this.statements, this.connection);
   }

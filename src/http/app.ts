@@ -43,11 +43,14 @@ export function createApp(deps: AppDeps): Hono {
       maxAge: 600,
     }),
   );
-  app.use("*", async (c, next) => {
-    const started = performance.now();
-    await next();
-    log.debug({ method: c.req.method, path: c.req.routePath, status: c.res.status, ms: +(performance.now() - started).toFixed(2) }, "request");
-  });
+  if (log.isLevelEnabled("debug")) {
+    app.use("*", async (c, next) => {
+      const started = performance.now();
+      await next();
+      const ms = +(performance.now() - started).toFixed(2);
+      log.debug({ method: c.req.method, path: c.req.routePath, status: c.res.status, ms }, "request");
+    });
+  }
   app.use(
     "*",
     bodyLimit({

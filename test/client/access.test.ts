@@ -14,7 +14,7 @@ import {
 import type { TestServer } from "../helpers/server.ts";
 import { DB, fastBackoff, nextEvent, testServer, until } from "./helpers.ts";
 
-const KEY = "shop1-secret/with+odd=chars";
+const KEY = "shop1-secret_with.odd~chars";
 const BACKEND_KEY = "backend-secret";
 
 let server: TestServer;
