@@ -19,6 +19,8 @@ export interface BenchArgs {
   only?: "ours" | "nchan";
   nchanPublish: NchanPublish;
   nchanLongpoll: NchanLongpoll;
+  /** Before each scenario, wait up to this many seconds for other processes to go quiet. */
+  quietWaitSeconds: number;
   json?: string;
   profileDir?: string;
 }
@@ -39,6 +41,8 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
   --nchan-publish multi|per-channel       Nchan: one multi-channel publish per broadcast, or one per channel (multi)
   --nchan-longpoll multipart|single       Nchan: long-poll answers with every queued message (multipart/mixed),
                                           like ours, or one message per response (multipart)
+  --quiet-wait S                          before each scenario wait up to S s until the machine is idle
+                                          (under 10 % of a core busy); for shared machines (0)
   --json FILE                             also write the results JSON there
   --profile DIR                           run our server with node --cpu-prof during saturation, profiles into DIR`;
 
@@ -70,6 +74,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
       "nchan-publish": { type: "string", default: "multi" },
       "nchan-longpoll": { type: "string", default: "multipart" },
       json: { type: "string" },
+      "quiet-wait": { type: "string" },
       profile: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -108,6 +113,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     ...(values.only ? { only: values.only as "ours" | "nchan" } : {}),
     nchanPublish,
     nchanLongpoll,
+    quietWaitSeconds: values["quiet-wait"] === undefined ? 0 : positiveInt("quiet-wait", values["quiet-wait"], 0),
     ...(values.json ? { json: values.json } : {}),
     ...(values.profile ? { profileDir: values.profile } : {}),
   };

@@ -119,3 +119,19 @@ export function cpuDelta(from: CpuSample, to: CpuSample): CpuDelta {
     otherCore: seconds > 0 ? Math.max(0, to.machineMicros - from.machineMicros - serverMicros - loadMicros) / 1e6 / seconds : 0,
   };
 }
+
+/**
+ * Wait until the machine is quiet: under `maxCore` of a core busy over one second, checked for at
+ * most `timeoutMs`. Returns the last busy fraction seen.
+ */
+export async function waitQuiet(maxCore: number, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  let busy = Infinity;
+  while (performance.now() < deadline) {
+    const before = machineBusyMicros();
+    await sleep(1000);
+    busy = (machineBusyMicros() - before) / 1e6;
+    if (busy <= maxCore) break;
+  }
+  return busy;
+}

@@ -75,7 +75,7 @@ export function markdown(run: RunResult): string {
     }
   }
   const notes = [
-    `${run.host.cpus} x ${run.host.model}, Node ${run.host.node}, Linux ${run.host.kernel}${run.nchanVersion ? `, Nchan ${run.nchanVersion} (one worker)` : ""}.`,
+    `${run.host.cpus} x ${run.host.model}, Node ${run.host.node}, Linux ${run.host.kernel}${run.nchanVersion ? `, Nchan ${run.nchanVersion} (one worker)` : ""}; load average ${run.host.loadAverage1m.toFixed(2)} at start.`,
   ];
   const modes = new Set(run.results.filter((r) => r.scenario !== "idle").map((r) => `${r.target}: ${(r as DeliveryResult).publishMode}`));
   for (const mode of modes) notes.push(`Publishing, ${mode}.`);

@@ -64,7 +64,7 @@ export type ScenarioResult = DeliveryResult | IdleResult;
 
 export interface RunResult {
   startedAt: string;
-  host: { cpus: number; model: string; node: string; kernel: string };
+  host: { cpus: number; model: string; node: string; kernel: string; loadAverage1m: number };
   nchanVersion?: string;
   args: Record<string, unknown>;
   results: ScenarioResult[];

@@ -12,7 +12,7 @@ import { runFanout } from "./load/fanout.ts";
 import { runIdle } from "./load/idle.ts";
 import { runSaturation } from "./load/saturation.ts";
 import { nchanVersion, startNchan } from "./nchan.ts";
-import { openFileLimits } from "./proc.ts";
+import { openFileLimits, waitQuiet } from "./proc.ts";
 import { profileFiles, profileTable, summarizeByPackage, summarizeProfile } from "./profile.ts";
 import { markdown } from "./report.ts";
 import type { RunResult, ScenarioResult, TargetName } from "./results.ts";
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
   const cpus = os.cpus();
   const run: RunResult = {
     startedAt: new Date().toISOString(),
-    host: { cpus: cpus.length, model: cpus[0]?.model ?? "unknown", node: process.versions.node, kernel: os.release() },
+    host: { cpus: cpus.length, model: cpus[0]?.model ?? "unknown", node: process.versions.node, kernel: os.release(), loadAverage1m: os.loadavg()[0] ?? 0 },
     ...(args.vsNchan ? { nchanVersion: nchanVersion() } : {}),
     args: { ...args },
     results: [],
@@ -112,6 +112,10 @@ async function main(): Promise<number> {
           maxPublish: Math.max(64, args.inflight),
           ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profileDir!)}`] } : {}),
         };
+        if (args.quietWaitSeconds > 0) {
+          const busy = await waitQuiet(0.1, args.quietWaitSeconds * 1000);
+          if (busy > 0.1) log(`${what}: machine still busy (${(100 * busy).toFixed(0)} % of a core), going on`);
+        }
         log(`${what}: starting`);
         checks++;
         let target: Target | undefined;

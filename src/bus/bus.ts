@@ -15,7 +15,8 @@ export interface BusOptions {
 
 export interface PollOptions {
   peek?: boolean;
-  signal?: AbortSignal;
+  /** Registers `gone` to run when the client goes away; returns its unregistration. */
+  onClientGone?: (gone: () => void) => () => void;
 }
 
 /** The long-poll bus: durable notifications, and polls that wait for them. */
@@ -68,21 +69,23 @@ export class Bus {
       else arrived = arrived ? arrived.concat(batch) : batch;
     });
     let timer: NodeJS.Timeout | undefined;
-    const { signal } = options;
-    const onAbort = () => wake?.([]);
+    let clientGone = false;
+    const forgetClient = options.onClientGone?.(() => {
+      clientGone = true;
+      wake?.([]);
+    });
     try {
       const stored = await this.stored(channels, last);
       if (stored.length > 0) return stored;
-      if (arrived || signal?.aborted) return arrived ?? [];
+      if (arrived || clientGone) return arrived ?? [];
       return await new Promise<Notification[]>((resolve) => {
         wake = resolve;
         timer = setTimeout(resolve, this.options.pollTimeoutMs, []);
-        signal?.addEventListener("abort", onAbort, { once: true });
       });
     } finally {
       unsubscribe();
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      forgetClient?.();
     }
   }
 

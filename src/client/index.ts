@@ -11,6 +11,7 @@ export {
   type LongpollBusOptions,
   type Notification,
 } from "./longpoll-bus.ts";
+export { isRevisionError, newNonce } from "./messages.ts";
 export type {
   MultiSessionMessage,
   OrderData,
@@ -29,7 +30,8 @@ export {
   type SyncResult,
   type UpdateResult,
 } from "./multi-session.ts";
-export type { LocalOrder } from "./order-book.ts";
+export { MessageSequence, type Step } from "./message-sequence.ts";
+export { OrderBook, type ApplyOutcome, type LocalOrder } from "./order-book.ts";
 export { RequestQueue, type RequestQueueOptions, type Task } from "./request-queue.ts";
 export { CHANNEL, ROUTES } from "./routes.ts";
 export { localStorageAdapter, memoryStorage, type CursorStorage, type WebStorageLike } from "./storage.ts";

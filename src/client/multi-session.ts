@@ -14,6 +14,7 @@ import {
   type UpdateOrderReply,
   type UpdateParams,
 } from "./messages.ts";
+import { MessageSequence } from "./message-sequence.ts";
 import { OrderBook, type LocalOrder } from "./order-book.ts";
 import { RequestQueue } from "./request-queue.ts";
 import { CHANNEL, ROUTES } from "./routes.ts";
@@ -75,9 +76,7 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
   private readonly detach: Array<() => void> = [];
   /** Bus messages held while a full sync is on its way; replayed against its snapshot. */
   private readonly held: MultiSessionMessage[] = [];
-  /** Our counter values spent by single-order syncs; no broadcast will ever carry them. */
-  private readonly spentIds = new Set<number>();
-  private lastMessageId: number | undefined;
+  private readonly sequence = new MessageSequence();
   private orderId = 0;
   private fullSync: { promise: Promise<SyncResult>; started: boolean } | undefined;
   private sendFailing = false;
@@ -107,7 +106,7 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
 
   /** The message_ID of the last notification taken into account. */
   get messageId(): number | undefined {
-    return this.lastMessageId;
+    return this.sequence.current;
   }
 
   get connection(): ConnectionState {
@@ -172,7 +171,7 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
         return { status: "conflict", uid, state: reply.state };
       }
       if (!isRevisionError(reply)) this.orderId = Math.max(this.orderId, reply.order_ID);
-      if (this.book.delete(uid)) this.emit("orderRemoved", { uid, source: "local" });
+      if (this.book.deleteForGood(uid)) this.emit("orderRemoved", { uid, source: "local" });
       return { status: "removed", uid };
     });
   }
@@ -226,7 +225,7 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
     }
     if (reply.action === "revision_error") {
       if (reply.state === "deleted") {
-        if (this.book.delete(uid)) this.emit("orderRemoved", { uid, source: "sync" });
+        if (this.book.deleteForGood(uid)) this.emit("orderRemoved", { uid, source: "sync" });
       } else {
         this.onConflict(uid, reply.state);
       }
@@ -294,11 +293,10 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
     }
     if (uid === undefined) {
       this.dropOrdersGoneFromServer(seen);
-      this.lastMessageId = Math.max(this.lastMessageId ?? 0, data.message_ID);
+      this.sequence.coveredUpTo(data.message_ID);
     } else {
-      this.spentIds.add(data.message_ID);
+      this.sequence.spend(data.message_ID);
     }
-    this.skipSpentIds();
     const result: SyncResult = { ...(uid === undefined ? {} : { uid }), messageId: data.message_ID, orders: data.orders.length };
     this.emit("synced", result);
     return result;
@@ -333,7 +331,7 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
   }
 
   private onBusMessage(message: MultiSessionMessage): void {
-    if (this.lastMessageId === undefined || this.fullSync?.started) {
+    if (this.sequence.current === undefined || this.fullSync?.started) {
       this.held.push(message);
       return;
     }
@@ -341,7 +339,7 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
   }
 
   private replayHeld(): void {
-    if (this.lastMessageId === undefined) return;
+    if (this.sequence.current === undefined) return;
     for (const message of this.held.splice(0)) {
       if (this.fullSync?.started) this.held.push(message);
       else this.handle(message);
@@ -351,18 +349,13 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
   private handle(message: MultiSessionMessage): void {
     const data = message.data ?? {};
     if (message.action === "sync_all") return this.handleBusSync(data as unknown as SyncAllData);
-    const messageId = data.message_ID;
-    const last = this.lastMessageId ?? 0;
-    if (typeof messageId === "number") {
-      if (messageId <= last) return; // already in a snapshot we applied
-      if (messageId !== last + 1) {
-        // Something was lost (garbage-collected while we were away): start over from a snapshot.
-        this.held.push(message);
-        void this.requestFullSync({ first: true }).catch(() => undefined);
-        return;
-      }
-      this.lastMessageId = messageId;
-      this.skipSpentIds();
+    const step = typeof data.message_ID === "number" ? this.sequence.check(data.message_ID) : "next";
+    if (step === "seen") return; // already in a snapshot we applied
+    if (step === "gap") {
+      // Something was lost (garbage-collected while we were away): start over from a snapshot.
+      this.held.push(message);
+      void this.requestFullSync({ first: true }).catch(() => undefined);
+      return;
     }
     if (this.isOwn(message)) {
       // Only the revision: our data may already hold edits made after this one.
@@ -376,25 +369,14 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
 
   /** A sync_all answered over the bus (a terminal of the same user asked without immediate_rerendering). */
   private handleBusSync(data: SyncAllData): void {
-    const last = this.lastMessageId ?? 0;
-    if (data.message_ID < last) return;
+    if (data.message_ID < (this.sequence.current ?? 0)) return;
     for (const order of data.orders) this.applyServerCopy(order.data, "sync");
-    if (!data.uid) {
-      this.lastMessageId = data.message_ID;
-    } else if (data.message_ID === last + 1) {
-      this.lastMessageId = data.message_ID;
-    } else if (data.message_ID > last + 1) {
-      void this.requestFullSync({ first: true }).catch(() => undefined);
-    }
-  }
-
-  private skipSpentIds(): void {
-    while (this.lastMessageId !== undefined && this.spentIds.delete(this.lastMessageId + 1)) this.lastMessageId++;
-    for (const id of this.spentIds) if (this.lastMessageId !== undefined && id <= this.lastMessageId) this.spentIds.delete(id);
+    if (!data.uid) this.sequence.coveredUpTo(data.message_ID);
+    else if (this.sequence.check(data.message_ID) === "gap") void this.requestFullSync({ first: true }).catch(() => undefined);
   }
 
   private removedElsewhere(uid: string): void {
-    if (this.book.delete(uid)) this.emit("orderRemoved", { uid, source: "broadcast" });
+    if (this.book.deleteForGood(uid)) this.emit("orderRemoved", { uid, source: "broadcast" });
   }
 
   private isOwn(message: MultiSessionMessage): boolean {

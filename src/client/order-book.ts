@@ -27,6 +27,8 @@ function withoutMessageId(data: OrderData): OrderData {
 /** The local map uid -> order, and the rules for merging what the server sends into it. */
 export class OrderBook {
   private readonly entries = new Map<string, Entry>();
+  /** Orders the server deleted: a copy of one arriving late (a uid sync raced the bus) must not bring it back. */
+  private readonly deleted = new Set<string>();
 
   /** The orders as the terminal shows them (those being removed are left out). */
   snapshot(): Map<string, LocalOrder> {
@@ -62,7 +64,14 @@ export class OrderBook {
     if (entry) entry.removing = removing;
   }
 
+  /** The order is gone here (closed elsewhere, or dropped by a sync) but may come back from the server. */
   delete(uid: string): boolean {
+    return this.entries.delete(uid);
+  }
+
+  /** The server confirmed the order deleted: it never comes back. */
+  deleteForGood(uid: string): boolean {
+    this.deleted.add(uid);
     return this.entries.delete(uid);
   }
 
@@ -96,7 +105,7 @@ export class OrderBook {
   apply(data: OrderData): ApplyOutcome {
     const revisionId = data.revision_ID ?? 1;
     const entry = this.entries.get(data.uid);
-    if (entry && revisionId < entry.revisionId) return "stale";
+    if (this.deleted.has(data.uid) || (entry && revisionId < entry.revisionId)) return "stale";
     if (entry?.ownNonce !== undefined && data.nonce === entry.ownNonce) {
       entry.revisionId = revisionId;
       entry.onServer = true;

@@ -22,15 +22,16 @@ export class SqliteStore implements Store {
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T> {
     const { sqlite } = this.connection;
+    const { begin, commit, rollback } = this.statements;
     return this.lock.run(async () => {
-      sqlite.exec("BEGIN IMMEDIATE");
+      begin.run();
       try {
         const result = await work(this.tx);
-        sqlite.exec("COMMIT");
+        commit.run();
         onCommit?.(result);
         return result;
       } catch (error) {
-        if (sqlite.inTransaction) sqlite.exec("ROLLBACK");
+        if (sqlite.inTransaction) rollback.run();
         throw error;
       }
     });
@@ -96,10 +97,13 @@ export class SqliteStore implements Store {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
-function prepareStatements({ db }: Connection) {
+function prepareStatements({ db, sqlite }: Connection) {
   const sessionKey = (table: typeof orders | typeof terminals | typeof multiSessions) =>
     and(eq(table.dbname, sql.placeholder("dbname")), eq(table.multiSessionId, sql.placeholder("multiSessionId")));
   return {
+    begin: sqlite.prepare("BEGIN IMMEDIATE"),
+    commit: sqlite.prepare("COMMIT"),
+    rollback: sqlite.prepare("ROLLBACK"),
     insertNotification: db
       .insert(notifications)
       .values({ channel: sql.placeholder("channel"), message: sql.placeholder("message"), createdAt: sql.placeholder("createdAt") })

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { BackendPush } from "../bus/backend-push.ts";
 import type { Bus, Clock } from "../bus/bus.ts";
@@ -51,13 +50,6 @@ export function createApp(deps: AppDeps): Hono {
       log.debug({ method: c.req.method, path: c.req.routePath, status: c.res.status, ms }, "request");
     });
   }
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: config.bodyLimit,
-      onError: (c) => sendProtocolError(c, 413, -32600, `Request body over the limit of ${config.bodyLimit} bytes (POS_SYNC_BODY_LIMIT)`),
-    }),
-  );
   app.route("/", healthRoutes(deps));
   app.route("/", api);
   app.route("/k/:key", api);

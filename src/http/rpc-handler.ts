@@ -2,6 +2,7 @@ import type { Context, Handler } from "hono";
 import type { z } from "zod";
 import { PosSyncError } from "../errors.ts";
 import { parseOrThrow } from "../validation.ts";
+import { BodyTooLarge, readBody } from "./read-body.ts";
 import { envelopeSchema, sendApplicationError, sendProtocolError, sendResult, type RpcId } from "./jsonrpc.ts";
 
 /** A result that is already JSON text, spliced into the reply without another stringify. */
@@ -16,14 +17,22 @@ export interface RpcCall<P> {
 }
 
 /**
- * Wraps a JSON-RPC route: reads the envelope (400 when it is not JSON or not JSON-RPC),
+ * Wraps a JSON-RPC route: reads the envelope (413 past `bodyLimit`, 400 when it is not JSON or not JSON-RPC),
  * validates params with `schema`, runs `handle`, and turns domain errors into error bodies.
  */
-export function rpcHandler<S extends z.ZodType>(schema: S, handle: (call: RpcCall<z.output<S>>) => Promise<unknown>): Handler {
+export function rpcHandler<S extends z.ZodType>(
+  schema: S,
+  bodyLimit: number,
+  handle: (call: RpcCall<z.output<S>>) => Promise<unknown>,
+): Handler {
   return async (c) => {
+    const text = await readBody(c, bodyLimit);
+    if (text instanceof BodyTooLarge) {
+      return sendProtocolError(c, 413, -32600, `Request body over the limit of ${bodyLimit} bytes (POS_SYNC_BODY_LIMIT)`);
+    }
     let body: unknown;
     try {
-      body = JSON.parse(await c.req.text());
+      body = JSON.parse(text);
     } catch {
       return sendProtocolError(c, 400, -32700, "Parse error: the body is not valid JSON");
     }

@@ -126,6 +126,39 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
     expect(view(shop.admin)).toEqual(await serverView());
   });
 
+  test("edits made offline are queued and flushed when the terminal returns", async () => {
+    const shop = await openShop(count);
+    const demo = shop.others[0]!;
+    await cut(shop, demo);
+    const sent = demo.updateOrder(order("o9", [["l1", 10, 1]]));
+    await until("demo is offline with its edit queued", () => demo.connection === "offline" && demo.pending > 0, [demo]);
+    expect(shop.admin.orders.size).toBe(0);
+    await restore(shop, demo);
+    expect(await sent).toMatchObject({ status: "accepted", revisionId: 1 });
+    await allConverged(shop, 1);
+    expect(view(shop.admin).o9?.lines).toEqual([{ uid: "l1", product_id: 10, qty: 1 }]);
+  });
+
+  test("a request whose reply was lost is retried with the same nonce and applied once", async () => {
+    const shop = await openShop(count);
+    const demo = shop.others[0]!;
+    await demo.updateOrder(order("o1", [["l1", 10, 1]]));
+    await allConverged(shop, 1);
+    const adminSaw: number[] = [];
+    cleanups.push(shop.admin.on("orderUpdated", ({ order: o }) => adminSaw.push(o.revisionId)));
+
+    shop.proxies[1]!.requests.dropReplies();
+    const sent = demo.updateOrder(order("o1", [["l1", 10, 2]]));
+    await until("the server applied demo's edit", () => shop.admin.getOrder("o1")?.revisionId === 2, [shop.admin]);
+    await shop.proxies[1]!.requests.restore(); // the connection drops: demo sends the same request again
+    expect(await sent).toEqual({ status: "duplicate", uid: "o1" });
+
+    expect(await demo.updateOrder(order("o1", [["l1", 10, 3]]))).toMatchObject({ status: "accepted", revisionId: 3 });
+    await allConverged(shop, 1);
+    expect(adminSaw).toEqual([2, 3]);
+    expect((await serverView()).o1?.revision).toBe(3);
+  });
+
   test("an order removed while a terminal is offline is gone there when it returns", async () => {
     const shop = await openShop(count);
     await shop.admin.updateOrder(order("o1", [["l1", 10, 1]]));
@@ -234,7 +267,7 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
   });
 });
 
-test("five terminals x 20 concurrent updates on their own and shared orders end equal to the server", async () => {
+test("five terminals x 50 concurrent updates on their own and shared orders end equal to the server", async () => {
   const shop = await openShop(5);
   await shop.admin.updateOrder(order("shared1", [["s1", 1, 0]]));
   await shop.admin.updateOrder(order("shared2", [["s2", 2, 0]]));
@@ -243,7 +276,7 @@ test("five terminals x 20 concurrent updates on their own and shared orders end 
   for (const t of shop.all) cleanups.push(t.on("synced", (s) => s.uid === undefined && gapResyncs.push(s)));
   await Promise.all(
     shop.all.map(async (terminal, index) => {
-      for (let i = 1; i <= 20; i++) {
+      for (let i = 1; i <= 50; i++) {
         const shared = `shared${(i % 2) + 1}`;
         const current = terminal.getOrder(shared)?.data ?? order(shared, []);
         const sends = [
@@ -260,7 +293,7 @@ test("five terminals x 20 concurrent updates on their own and shared orders end 
   });
   const truth = await serverView();
   expect(view(shop.admin)).toEqual(truth);
-  for (let index = 0; index < 5; index++) expect(truth[`own${index}`]?.revision).toBe(20);
+  for (let index = 0; index < 5; index++) expect(truth[`own${index}`]?.revision).toBe(50);
   // Every terminal saw its message_IDs without a gap: none had to start over from a snapshot.
   expect(gapResyncs).toEqual([]);
 }, 60_000);

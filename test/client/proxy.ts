@@ -3,13 +3,15 @@ import net from "node:net";
 /**
  * A TCP proxy between one client and the server, to take that client offline on its own:
  * `cut()` drops its connections and refuses new ones; `freeze()` keeps them open but lets
- * nothing through (a server that stopped answering).
+ * nothing through (a server that stopped answering); `dropReplies()` lets requests reach the
+ * server but loses its answers.
  */
 export interface Proxy {
   url: string;
   port: number;
   cut(): Promise<void>;
   freeze(): void;
+  dropReplies(): void;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -17,6 +19,7 @@ export interface Proxy {
 export async function startProxy(targetPort: number, port = 0): Promise<Proxy> {
   const sockets = new Set<net.Socket>();
   let frozen = false;
+  let repliesDropped = false;
   let server: net.Server | undefined;
 
   const onConnection = (client: net.Socket): void => {
@@ -36,7 +39,7 @@ export async function startProxy(targetPort: number, port = 0): Promise<Proxy> {
       if (!frozen) upstream.write(chunk);
     });
     upstream.on("data", (chunk) => {
-      if (!frozen) client.write(chunk);
+      if (!frozen && !repliesDropped) client.write(chunk);
     });
   };
 
@@ -67,8 +70,12 @@ export async function startProxy(targetPort: number, port = 0): Promise<Proxy> {
     freeze() {
       frozen = true;
     },
+    dropReplies() {
+      repliesDropped = true;
+    },
     async restore() {
       frozen = false;
+      repliesDropped = false;
       for (const socket of sockets) socket.destroy();
       if (!server) await listen(actualPort);
     },

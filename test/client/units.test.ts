@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
-import { Backoff, channelNameOf, fullChannelName, localStorageAdapter } from "../../src/client/index.ts";
+import { Backoff, channelNameOf, fullChannelName, localStorageAdapter, MessageSequence } from "../../src/client/index.ts";
+
 
 test("channels are built exactly as the POS builds them", () => {
   expect(fullChannelName("shop1", "pos.multi_session", 7)).toBe('["shop1","pos.multi_session","7"]');
@@ -24,4 +25,18 @@ test("the localStorage adapter ignores what is not a cursor", () => {
   expect(storage.get("missing")).toBeUndefined();
   storage.set("ok", 42);
   expect(storage.get("ok")).toBe(42);
+});
+
+test("message_IDs: the next one advances, older ones were seen, a skipped one is a gap; single-order syncs spend one", () => {
+  const sequence = new MessageSequence();
+  expect(sequence.current).toBeUndefined();
+  sequence.coveredUpTo(5); // a full sync_all stamped 5
+  expect(sequence.check(4)).toBe("seen");
+  expect(sequence.check(6)).toBe("next");
+  sequence.spend(8); // a sync_all for one order took 8 while 7 was still on the bus
+  expect(sequence.check(7)).toBe("next");
+  expect(sequence.current).toBe(8);
+  expect(sequence.check(9)).toBe("next");
+  expect(sequence.check(11)).toBe("gap");
+  expect(sequence.current).toBe(9);
 });

@@ -20,12 +20,12 @@ const sendToAllParams = z.object({
 });
 
 /** Section 6 over HTTP, for a remote backend holding the backend key. */
-export function backendRoutes({ access, push }: AppDeps): Hono {
+export function backendRoutes({ access, push, config }: AppDeps): Hono {
   const app = new Hono();
 
   app.post(
     "/pos_longpolling/backend/send_to_channel",
-    rpcHandler(sendToChannelParams, async ({ params, c }) => {
+    rpcHandler(sendToChannelParams, config.bodyLimit, async ({ params, c }) => {
       access.requireBackend(c);
       return push.sendToChannelById(params.dbname, params.pos_id, params.channel_name, params.message);
     }),
@@ -33,7 +33,7 @@ export function backendRoutes({ access, push }: AppDeps): Hono {
 
   app.post(
     "/pos_longpolling/backend/send_to_all",
-    rpcHandler(sendToAllParams, async ({ params, c }) => {
+    rpcHandler(sendToAllParams, config.bodyLimit, async ({ params, c }) => {
       access.requireBackend(c);
       return { sent: await push.sendToAllPoses(params.dbname, params.channel_name, params.data) };
     }),

@@ -1,5 +1,7 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { Hono } from "hono";
+import type { ServerResponse } from "node:http";
+import { Hono, type Context } from "hono";
+import type { PollOptions } from "../../bus/bus.ts";
 import { z } from "zod";
 import { channelOf, LONGPOLLING_CHANNEL, parseChannel } from "../../bus/channel.ts";
 import { dbnameSchema } from "../../sync/messages.ts";
@@ -34,7 +36,7 @@ export function longpollingRoutes({ bus, access, knownTerminals, config }: AppDe
 
   app.post(
     "/longpolling/poll",
-    rpcHandler(pollParams, async ({ params, c }) => {
+    rpcHandler(pollParams, config.bodyLimit, async ({ params, c }) => {
       const { channels, last, options } = params;
       if (channels.length > config.maxChannelsPerPoll) {
         throw new LimitExceededError(`channels: at most ${config.maxChannelsPerPoll} channels per poll (POS_SYNC_MAX_CHANNELS_PER_POLL)`);
@@ -44,7 +46,7 @@ export function longpollingRoutes({ bus, access, knownTerminals, config }: AppDe
       if (options.peek) return notificationsJson(await bus.poll(channels, last, { peek: true }));
       const release = heldPolls.acquire(getConnInfo(c).remote.address ?? "unknown");
       try {
-        return notificationsJson(await bus.poll(channels, last, { signal: c.req.raw.signal }));
+        return notificationsJson(await bus.poll(channels, last, { onClientGone: clientGone(c) }));
       } finally {
         release();
       }
@@ -53,7 +55,7 @@ export function longpollingRoutes({ bus, access, knownTerminals, config }: AppDe
 
   app.post(
     "/longpolling/send",
-    rpcHandler(sendParams, async ({ params, c }) => {
+    rpcHandler(sendParams, config.bodyLimit, async ({ params, c }) => {
       access.requireBackend(c);
       await bus.send(params.channel, params.message);
       return 1;
@@ -62,7 +64,7 @@ export function longpollingRoutes({ bus, access, knownTerminals, config }: AppDe
 
   app.post(
     "/pos_longpolling/update",
-    rpcHandler(pingParams, async ({ params, c }) => {
+    rpcHandler(pingParams, config.bodyLimit, async ({ params, c }) => {
       access.requireDatabases(c, [params.db_name]);
       await bus.send(channelOf(params.db_name, LONGPOLLING_CHANNEL, params.pos_id), "PONG");
       return 1;
@@ -70,6 +72,16 @@ export function longpollingRoutes({ bus, access, knownTerminals, config }: AppDe
   );
 
   return app;
+}
+
+/** Node's response closes early when the client disconnects; web Request signals cost far more per poll. */
+function clientGone(c: Context): PollOptions["onClientGone"] {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (!outgoing) return undefined;
+  return (gone) => {
+    outgoing.once("close", gone);
+    return () => outgoing.off("close", gone);
+  };
 }
 
 /** In keyed mode every polled channel must name its database. */

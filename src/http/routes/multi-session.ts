@@ -15,7 +15,7 @@ export function multiSessionRoutes({ bus, access, config, clock }: AppDeps): Hon
 
   app.post(
     "/pos_multi_session_sync/update",
-    rpcHandler(updateRequestSchema, async ({ params, c }) => {
+    rpcHandler(updateRequestSchema, config.bodyLimit, async ({ params, c }) => {
       access.requireDatabases(c, [params.dbname]);
       const result = await applyUpdate(bus, params);
       // Slow-connection test mode: applied, committed and broadcast already; only this reply waits.
@@ -26,7 +26,7 @@ export function multiSessionRoutes({ bus, access, config, clock }: AppDeps): Hon
 
   app.post(
     "/pos_multi_session/test/gc",
-    rpcHandler(z.object({}).loose(), async ({ c }) => {
+    rpcHandler(z.object({}).loose(), config.bodyLimit, async ({ c }) => {
       if (!config.testFeatures) throw new FeatureDisabledError("Test GC is disabled: start the server with POS_SYNC_TEST_FEATURES=1");
       // It empties the bus of every database: on a shared server only the backend may.
       if (access.keyed) access.requireBackend(c);
