@@ -13,7 +13,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(config.logLevel);
-  const server = await startServer(config, { log });
+  // Handlers first: a signal that comes while the server starts still shuts it down cleanly.
+  const starting = startServer(config, { log });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     log.info({ signal }, "shutting down");
     const deadline = setTimeout(() => process.exit(1), 5000);
     deadline.unref();
-    server.close(4000).then(
+    starting.then((server) => server.close(4000)).then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, "shutdown failed");
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  await starting;
 }
 
 main().catch((error: unknown) => {

@@ -64,9 +64,13 @@ export class Bus {
     if (options.peek || this.closed) return this.stored(channels, last);
     let arrived: Notification[] | undefined;
     let wake: ((batch: Notification[]) => void) | undefined;
+    let wakeScheduled = false;
+    // Wake on the next turn of the event loop, so commits of the same turn share one reply.
     const unsubscribe = this.dispatcher.subscribe(channels, (batch) => {
-      if (wake) wake(batch);
-      else arrived = arrived ? arrived.concat(batch) : batch;
+      arrived = arrived ? arrived.concat(batch) : batch;
+      if (!wake || wakeScheduled) return;
+      wakeScheduled = true;
+      setImmediate(() => wake!(arrived!));
     });
     let timer: NodeJS.Timeout | undefined;
     let clientGone = false;
@@ -105,8 +109,8 @@ export class Bus {
   }
 
   private async stored(channels: readonly string[], last: number): Promise<Notification[]> {
-    if (last > 0) return last >= this.lastId ? [] : this.store.notificationsAfter(channels, last);
-    return this.store.notificationsCreatedSince(channels, this.clock.now() - this.options.pollTimeoutMs);
+    if (last > 0) return last >= this.lastId ? [] : this.store.notificationsAfter(channels, last, this.lastId);
+    return this.store.notificationsCreatedSince(channels, this.clock.now() - this.options.pollTimeoutMs, this.lastId);
   }
 
   private deliver(sent: Notification[]): void {

@@ -120,6 +120,7 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
 
   /** Subscribes to the bus and loads the session's orders (resolves after the first sync_all). */
   async start(): Promise<void> {
+    if (this.detach.length > 0) throw new Error("MultiSessionClient.start() was already called");
     this.detach.push(
       this.bus.addChannelCallback(CHANNEL.multiSession, (message) => this.onBusMessage(message as MultiSessionMessage)),
       this.bus.on("state", () => this.updateConnection()),

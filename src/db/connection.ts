@@ -27,6 +27,7 @@ export function openDatabase(path: string, synchronous: "normal" | "full" = "nor
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma(`synchronous = ${synchronous.toUpperCase()}`);
   sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("wal_autocheckpoint = 0");
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder });
   return { sqlite, db };

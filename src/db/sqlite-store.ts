@@ -1,7 +1,7 @@
 import { and, eq, lt, lte, sql } from "drizzle-orm";
 import { openDatabase, type Connection } from "./connection.ts";
 import { knownTerminals, multiSessions, notifications, orders, terminals } from "./schema.ts";
-import { SerialLock } from "./serial-lock.ts";
+import { GroupCommit } from "./group-commit.ts";
 import type { MultiSession, NewNotification, Notification, Order, Store, StoreTx, Terminal } from "./store.ts";
 
 const channelIn = (placeholder: string) =>
@@ -10,43 +10,32 @@ const channelIn = (placeholder: string) =>
 /** The embedded store: one SQLite file (or :memory:), every statement prepared once. */
 export class SqliteStore implements Store {
   private readonly connection: Connection;
-  private readonly lock = new SerialLock();
   private readonly statements;
   private readonly tx: StoreTx;
+  private readonly commits: GroupCommit;
 
   constructor(path: string, options: { synchronous?: "normal" | "full" } = {}) {
     this.connection = openDatabase(path, options.synchronous);
     this.statements = prepareStatements(this.connection);
     this.tx = createTx(this.statements, this.connection);
+    this.commits = new GroupCommit(this.statements, () => this.connection.sqlite.inTransaction);
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T> {
-    const { sqlite } = this.connection;
-    const { begin, commit, rollback } = this.statements;
-    return this.lock.run(async () => {
-      begin.run();
-      try {
-        const result = await work(this.tx);
-        commit.run();
-        onCommit?.(result);
-        return result;
-      } catch (error) {
-        if (sqlite.inTransaction) rollback.run();
-        throw error;
-      }
-    });
+    return this.commits.run(() => work(this.tx), onCommit);
   }
 
-  notificationsAfter(channels: readonly string[], afterId: number): Promise<Notification[]> {
-    return this.lock.run(() => this.statements.notificationsAfter.all({ channels: JSON.stringify(channels), afterId }));
+  notificationsAfter(channels: readonly string[], afterId: number, upToId: number): Promise<Notification[]> {
+    return this.commits.read(() => this.statements.notificationsAfter.all({ channels: JSON.stringify(channels), afterId, upToId }));
   }
 
-  notificationsCreatedSince(channels: readonly string[], since: number): Promise<Notification[]> {
-    return this.lock.run(() => this.statements.notificationsSince.all({ channels: JSON.stringify(channels), since }));
+  notificationsCreatedSince(channels: readonly string[], since: number, upToId: number): Promise<Notification[]> {
+    return this.commits.read(() => this.statements.notificationsSince.all({ channels: JSON.stringify(channels), since, upToId }));
   }
 
-  lastNotificationId(): Promise<number> {
-    return this.lock.run(() => {
+  async lastNotificationId(): Promise<number> {
+    await this.commits.flushed();
+    return this.commits.read(() => {
       const row = this.connection.sqlite
         .prepare("SELECT seq FROM sqlite_sequence WHERE name = 'notifications'")
         .get() as { seq: number } | undefined;
@@ -55,7 +44,7 @@ export class SqliteStore implements Store {
   }
 
   deleteNotificationsUpTo(createdAt: number): Promise<number[]> {
-    return this.lock.run(() =>
+    return this.commits.run(() =>
       this.connection.db
         .delete(notifications)
         .where(lte(notifications.createdAt, createdAt))
@@ -66,13 +55,13 @@ export class SqliteStore implements Store {
   }
 
   rememberTerminals(dbname: string, posIds: readonly string[], seenAt: number): Promise<void> {
-    return this.lock.run(() => {
+    return this.commits.run(() => {
       for (const posId of posIds) this.statements.rememberTerminal.run({ dbname, posId, seenAt });
     });
   }
 
   knownTerminals(dbname: string): Promise<string[]> {
-    return this.lock.run(() => {
+    return this.commits.read(() => {
       const rows = this.connection.sqlite
         .prepare(
           `SELECT pos_id AS posId FROM known_terminals WHERE dbname = ?
@@ -85,11 +74,12 @@ export class SqliteStore implements Store {
   }
 
   isHealthy(): Promise<boolean> {
-    return this.lock.run(() => this.connection.sqlite.prepare("SELECT 1 AS ok").get() !== undefined);
+    return this.commits.read(() => this.connection.sqlite.prepare("SELECT 1 AS ok").get() !== undefined);
   }
 
-  close(): Promise<void> {
-    return this.lock.run(() => {
+  async close(): Promise<void> {
+    await this.commits.flushed();
+    await this.commits.read(() => {
       if (this.connection.sqlite.open) this.connection.sqlite.close();
     });
   }
@@ -104,6 +94,9 @@ function prepareStatements({ db, sqlite }: Connection) {
     begin: sqlite.prepare("BEGIN IMMEDIATE"),
     commit: sqlite.prepare("COMMIT"),
     rollback: sqlite.prepare("ROLLBACK"),
+    savepoint: sqlite.prepare("SAVEPOINT request"),
+    release: sqlite.prepare("RELEASE request"),
+    rollbackToSavepoint: sqlite.prepare("ROLLBACK TO request"),
     insertNotification: db
       .insert(notifications)
       .values({ channel: sql.placeholder("channel"), message: sql.placeholder("message"), createdAt: sql.placeholder("createdAt") })
@@ -112,13 +105,25 @@ function prepareStatements({ db, sqlite }: Connection) {
     notificationsAfter: db
       .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
       .from(notifications)
-      .where(and(channelIn("channels"), sql`${notifications.id} > ${sql.placeholder("afterId")}`))
+      .where(
+        and(
+          channelIn("channels"),
+          sql`${notifications.id} > ${sql.placeholder("afterId")}`,
+          sql`${notifications.id} <= ${sql.placeholder("upToId")}`,
+        ),
+      )
       .orderBy(notifications.id)
       .prepare(),
     notificationsSince: db
       .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
       .from(notifications)
-      .where(and(channelIn("channels"), sql`${notifications.createdAt} >= ${sql.placeholder("since")}`))
+      .where(
+        and(
+          channelIn("channels"),
+          sql`${notifications.createdAt} >= ${sql.placeholder("since")}`,
+          sql`${notifications.id} <= ${sql.placeholder("upToId")}`,
+        ),
+      )
       .orderBy(notifications.id)
       .prepare(),
     rememberTerminal: db

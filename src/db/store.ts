@@ -73,8 +73,9 @@ export interface Store {
    */
   transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T>;
 
-  notificationsAfter(channels: readonly string[], afterId: number): Awaitable<Notification[]>;
-  notificationsCreatedSince(channels: readonly string[], since: number): Awaitable<Notification[]>;
+  /** Reads never go past `upToId`, the last id the caller knows committed. */
+  notificationsAfter(channels: readonly string[], afterId: number, upToId: number): Awaitable<Notification[]>;
+  notificationsCreatedSince(channels: readonly string[], since: number, upToId: number): Awaitable<Notification[]>;
   lastNotificationId(): Awaitable<number>;
   /** Deletes the notifications created at or before `createdAt`; returns their ids. */
   deleteNotificationsUpTo(createdAt: number): Awaitable<number[]>;
