@@ -51,6 +51,12 @@ export function profileFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
+/** The main-thread profile of process `pid` (node names them CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile). */
+export function mainThreadProfile(dir: string, pid: number): string | undefined {
+  const mine = profileFiles(dir).filter((f) => f.includes(`.${pid}.`));
+  return mine.find((f) => f.includes(`.${pid}.0.`)) ?? mine[0];
+}
+
 export function profileTable(entries: ProfileEntry[]): string {
   const rows = entries.map((e) => `| ${e.selfMs.toFixed(0)} | ${e.percent.toFixed(1)} % | \`${e.fn}\` | ${e.where} |`);
   return ["| self ms | self % | function | where |", "| ---: | ---: | --- | --- |", ...rows].join("\n");

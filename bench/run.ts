@@ -13,7 +13,7 @@ import { runIdle } from "./load/idle.ts";
 import { runSaturation } from "./load/saturation.ts";
 import { nchanVersion, startNchan } from "./nchan.ts";
 import { openFileLimits, waitQuiet } from "./proc.ts";
-import { profileFiles, profileTable, summarizeByPackage, summarizeProfile } from "./profile.ts";
+import { mainThreadProfile, profileTable, summarizeByPackage, summarizeProfile } from "./profile.ts";
 import { markdown } from "./report.ts";
 import type { RunResult, ScenarioResult, TargetName } from "./results.ts";
 import { startOurs } from "./server.ts";
@@ -119,8 +119,10 @@ async function main(): Promise<number> {
         log(`${what}: starting`);
         checks++;
         let target: Target | undefined;
+        let pid: number | undefined;
         try {
           target = await start(name, args, options);
+          pid = target.pid;
           const result = await runOne(scenario, target, args, sessions, terminals);
           run.results.push(result);
           log(`${what}: ${oneLine(result)}`);
@@ -136,7 +138,7 @@ async function main(): Promise<number> {
           await target?.stop();
         }
         if (profiling) {
-          const file = profileFiles(resolve(args.profileDir!)).sort().pop();
+          const file = pid === undefined ? undefined : mainThreadProfile(resolve(args.profileDir!), pid);
           if (file) run.profile = { file, top: summarizeProfile(file, repoRoot), byPackage: summarizeByPackage(file, repoRoot) };
         }
       }
@@ -144,7 +146,7 @@ async function main(): Promise<number> {
   }
   let report = markdown(run);
   if (run.profile) {
-    report += `\nOur server under saturation (whole process life, start-up and drain included), top self time (${run.profile.file}):\n\n${profileTable(run.profile.top)}\n`;
+    report += `\nOur server under saturation (main thread, whole process life: start-up and drain included), top self time (${run.profile.file}):\n\n${profileTable(run.profile.top)}\n`;
     report += `\nSelf time by package:\n\n${profileTable(run.profile.byPackage)}\n`;
   }
   process.stdout.write(`\n${report}`);

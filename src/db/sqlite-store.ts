@@ -1,6 +1,7 @@
 import { and, eq, lt, lte, sql } from "drizzle-orm";
 import { openDatabase, type Connection } from "./connection.ts";
 import { knownTerminals, multiSessions, notifications, orders, terminals } from "./schema.ts";
+import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { GroupCommit } from "./group-commit.ts";
 import type { MultiSession, NewNotification, Notification, Order, Store, StoreTx, Terminal } from "./store.ts";
 
@@ -13,9 +14,12 @@ export class SqliteStore implements Store {
   private readonly statements;
   private readonly tx: StoreTx;
   private readonly commits: GroupCommit;
+  private readonly checkpointer: Checkpointer | undefined;
 
   constructor(path: string, options: { synchronous?: "normal" | "full" } = {}) {
-    this.connection = openDatabase(path, options.synchronous);
+    const synchronous = options.synchronous ?? "normal";
+    this.connection = openDatabase(path, synchronous);
+    this.checkpointer = path === ":memory:" ? undefined : startCheckpointer(path, synchronous);
     this.statements = prepareStatements(this.connection);
     this.tx = createTx(this.statements, this.connection);
     this.commits = new GroupCommit(this.statements, () => this.connection.sqlite.inTransaction);
@@ -79,6 +83,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     await this.commits.flushed();
+    await this.checkpointer?.stop();
     await this.commits.read(() => {
       if (this.connection.sqlite.open) this.connection.sqlite.close();
     });

@@ -34,7 +34,8 @@ export async function spawnServer(env: Record<string, string>, args: string[] = 
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // "close", not "exit": by then everything the process wrote has been read.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   const listening = new Promise<void>((resolve, reject) => {
     child.stdout!.on("data", () => output.includes('"msg":"listening"') && resolve());
     exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
@@ -50,7 +51,7 @@ export async function runToExit(env: Record<string, string>, args: string[] = []
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const [code] = (await once(child, "exit")) as [number | null];
+  const [code] = (await once(child, "close")) as [number | null];
   clearTimeout(timer);
   return { code, output };
 }
