@@ -27,6 +27,8 @@ export function openDatabase(path: string, synchronous: "normal" | "full" = "nor
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma(`synchronous = ${synchronous.toUpperCase()}`);
   sqlite.pragma("busy_timeout = 5000");
+  // Savepoints (one per request in a group commit) keep their journals in memory, not in temp files.
+  sqlite.pragma("temp_store = MEMORY");
   // Checkpoints run in a worker (checkpointer.ts), not inside a commit on the main thread.
   if (path !== ":memory:") sqlite.pragma("wal_autocheckpoint = 0");
   const db = drizzle(sqlite, { schema });

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { cors } from "hono/cors";
 import type { BackendPush } from "../bus/backend-push.ts";
 import type { Bus, Clock } from "../bus/bus.ts";
 import type { KnownTerminals } from "../bus/known-terminals.ts";
@@ -7,6 +6,7 @@ import type { Config } from "../config.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../log.ts";
 import type { Access } from "./access.ts";
+import { corsHeaders, corsPreflight } from "./cors.ts";
 import { sendProtocolError } from "./jsonrpc.ts";
 import { backendRoutes } from "./routes/backend.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -33,15 +33,8 @@ export function createApp(deps: AppDeps): Hono {
   api.route("/", backendRoutes(deps));
 
   const app = new Hono();
-  app.use(
-    "*",
-    cors({
-      origin: config.corsOrigins.includes("*") ? "*" : config.corsOrigins,
-      allowMethods: ["GET", "POST", "OPTIONS"],
-      // No fixed list: the preflight's requested headers are allowed, whatever a POS version sends.
-      maxAge: 600,
-    }),
-  );
+  app.options("*", corsPreflight(config.corsOrigins));
+  app.use("*", corsHeaders(config.corsOrigins));
   if (log.isLevelEnabled("debug")) {
     app.use("*", async (c, next) => {
       const started = performance.now();
