@@ -16,12 +16,21 @@ export async function readBody(c: Context, limit: number): Promise<string | Body
   }
   const declared = Number(incoming.headers["content-length"]);
   if (declared > limit) return new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return new BodyTooLarge();
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8");
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      incoming.off("data", onData);
+      incoming.resume(); // drain the rest unread, so the reply can still go out on this connection
+      resolve(new BodyTooLarge());
+    };
+    incoming.on("data", onData);
+    incoming.once("error", reject);
+    incoming.once("end", () => {
+      if (size > limit) return;
+      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8"));
+    });
+  });
 }

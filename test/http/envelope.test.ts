@@ -85,6 +85,25 @@ describe("the JSON-RPC envelope (section 1)", () => {
     await expectNothingWritten(server);
   });
 
+  test("a chunked body (no Content-Length) over the limit gets HTTP 413 too", async () => {
+    server = await startServer({ bodyLimit: 2048 });
+    const chunk = new TextEncoder().encode(" ".repeat(1024));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 4; i++) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const response = await fetch(`${server.url}/pos_longpolling/update`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    await expectNothingWritten(server);
+  });
+
   test("an unknown route gets 404 with a JSON-RPC body", async () => {
     server = await startServer();
     const reply = await postRaw(`${server.url}/nope`, "{}");
