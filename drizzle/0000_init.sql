@@ -13,15 +13,19 @@ CREATE TABLE `multi_sessions` (
 	PRIMARY KEY(`dbname`, `multi_session_id`)
 );
 --> statement-breakpoint
+CREATE TABLE `notification_id_floor` (
+	`singleton` integer PRIMARY KEY NOT NULL,
+	`last_id` integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `notifications` (
-	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`id` integer PRIMARY KEY NOT NULL,
 	`channel` text NOT NULL,
 	`message` text NOT NULL,
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
 CREATE INDEX `notifications_channel_id` ON `notifications` (`channel`,`id`);--> statement-breakpoint
-CREATE INDEX `notifications_created_at` ON `notifications` (`created_at`);--> statement-breakpoint
 CREATE TABLE `orders` (
 	`dbname` text NOT NULL,
 	`multi_session_id` integer NOT NULL,

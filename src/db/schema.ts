@@ -1,16 +1,25 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-/** Bus notifications. AUTOINCREMENT keeps ids from ever being reused, also after GC empties the table. */
+/**
+ * Bus notifications. The store hands out ids itself (see notificationIdFloor), and created_at
+ * never decreases with id, so age is found by binary search on the key instead of an index.
+ */
 export const notifications = sqliteTable(
   "notifications",
   {
-    id: integer("id").primaryKey({ autoIncrement: true }),
+    id: integer("id").primaryKey(),
     channel: text("channel").notNull(),
     message: text("message").notNull(),
     createdAt: integer("created_at").notNull(),
   },
-  (table) => [index("notifications_channel_id").on(table.channel, table.id), index("notifications_created_at").on(table.createdAt)],
+  (table) => [index("notifications_channel_id").on(table.channel, table.id)],
 );
+
+/** The highest notification id ever issued, written before GC deletes: ids are never reused. */
+export const notificationIdFloor = sqliteTable("notification_id_floor", {
+  singleton: integer("singleton").primaryKey(),
+  lastId: integer("last_id").notNull(),
+});
 
 export const multiSessions = sqliteTable(
   "multi_sessions",

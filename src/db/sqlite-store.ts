@@ -1,6 +1,6 @@
-import { and, eq, lt, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
 import { openDatabase, type Connection } from "./connection.ts";
-import { knownTerminals, multiSessions, notifications, orders, terminals } from "./schema.ts";
+import { knownTerminals, multiSessions, notificationIdFloor, notifications, orders, terminals } from "./schema.ts";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { GroupCommit } from "./group-commit.ts";
 import type { MultiSession, NewNotification, Notification, Order, Store, StoreTx, Terminal } from "./store.ts";
@@ -16,12 +16,15 @@ export class SqliteStore implements Store {
   private readonly commits: GroupCommit;
   private readonly checkpointer: Checkpointer | undefined;
 
+  private readonly ids: NotificationIds;
+
   constructor(path: string, options: { synchronous?: "normal" | "full" } = {}) {
     const synchronous = options.synchronous ?? "normal";
     this.connection = openDatabase(path, synchronous);
     this.checkpointer = path === ":memory:" ? undefined : startCheckpointer(path, synchronous);
     this.statements = prepareStatements(this.connection);
-    this.tx = createTx(this.statements, this.connection);
+    this.ids = new NotificationIds(this.statements);
+    this.tx = createTx(this.statements, this.connection, this.ids);
     this.commits = new GroupCommit(this.statements, () => this.connection.sqlite.inTransaction);
   }
 
@@ -39,23 +42,16 @@ export class SqliteStore implements Store {
 
   async lastNotificationId(): Promise<number> {
     await this.commits.flushed();
-    return this.commits.read(() => {
-      const row = this.connection.sqlite
-        .prepare("SELECT seq FROM sqlite_sequence WHERE name = 'notifications'")
-        .get() as { seq: number } | undefined;
-      return row?.seq ?? 0;
-    });
+    return this.commits.read(() => this.ids.lastStored());
   }
 
   deleteNotificationsUpTo(createdAt: number): Promise<number[]> {
-    return this.commits.run(() =>
-      this.connection.db
-        .delete(notifications)
-        .where(lte(notifications.createdAt, createdAt))
-        .returning({ id: notifications.id })
-        .all()
-        .map((row) => row.id),
-    );
+    return this.commits.run(() => {
+      const upToId = this.ids.lastCreatedUpTo(createdAt);
+      if (upToId === 0) return [];
+      this.statements.saveIdFloor.run({ lastId: this.ids.lastStored() });
+      return this.statements.deleteUpToId.all({ upToId }).map((row) => row.id);
+    });
   }
 
   rememberTerminals(dbname: string, posIds: readonly string[], seenAt: number): Promise<void> {
@@ -104,7 +100,35 @@ function prepareStatements({ db, sqlite }: Connection) {
     rollbackToSavepoint: sqlite.prepare("ROLLBACK TO request"),
     insertNotification: db
       .insert(notifications)
-      .values({ channel: sql.placeholder("channel"), message: sql.placeholder("message"), createdAt: sql.placeholder("createdAt") })
+      .values({
+        id: sql.placeholder("id"),
+        channel: sql.placeholder("channel"),
+        message: sql.placeholder("message"),
+        createdAt: sql.placeholder("createdAt"),
+      })
+      .prepare(),
+    lastNotification: db
+      .select({ id: notifications.id, createdAt: notifications.createdAt })
+      .from(notifications)
+      .orderBy(desc(notifications.id))
+      .limit(1)
+      .prepare(),
+    firstNotificationFrom: db
+      .select({ id: notifications.id, createdAt: notifications.createdAt })
+      .from(notifications)
+      .where(gte(notifications.id, sql.placeholder("id")))
+      .orderBy(notifications.id)
+      .limit(1)
+      .prepare(),
+    idFloor: db.select({ lastId: notificationIdFloor.lastId }).from(notificationIdFloor).prepare(),
+    saveIdFloor: db
+      .insert(notificationIdFloor)
+      .values({ singleton: 1, lastId: sql.placeholder("lastId") })
+      .onConflictDoUpdate({ target: notificationIdFloor.singleton, set: { lastId: sql`excluded.last_id` } })
+      .prepare(),
+    deleteUpToId: db
+      .delete(notifications)
+      .where(lte(notifications.id, sql.placeholder("upToId")))
       .returning({ id: notifications.id })
       .prepare(),
     notificationsAfter: db
@@ -178,12 +202,56 @@ function prepareStatements({ db, sqlite }: Connection) {
   };
 }
 
-function createTx(statements: Statements, { db }: Connection): StoreTx {
+/**
+ * Hands out notification ids: one more than the highest ever stored, also across restarts and
+ * after GC emptied the table. Creation times never go back, even if the clock does.
+ */
+class NotificationIds {
+  private lastId: number;
+  private lastCreatedAt: number;
+
+  constructor(private readonly statements: Statements) {
+    const last = statements.lastNotification.get();
+    this.lastId = Math.max(last?.id ?? 0, statements.idFloor.get()?.lastId ?? 0);
+    this.lastCreatedAt = last?.createdAt ?? 0;
+  }
+
+  next(createdAt: number): { id: number; createdAt: number } {
+    this.lastCreatedAt = Math.max(this.lastCreatedAt, createdAt);
+    return { id: ++this.lastId, createdAt: this.lastCreatedAt };
+  }
+
+  /** The highest id stored or ever deleted (ids of rolled-back writes excepted). */
+  lastStored(): number {
+    return Math.max(this.statements.lastNotification.get()?.id ?? 0, this.statements.idFloor.get()?.lastId ?? 0);
+  }
+
+  /** The highest id created at or before `createdAt`, 0 if none: a binary search on the key. */
+  lastCreatedUpTo(createdAt: number): number {
+    let low = this.statements.firstNotificationFrom.get({ id: 0 })?.id ?? 1;
+    let high = this.statements.lastNotification.get()?.id ?? 0;
+    let found = 0;
+    while (low <= high) {
+      const middle = Math.floor((low + high) / 2);
+      const row = this.statements.firstNotificationFrom.get({ id: middle });
+      if (!row || row.id > high || row.createdAt > createdAt) {
+        high = middle - 1;
+      } else {
+        found = row.id;
+        low = row.id + 1;
+      }
+    }
+    return found;
+  }
+}
+
+function createTx(statements: Statements, { db }: Connection, ids: NotificationIds): StoreTx {
   return {
-    insertNotifications(items: readonly NewNotification[], createdAt: number): Notification[] {
+    insertNotifications(items: readonly NewNotification[], now: number): Notification[] {
       return items.map(({ channel, message }) => {
-        const row = statements.insertNotification.get({ channel, message, createdAt });
-        return { id: row!.id, channel, message };
+        const { id, createdAt } = ids.next(now);
+        statements.insertNotification.run({ id, channel, message, createdAt });
+        return { id, channel, message };
       });
     },
 
