@@ -1,3 +1,4 @@
+import { RetryWait } from "./retry-wait.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import { channelNameOf, fullChannelName } from "./channels.ts";
 import { ConnectionMonitor, type ConnectionState } from "./connection-monitor.ts";
@@ -48,8 +49,7 @@ export class LongpollBus extends Emitter<LongpollBusEvents> {
   private generation = 0;
   private running = false;
   private pollAbort: AbortController | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private endRetryWait: (() => void) | undefined;
+  private readonly retryWait = new RetryWait();
   private cursor = 0;
 
   constructor(private readonly options: LongpollBusOptions) {
@@ -67,7 +67,7 @@ export class LongpollBus extends Emitter<LongpollBusEvents> {
       onUnreachable: () => this.restartPoll(),
       onReachable: () => {
         this.backoff.reset();
-        this.endRetryWait?.();
+        this.retryWait.cutShort();
       },
     });
     // The PONG must wake our held poll, so this channel is always listened to.
@@ -118,7 +118,7 @@ export class LongpollBus extends Emitter<LongpollBusEvents> {
     this.monitor.stop();
     this.pollAbort?.abort();
     this.pollAbort = undefined;
-    this.endRetryWait?.();
+    this.retryWait.cutShort();
   }
 
   /** Sends a PING now, as the original does when the status icon is clicked. */
@@ -138,7 +138,7 @@ export class LongpollBus extends Emitter<LongpollBusEvents> {
   private restartPoll(): void {
     if (!this.running) return;
     this.pollAbort?.abort(RESTART);
-    this.endRetryWait?.();
+    this.retryWait.cutShort();
   }
 
   private async pollLoop(generation: number): Promise<void> {
@@ -161,24 +161,12 @@ export class LongpollBus extends Emitter<LongpollBusEvents> {
         if (controller.signal.reason === RESTART) continue;
         this.emit("error", error);
         this.monitor.sawFailure();
-        await this.waitBeforeRetry(this.backoff.next());
+        await this.retryWait.wait(this.backoff.next());
         if (current()) this.monitor.ping();
       }
     }
   }
 
-  private waitBeforeRetry(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(this.retryTimer);
-        this.retryTimer = undefined;
-        this.endRetryWait = undefined;
-        resolve();
-      };
-      this.endRetryWait = done;
-      this.retryTimer = setTimeout(done, ms);
-    });
-  }
 
   private dispatch(notifications: Notification[]): void {
     const fresh = notifications.filter((n) => n.id > this.cursor).sort((a, b) => a.id - b.id);

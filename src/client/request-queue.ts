@@ -1,3 +1,4 @@
+import { RetryWait } from "./retry-wait.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import { isRetryable, StoppedError } from "./errors.ts";
 
@@ -26,8 +27,7 @@ export class RequestQueue {
   private closed = false;
   private failing = false;
   private inFlight: AbortController | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private endRetryWait: (() => void) | undefined;
+  private readonly retryWait = new RetryWait();
 
   constructor(private readonly options: RequestQueueOptions = {}) {
     this.backoff = new Backoff(options.backoff);
@@ -56,14 +56,14 @@ export class RequestQueue {
   /** Retry now instead of at the end of the backoff (the connection came back). */
   wake(): void {
     this.backoff.reset();
-    this.endRetryWait?.();
+    this.retryWait.cutShort();
   }
 
   /** Rejects everything pending with StoppedError and aborts the request in flight. */
   close(): void {
     this.closed = true;
     this.inFlight?.abort(new StoppedError());
-    this.endRetryWait?.();
+    this.retryWait.cutShort();
     for (const entry of this.entries.splice(0)) entry.reject(new StoppedError());
   }
 
@@ -99,21 +99,9 @@ export class RequestQueue {
         if (!isRetryable(error)) return entry.reject(error);
         this.failing = true;
         this.options.onFailing?.(error);
-        await this.waitBeforeRetry(this.backoff.next());
+        await this.retryWait.wait(this.backoff.next());
       }
     }
   }
 
-  private waitBeforeRetry(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(this.retryTimer);
-        this.retryTimer = undefined;
-        this.endRetryWait = undefined;
-        resolve();
-      };
-      this.endRetryWait = done;
-      this.retryTimer = setTimeout(done, ms);
-    });
-  }
 }
