@@ -49,3 +49,12 @@ describe("notification ids and age", () => {
     expect((await store.notificationsAfter(["c"], 0, 100)).map((n) => n.id)).toEqual([3]);
   });
 });
+
+describe("an in-memory store", () => {
+  test("works without a file (no WAL, no checkpointer)", async () => {
+    store = new SqliteStore(":memory:");
+    await insertAt(store, 1);
+    expect((await store.notificationsAfter(["c"], 0, 10)).map((n) => n.id)).toEqual([1]);
+    expect(await store.isHealthy()).toBe(true);
+  });
+});

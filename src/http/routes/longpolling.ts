@@ -1,16 +1,15 @@
-import { getConnInfo } from "@hono/node-server/conninfo";
 import type { ServerResponse } from "node:http";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono, type Context } from "hono";
-import type { PollOptions } from "../../bus/bus.ts";
 import { z } from "zod";
+import type { PollOptions } from "../../bus/bus.ts";
 import { channelOf, LONGPOLLING_CHANNEL, parseChannel } from "../../bus/channel.ts";
-import { dbnameSchema } from "../../sync/messages.ts";
 import type { Notification } from "../../db/store.ts";
 import { AccessDeniedError, LimitExceededError } from "../../errors.ts";
+import { dbnameSchema } from "../../sync/messages.ts";
 import type { AppDeps } from "../app.ts";
 import { HeldPollLimit } from "../client-limits.ts";
 import { RawJson, rpcHandler } from "../rpc-handler.ts";
-
 
 const pollParams = z.object({
   channels: z.array(z.string({ error: "only string channels are allowed" }), { error: "expected a list of channels" }),
