@@ -15,7 +15,6 @@ export class SqliteStore implements Store {
   private readonly tx: StoreTx;
   private readonly commits: GroupCommit;
   private readonly checkpointer: Checkpointer | undefined;
-
   private readonly ids: NotificationIds;
 
   constructor(path: string, options: { synchronous?: "normal" | "full" } = {}) {
@@ -61,20 +60,11 @@ export class SqliteStore implements Store {
   }
 
   knownTerminals(dbname: string): Promise<string[]> {
-    return this.commits.read(() => {
-      const rows = this.connection.sqlite
-        .prepare(
-          `SELECT pos_id AS posId FROM known_terminals WHERE dbname = ?
-           UNION SELECT CAST(pos_id AS TEXT) FROM terminals WHERE dbname = ?
-           ORDER BY 1`,
-        )
-        .all(dbname, dbname) as { posId: string }[];
-      return rows.map((row) => row.posId);
-    });
+    return this.commits.read(() => this.statements.knownTerminals.all(dbname, dbname).map((row) => row.posId));
   }
 
   isHealthy(): Promise<boolean> {
-    return this.commits.read(() => this.connection.sqlite.prepare("SELECT 1 AS ok").get() !== undefined);
+    return this.commits.read(() => this.statements.healthCheck.get() !== undefined);
   }
 
   async close(): Promise<void> {
@@ -92,6 +82,12 @@ function prepareStatements({ db, sqlite }: Connection) {
   const sessionKey = (table: typeof orders | typeof terminals | typeof multiSessions) =>
     and(eq(table.dbname, sql.placeholder("dbname")), eq(table.multiSessionId, sql.placeholder("multiSessionId")));
   return {
+    knownTerminals: sqlite.prepare<[string, string], { posId: string }>(
+      `SELECT pos_id AS posId FROM known_terminals WHERE dbname = ?
+       UNION SELECT CAST(pos_id AS TEXT) FROM terminals WHERE dbname = ?
+       ORDER BY 1`,
+    ),
+    healthCheck: sqlite.prepare("SELECT 1 AS ok"),
     begin: sqlite.prepare("BEGIN IMMEDIATE"),
     commit: sqlite.prepare("COMMIT"),
     rollback: sqlite.prepare("ROLLBACK"),
