@@ -2,7 +2,9 @@ import type { Bus } from "../bus/bus.ts";
 import { parseOrThrow } from "../validation.ts";
 import { broadcast } from "./broadcast.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";
-import { removeOrderDataSchema, syncAllSchema, updateOrderDataSchema, type UpdateRequest } from "./messages.ts";
+import { integer, removeOrderDataSchema, syncAllSchema, updateOrderDataSchema, type UpdateRequest } from "./messages.ts";
+
+const runIdSchema = integer("a run number").optional();
 import { startNewRunIfNewer } from "./new-run.ts";
 import { removeOrder } from "./remove-order.ts";
 import { syncAll } from "./sync-all.ts";
@@ -15,10 +17,11 @@ import { updateOrder } from "./update-order.ts";
 export async function applyUpdate(bus: Bus, request: UpdateRequest): Promise<unknown> {
   const message = { ...request.message, data: request.message.data ?? {} } as SyncMessage;
   const rule = ruleFor(message);
+  const runId = parseOrThrow(runIdSchema, message.data.run_ID, "message.data.run_ID");
   return bus.transaction(async (tx, outbox) => {
     const session = await tx.getOrCreateMultiSession(request.dbname, request.multi_session_id);
     const ctx: SyncContext = { tx, outbox, dbname: request.dbname, userId: request.user_ID, session };
-    await startNewRunIfNewer(ctx, message.data.run_ID);
+    await startNewRunIfNewer(ctx, runId);
     return rule(ctx);
   });
 }

@@ -9,7 +9,9 @@ export const dbnameSchema = z
   .string({ error: "expected a database name" })
   .regex(DBNAME_PATTERN, "a database name is 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit");
 
-const integer = (what: string) => z.number({ error: `expected ${what} (an integer)` }).int({ error: `expected ${what} (an integer)` });
+/** An integer, or its decimal digits as a string: the original read these fields with int(). */
+export const integer = (what: string) =>
+  z.union([z.number().int(), z.string().regex(/^-?\d{1,15}$/).transform(Number)], { error: `expected ${what} (an integer)` });
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

@@ -6,7 +6,7 @@ import type { PollOptions } from "../../bus/bus.ts";
 import { channelOf, LONGPOLLING_CHANNEL, parseChannel } from "../../bus/channel.ts";
 import type { Notification } from "../../db/store.ts";
 import { AccessDeniedError, LimitExceededError } from "../../errors.ts";
-import { dbnameSchema } from "../../sync/messages.ts";
+import { dbnameSchema, integer } from "../../sync/messages.ts";
 import type { AppDeps } from "../app.ts";
 import { HeldPollLimit } from "../client-limits.ts";
 import { RawJson, rpcHandler } from "../rpc-handler.ts";
@@ -24,7 +24,7 @@ const sendParams = z.object({
 
 const pingParams = z.object({
   message: z.string().optional().default("PING"),
-  pos_id: z.number().int(),
+  pos_id: integer("a POS id"),
   db_name: dbnameSchema,
 });
 
