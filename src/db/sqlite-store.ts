@@ -3,6 +3,7 @@ import { openDatabase, type Connection } from "./connection.ts";
 import { knownTerminals, multiSessions, notificationIdFloor, notifications, orders, terminals } from "./schema.ts";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { NotificationIds } from "./notification-ids.ts";
 import type { MultiSession, NewNotification, Notification, Order, Store, StoreTx, Terminal } from "./store.ts";
 
 const channelIn = (placeholder: string) =>
@@ -196,49 +197,6 @@ function prepareStatements({ db, sqlite }: Connection) {
       .returning()
       .prepare(),
   };
-}
-
-/**
- * Hands out notification ids: one more than the highest ever stored, also across restarts and
- * after GC emptied the table. Creation times never go back, even if the clock does.
- */
-class NotificationIds {
-  private lastId: number;
-  private lastCreatedAt: number;
-
-  constructor(private readonly statements: Statements) {
-    const last = statements.lastNotification.get();
-    this.lastId = Math.max(last?.id ?? 0, statements.idFloor.get()?.lastId ?? 0);
-    this.lastCreatedAt = last?.createdAt ?? 0;
-  }
-
-  next(createdAt: number): { id: number; createdAt: number } {
-    this.lastCreatedAt = Math.max(this.lastCreatedAt, createdAt);
-    return { id: ++this.lastId, createdAt: this.lastCreatedAt };
-  }
-
-  /** The highest id stored or ever deleted (ids of rolled-back writes excepted). */
-  lastStored(): number {
-    return Math.max(this.statements.lastNotification.get()?.id ?? 0, this.statements.idFloor.get()?.lastId ?? 0);
-  }
-
-  /** The highest id created at or before `createdAt`, 0 if none: a binary search on the key. */
-  lastCreatedUpTo(createdAt: number): number {
-    let low = this.statements.firstNotificationFrom.get({ id: 0 })?.id ?? 1;
-    let high = this.statements.lastNotification.get()?.id ?? 0;
-    let found = 0;
-    while (low <= high) {
-      const middle = Math.floor((low + high) / 2);
-      const row = this.statements.firstNotificationFrom.get({ id: middle });
-      if (!row || row.id > high || row.createdAt > createdAt) {
-        high = middle - 1;
-      } else {
-        found = row.id;
-        low = row.id + 1;
-      }
-    }
-    return found;
-  }
 }
 
 function createTx(statements: Statements, { db }: Connection, ids: NotificationIds): StoreTx {
