@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import { createServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
-import { serve } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import { createBackendPush, type BackendPush } from "./bus/backend-push.ts";
 import { Bus, systemClock, type Clock } from "./bus/bus.ts";
 import { KnownTerminals } from "./bus/known-terminals.ts";
@@ -11,6 +11,8 @@ import { SqliteStore } from "./db/sqlite-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
 import { createApp } from "./http/app.ts";
+import { nativePollListener } from "./http/native-poll.ts";
+import { pollRoute } from "./http/routes/longpolling.ts";
 import { createLogger, type Logger } from "./log.ts";
 
 export interface RunningServer {
@@ -38,7 +40,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);
   const push = createBackendPush(bus, knownTerminals);
-  const app = createApp({ config, store, bus, access, knownTerminals, push, clock, log });
+  const deps = { config, store, bus, access, knownTerminals, push, clock, log };
+  const poll = pollRoute(deps);
+  const app = createApp(deps, poll);
+  const servePoll = nativePollListener(poll, { bodyLimit: config.bodyLimit, corsOrigins: config.corsOrigins, log });
   const stopRetention = startRetention(bus, clock, { retentionMs: config.retention * 1000, intervalMs: config.gcInterval * 1000 }, log);
 
   let inFlight = 0;
@@ -50,9 +55,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       inFlight -= 1;
     }
   };
-  const server = await new Promise<Server>((resolve, reject) => {
-    const started = serve({ fetch, hostname: config.host, port: config.port }, () => resolve(started as Server));
-    started.once("error", reject);
+  const serveWithHono = getRequestListener(fetch);
+  const server = createServer((req, res) => {
+    const polling = servePoll(req, res);
+    if (!polling) return void serveWithHono(req, res);
+    inFlight += 1;
+    void polling.finally(() => (inFlight -= 1));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
   });
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;

@@ -7,10 +7,10 @@ import type { Store } from "../db/store.ts";
 import type { Logger } from "../log.ts";
 import type { Access } from "./access.ts";
 import { corsHeaders, corsPreflight } from "./cors.ts";
-import { sendProtocolError } from "./jsonrpc.ts";
+import { protocolErrorReply, sendReply } from "./jsonrpc.ts";
 import { backendRoutes } from "./routes/backend.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { longpollingRoutes } from "./routes/longpolling.ts";
+import { longpollingRoutes, pollRoute } from "./routes/longpolling.ts";
 import { multiSessionRoutes } from "./routes/multi-session.ts";
 
 export interface AppDeps {
@@ -25,10 +25,10 @@ export interface AppDeps {
 }
 
 /** The whole HTTP surface. Every route also answers under /k/<key>/ so a key can ride in the Sync Server URL. */
-export function createApp(deps: AppDeps): Hono {
+export function createApp(deps: AppDeps, poll = pollRoute(deps)): Hono {
   const { config, log } = deps;
   const api = new Hono();
-  api.route("/", longpollingRoutes(deps));
+  api.route("/", longpollingRoutes(deps, poll));
   api.route("/", multiSessionRoutes(deps));
   api.route("/", backendRoutes(deps));
 
@@ -46,10 +46,10 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", healthRoutes(deps));
   app.route("/", api);
   app.route("/k/:key", api);
-  app.notFound((c) => sendProtocolError(c, 404, -32601, `No route ${c.req.method} ${withoutKey(new URL(c.req.url).pathname)}`));
+  app.notFound((c) => sendReply(c, protocolErrorReply(404, -32601, `No route ${c.req.method} ${withoutKey(new URL(c.req.url).pathname)}`)));
   app.onError((error, c) => {
     log.error({ err: error, path: c.req.routePath }, "request failed");
-    return sendProtocolError(c, 500, -32603, "Internal error");
+    return sendReply(c, protocolErrorReply(500, -32603, "Internal error"));
   });
   return app;
 }

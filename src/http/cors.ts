@@ -16,15 +16,19 @@ export function corsPreflight(origins: string[]): MiddlewareHandler {
  * it before, which makes every reply build a second, full web Response: a third of a poll's cost.
  */
 export function corsHeaders(origins: string[]): MiddlewareHandler {
-  const any = origins.includes("*");
+  const headersFor = allowOriginHeaders(origins);
   return async (c, next) => {
     await next();
-    if (any) {
-      c.res.headers.set("Access-Control-Allow-Origin", "*");
-      return;
-    }
-    const origin = c.req.header("origin");
-    if (origin && origins.includes(origin)) c.res.headers.set("Access-Control-Allow-Origin", origin);
-    c.res.headers.append("Vary", "Origin");
+    for (const [name, value] of Object.entries(headersFor(c.req.header("origin")))) c.res.headers.set(name, value);
   };
+}
+
+/** The CORS headers of a reply to a request from `origin`. */
+export function allowOriginHeaders(origins: string[]): (origin: string | undefined) => Record<string, string> {
+  if (origins.includes("*")) {
+    const any = { "Access-Control-Allow-Origin": "*" };
+    return () => any;
+  }
+  const refused: Record<string, string> = { Vary: "Origin" };
+  return (origin) => (origin && origins.includes(origin) ? { "Access-Control-Allow-Origin": origin, Vary: "Origin" } : refused);
 }

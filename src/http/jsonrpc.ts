@@ -12,38 +12,30 @@ export const envelopeSchema = z.object({
 
 export type RpcId = z.infer<typeof envelopeSchema>["id"];
 
-const JSON_HEADERS = { "Content-Type": "application/json" };
-
-/** A success body around `resultJson`, already-serialised JSON, so hot routes can splice stored text in. */
-export function resultBody(id: RpcId, resultJson: string): string {
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`;
+/** A reply, whichever server sends it. */
+export interface RpcReply {
+  status: number;
+  body: string;
 }
 
-export function sendResult(c: Context, id: RpcId, resultJson: string): Response {
-  return c.body(resultBody(id, resultJson), 200, JSON_HEADERS);
+export const JSON_HEADERS = { "Content-Type": "application/json" };
+
+/** A success body around `resultJson`, already-serialised JSON, so hot routes can splice stored text in. */
+export function resultReply(id: RpcId, resultJson: string): RpcReply {
+  return { status: 200, body: `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}` };
 }
 
 /** Application errors travel with HTTP 200, as Odoo clients read them from the body. */
-export function sendApplicationError(c: Context, id: RpcId, error: PosSyncError): Response {
-  const body = {
-    jsonrpc: "2.0",
-    id,
-    error: {
-      code: 200,
-      message: "Odoo Server Error",
-      data: {
-        name: error.odooName,
-        message: error.message,
-        arguments: [error.message],
-        exception_type: error.exceptionType,
-        debug: "",
-      },
-    },
-  };
-  return c.body(JSON.stringify(body), 200, JSON_HEADERS);
+export function applicationErrorReply(id: RpcId, error: PosSyncError): RpcReply {
+  const data = { name: error.odooName, message: error.message, arguments: [error.message], exception_type: error.exceptionType, debug: "" };
+  return { status: 200, body: JSON.stringify({ jsonrpc: "2.0", id, error: { code: 200, message: "Odoo Server Error", data } }) };
 }
 
-export function sendProtocolError(c: Context, status: 400 | 413 | 404 | 500, code: number, message: string): Response {
-  const body = { jsonrpc: "2.0", id: null, error: { code, message, data: { name: "pos_sync.ProtocolError", message } } };
-  return c.body(JSON.stringify(body), status, JSON_HEADERS);
+/** Requests that are not JSON-RPC calls at all, or that hit no route. */
+export function protocolErrorReply(status: 400 | 404 | 413 | 500, code: number, message: string): RpcReply {
+  return { status, body: JSON.stringify({ jsonrpc: "2.0", id: null, error: { code, message, data: { name: "pos_sync.ProtocolError", message } } }) };
+}
+
+export function sendReply(c: Context, reply: RpcReply): Response {
+  return c.body(reply.body, reply.status as 200, JSON_HEADERS);
 }

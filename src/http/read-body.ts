@@ -10,12 +10,14 @@ export class BodyTooLarge {}
  */
 export async function readBody(c: Context, limit: number): Promise<string | BodyTooLarge> {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (!incoming) {
-    const text = await c.req.text();
-    return Buffer.byteLength(text) > limit ? new BodyTooLarge() : text;
-  }
+  if (incoming) return readNodeBody(incoming, limit);
+  const text = await c.req.text();
+  return Buffer.byteLength(text) > limit ? new BodyTooLarge() : text;
+}
+
+export function readNodeBody(incoming: IncomingMessage, limit: number): Promise<string | BodyTooLarge> {
   const declared = Number(incoming.headers["content-length"]);
-  if (declared > limit) return new BodyTooLarge();
+  if (declared > limit) return Promise.resolve(new BodyTooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

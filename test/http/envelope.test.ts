@@ -143,6 +143,21 @@ describe("CORS", () => {
     expect((await preflight("http://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
   });
 
+  test("poll replies (served without Hono) carry the same CORS headers", async () => {
+    server = await startServer({ corsOrigins: "http://a.example" });
+    const poll = (origin: string) =>
+      fetch(`${server!.url}/longpolling/poll`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Origin: origin },
+        body: JSON.stringify({ jsonrpc: "2.0", method: "call", params: { channels: [pong], last: 0, options: { peek: true } }, id: 1 }),
+      });
+    const allowed = await poll("http://a.example");
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://a.example");
+    expect(allowed.headers.get("vary")).toBe("Origin");
+    expect(await allowed.json()).toEqual({ jsonrpc: "2.0", id: 1, result: [] });
+    expect((await poll("http://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   test("a plain POST carries the allow-origin header", async () => {
     server = await startServer();
     const response = await fetch(`${server.url}/pos_longpolling/update`, {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { dbnameSchema } from "../../sync/messages.ts";
 import type { AppDeps } from "../app.ts";
 import { rpcHandler } from "../rpc-handler.ts";
+import { rpcRoute } from "../rpc.ts";
 
 const channelName = z.string({ error: "expected a channel name" }).min(1, "expected a channel name");
 
@@ -25,18 +26,24 @@ export function backendRoutes({ access, push, config }: AppDeps): Hono {
 
   app.post(
     "/pos_longpolling/backend/send_to_channel",
-    rpcHandler(sendToChannelParams, config.bodyLimit, async ({ params, c }) => {
-      access.requireBackend(c);
-      return push.sendToChannelById(params.dbname, params.pos_id, params.channel_name, params.message);
-    }),
+    rpcHandler(
+      rpcRoute(sendToChannelParams, async (params, request) => {
+        access.requireBackend(request);
+        return push.sendToChannelById(params.dbname, params.pos_id, params.channel_name, params.message);
+      }),
+      config.bodyLimit,
+    ),
   );
 
   app.post(
     "/pos_longpolling/backend/send_to_all",
-    rpcHandler(sendToAllParams, config.bodyLimit, async ({ params, c }) => {
-      access.requireBackend(c);
-      return { sent: await push.sendToAllPoses(params.dbname, params.channel_name, params.data) };
-    }),
+    rpcHandler(
+      rpcRoute(sendToAllParams, async (params, request) => {
+        access.requireBackend(request);
+        return { sent: await push.sendToAllPoses(params.dbname, params.channel_name, params.data) };
+      }),
+      config.bodyLimit,
+    ),
   );
 
   return app;

@@ -1,15 +1,13 @@
-import type { ServerResponse } from "node:http";
-import { getConnInfo } from "@hono/node-server/conninfo";
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
-import type { PollOptions } from "../../bus/bus.ts";
 import { channelOf, LONGPOLLING_CHANNEL, parseChannel } from "../../bus/channel.ts";
 import type { Notification } from "../../db/store.ts";
 import { AccessDeniedError, LimitExceededError } from "../../errors.ts";
 import { dbnameSchema, integer } from "../../sync/messages.ts";
 import type { AppDeps } from "../app.ts";
 import { HeldPollLimit } from "../client-limits.ts";
-import { RawJson, rpcHandler } from "../rpc-handler.ts";
+import { rpcHandler } from "../rpc-handler.ts";
+import { RawJson, rpcRoute } from "../rpc.ts";
 
 const pollParams = z.object({
   channels: z.array(z.string({ error: "only string channels are allowed" }), { error: "expected a list of channels" }),
@@ -28,59 +26,62 @@ const pingParams = z.object({
   db_name: dbnameSchema,
 });
 
-/** Section 3 and 4: /longpolling/poll, /longpolling/send and the PING/PONG check. */
-export function longpollingRoutes({ bus, access, knownTerminals, config }: AppDeps): Hono {
+export type PollDeps = Pick<AppDeps, "bus" | "access" | "knownTerminals" | "config">;
+
+/**
+ * /longpolling/poll (section 3). Served by Node's own HTTP server (native-poll.ts), since a held
+ * poll through the Hono adapter costs a third more memory; Hono serves it too, for app.request().
+ */
+export function pollRoute({ bus, access, knownTerminals, config }: PollDeps) {
   const heldPolls = new HeldPollLimit(config.maxPollsPerClient);
+  return rpcRoute(pollParams, async ({ channels, last, options }, request) => {
+    if (channels.length > config.maxChannelsPerPoll) {
+      throw new LimitExceededError(`channels: at most ${config.maxChannelsPerPoll} channels per poll (POS_SYNC_MAX_CHANNELS_PER_POLL)`);
+    }
+    if (access.keyed) access.requireDatabases(request, channels.map(databaseOf));
+    await knownTerminals.seenPolling(channels);
+    if (options.peek) return notificationsJson(await bus.poll(channels, last, { peek: true }));
+    const release = heldPolls.acquire(request.clientAddress);
+    try {
+      return notificationsJson(await bus.poll(channels, last, { onClientGone: request.onClientGone }));
+    } finally {
+      release();
+    }
+  });
+}
+
+/** Sections 3 and 4: /longpolling/poll, /longpolling/send and the PING/PONG check. */
+export function longpollingRoutes(deps: AppDeps, poll = pollRoute(deps)): Hono {
+  const { bus, access, config } = deps;
   const app = new Hono();
 
-  app.post(
-    "/longpolling/poll",
-    rpcHandler(pollParams, config.bodyLimit, async ({ params, c }) => {
-      const { channels, last, options } = params;
-      if (channels.length > config.maxChannelsPerPoll) {
-        throw new LimitExceededError(`channels: at most ${config.maxChannelsPerPoll} channels per poll (POS_SYNC_MAX_CHANNELS_PER_POLL)`);
-      }
-      if (access.keyed) access.requireDatabases(c, channels.map(databaseOf));
-      await knownTerminals.seenPolling(channels);
-      if (options.peek) return notificationsJson(await bus.poll(channels, last, { peek: true }));
-      const release = heldPolls.acquire(getConnInfo(c).remote.address ?? "unknown");
-      try {
-        return notificationsJson(await bus.poll(channels, last, { onClientGone: clientGone(c) }));
-      } finally {
-        release();
-      }
-    }),
-  );
+  app.post("/longpolling/poll", rpcHandler(poll, config.bodyLimit));
 
   app.post(
     "/longpolling/send",
-    rpcHandler(sendParams, config.bodyLimit, async ({ params, c }) => {
-      access.requireBackend(c);
-      await bus.send(params.channel, params.message);
-      return 1;
-    }),
+    rpcHandler(
+      rpcRoute(sendParams, async (params, request) => {
+        access.requireBackend(request);
+        await bus.send(params.channel, params.message);
+        return 1;
+      }),
+      config.bodyLimit,
+    ),
   );
 
   app.post(
     "/pos_longpolling/update",
-    rpcHandler(pingParams, config.bodyLimit, async ({ params, c }) => {
-      access.requireDatabases(c, [params.db_name]);
-      await bus.send(channelOf(params.db_name, LONGPOLLING_CHANNEL, params.pos_id), "PONG");
-      return 1;
-    }),
+    rpcHandler(
+      rpcRoute(pingParams, async (params, request) => {
+        access.requireDatabases(request, [params.db_name]);
+        await bus.send(channelOf(params.db_name, LONGPOLLING_CHANNEL, params.pos_id), "PONG");
+        return 1;
+      }),
+      config.bodyLimit,
+    ),
   );
 
   return app;
-}
-
-/** Node's response closes early when the client disconnects; web Request signals cost far more per poll. */
-function clientGone(c: Context): PollOptions["onClientGone"] {
-  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (!outgoing) return undefined;
-  return (gone) => {
-    outgoing.once("close", gone);
-    return () => outgoing.off("close", gone);
-  };
 }
 
 /** In keyed mode every polled channel must name its database. */

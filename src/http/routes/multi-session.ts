@@ -6,6 +6,7 @@ import { applyUpdate } from "../../sync/apply-update.ts";
 import { updateRequestSchema } from "../../sync/messages.ts";
 import type { AppDeps } from "../app.ts";
 import { rpcHandler } from "../rpc-handler.ts";
+import { rpcRoute } from "../rpc.ts";
 
 const SLOW_CONNECTION = "slowConnection";
 
@@ -15,23 +16,29 @@ export function multiSessionRoutes({ bus, access, config, clock }: AppDeps): Hon
 
   app.post(
     "/pos_multi_session_sync/update",
-    rpcHandler(updateRequestSchema, config.bodyLimit, async ({ params, c }) => {
-      access.requireDatabases(c, [params.dbname]);
-      const result = await applyUpdate(bus, params);
-      // Slow-connection test mode: applied, committed and broadcast already; only this reply waits.
-      if (config.testFeatures && c.req.header("phantomtest") === SLOW_CONNECTION) await delay(config.slowDelayMs);
-      return result;
-    }),
+    rpcHandler(
+      rpcRoute(updateRequestSchema, async (params, request) => {
+        access.requireDatabases(request, [params.dbname]);
+        const result = await applyUpdate(bus, params);
+        // Slow-connection test mode: applied, committed and broadcast already; only this reply waits.
+        if (config.testFeatures && request.header("phantomtest") === SLOW_CONNECTION) await delay(config.slowDelayMs);
+        return result;
+      }),
+      config.bodyLimit,
+    ),
   );
 
   app.post(
     "/pos_multi_session/test/gc",
-    rpcHandler(z.object({}).loose(), config.bodyLimit, async ({ c }) => {
-      if (!config.testFeatures) throw new FeatureDisabledError("Test GC is disabled: start the server with POS_SYNC_TEST_FEATURES=1");
-      // It empties the bus of every database: on a shared server only the backend may.
-      if (access.keyed) access.requireBackend(c);
-      return bus.deleteUpTo(clock.now());
-    }),
+    rpcHandler(
+      rpcRoute(z.object({}).loose(), async (_params, request) => {
+        if (!config.testFeatures) throw new FeatureDisabledError("Test GC is disabled: start the server with POS_SYNC_TEST_FEATURES=1");
+        // It empties the bus of every database: on a shared server only the backend may.
+        if (access.keyed) access.requireBackend(request);
+        return bus.deleteUpTo(clock.now());
+      }),
+      config.bodyLimit,
+    ),
   );
 
   return app;
