@@ -33,15 +33,7 @@ export function nativePollListener<S extends z.ZodType>(poll: RpcRoute<S>, optio
 
   async function serve(req: IncomingMessage, res: ServerResponse, pathKey: string | undefined): Promise<void> {
     const started = performance.now();
-    const request: RpcRequest = {
-      key: pathKey || bearerKey(req.headers.authorization),
-      clientAddress: req.socket.remoteAddress ?? "unknown",
-      header: (name) => headerValue(req.headers[name.toLowerCase()]),
-      onClientGone(gone) {
-        res.once("close", gone);
-        return () => res.off("close", gone);
-      },
-    };
+    const request = new NodeRpcRequest(req, res, pathKey || bearerKey(req.headers.authorization));
     let reply: RpcReply;
     try {
       reply = await answerRpc(poll, await readNodeBody(req, options.bodyLimit), options.bodyLimit, request);
@@ -60,6 +52,28 @@ export function nativePollListener<S extends z.ZodType>(poll: RpcRoute<S>, optio
       const ms = +(performance.now() - started).toFixed(2);
       options.log.debug({ method: "POST", path: pathKey ? "/k/:key/longpolling/poll" : "/longpolling/poll", status: reply.status, ms }, "request");
     }
+  }
+}
+
+/** A class, not an object of closures: one of these lives as long as each held poll. */
+class NodeRpcRequest implements RpcRequest {
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    readonly key: string | undefined,
+  ) {}
+
+  get clientAddress(): string {
+    return this.req.socket.remoteAddress ?? "unknown";
+  }
+
+  header(name: string): string | undefined {
+    return headerValue(this.req.headers[name.toLowerCase()]);
+  }
+
+  onClientGone(gone: () => void): () => void {
+    this.res.once("close", gone);
+    return () => this.res.off("close", gone);
   }
 }
 

@@ -43,7 +43,7 @@ export function pollRoute({ bus, access, knownTerminals, config }: PollDeps) {
     if (options.peek) return notificationsJson(await bus.poll(channels, last, { peek: true }));
     const release = heldPolls.acquire(request.clientAddress);
     try {
-      return notificationsJson(await bus.poll(channels, last, { onClientGone: request.onClientGone }));
+      return notificationsJson(await bus.poll(channels, last, { onClientGone: (gone) => request.onClientGone(gone) }));
     } finally {
       release();
     }
