@@ -1,6 +1,7 @@
 import type { Notification, Store, StoreTx } from "../db/store.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { Outbox } from "./outbox.ts";
+import { RecentNotifications } from "./recent-notifications.ts";
 
 export interface Clock {
   now(): number;
@@ -11,6 +12,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface BusOptions {
   /** How long a poll is held, and how far back a poll with last=0 looks. */
   pollTimeoutMs: number;
+  /** How many of the latest notifications re-polls are answered from without the database. */
+  recentCapacity?: number;
 }
 
 export interface PollOptions {
@@ -23,6 +26,7 @@ export interface PollOptions {
 export class Bus {
   readonly dispatcher = new Dispatcher();
   private lastId: number;
+  private readonly recent: RecentNotifications;
   private closed = false;
 
   private constructor(
@@ -32,6 +36,7 @@ export class Bus {
     lastId: number,
   ) {
     this.lastId = lastId;
+    this.recent = new RecentNotifications(lastId, options.recentCapacity ?? 20_000);
   }
 
   static async open(store: Store, options: BusOptions, clock: Clock = systemClock): Promise<Bus> {
@@ -94,8 +99,10 @@ export class Bus {
   }
 
   /** Deletes the notifications created at or before `createdAt`; returns their ids. */
-  deleteUpTo(createdAt: number): Promise<number[]> {
-    return Promise.resolve(this.store.deleteNotificationsUpTo(createdAt));
+  async deleteUpTo(createdAt: number): Promise<number[]> {
+    const deleted = await this.store.deleteNotificationsUpTo(createdAt);
+    if (deleted.length > 0) this.recent.forgetUpTo(deleted.reduce((highest, id) => Math.max(highest, id)));
+    return deleted;
   }
 
   /** Answers every held poll with what it has (nothing) and makes new polls return at once. */
@@ -109,13 +116,14 @@ export class Bus {
   }
 
   private async stored(channels: readonly string[], last: number): Promise<Notification[]> {
-    if (last > 0) return last >= this.lastId ? [] : this.store.notificationsAfter(channels, last, this.lastId);
+    if (last > 0) return last >= this.lastId ? [] : (this.recent.after(channels, last) ?? this.store.notificationsAfter(channels, last, this.lastId));
     return this.store.notificationsCreatedSince(channels, this.clock.now() - this.options.pollTimeoutMs, this.lastId);
   }
 
   private deliver(sent: Notification[]): void {
     if (sent.length === 0) return;
     this.lastId = sent[sent.length - 1]!.id;
+    this.recent.add(sent);
     this.dispatcher.publish(sent);
   }
 }
