@@ -41,9 +41,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const knownTerminals = new KnownTerminals(store, clock);
   const push = createBackendPush(bus, knownTerminals);
   const deps = { config, store, bus, access, knownTerminals, push, clock, log };
-  const poll = pollRoute(deps);
-  const app = createApp(deps, poll);
-  const servePoll = nativePollListener(poll, { bodyLimit: config.bodyLimit, corsOrigins: config.corsOrigins, log });
+  const app = createApp(deps);
+  const servePoll = nativePollListener(pollRoute(deps), { bodyLimit: config.bodyLimit, corsOrigins: config.corsOrigins, log });
   const stopRetention = startRetention(bus, clock, { retentionMs: config.retention * 1000, intervalMs: config.gcInterval * 1000 }, log);
 
   let inFlight = 0;

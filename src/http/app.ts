@@ -10,7 +10,7 @@ import { corsHeaders, corsPreflight } from "./cors.ts";
 import { protocolErrorReply, sendReply } from "./jsonrpc.ts";
 import { backendRoutes } from "./routes/backend.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { longpollingRoutes, pollRoute } from "./routes/longpolling.ts";
+import { longpollingRoutes } from "./routes/longpolling.ts";
 import { multiSessionRoutes } from "./routes/multi-session.ts";
 
 export interface AppDeps {
@@ -24,11 +24,14 @@ export interface AppDeps {
   log: Logger;
 }
 
-/** The whole HTTP surface. Every route also answers under /k/<key>/ so a key can ride in the Sync Server URL. */
-export function createApp(deps: AppDeps, poll = pollRoute(deps)): Hono {
+/**
+ * Every route but POST /longpolling/poll (src/http/native-poll.ts). Every route also answers
+ * under /k/<key>/ so a key can ride in the Sync Server URL.
+ */
+export function createApp(deps: AppDeps): Hono {
   const { config, log } = deps;
   const api = new Hono();
-  api.route("/", longpollingRoutes(deps, poll));
+  api.route("/", longpollingRoutes(deps));
   api.route("/", multiSessionRoutes(deps));
   api.route("/", backendRoutes(deps));
 

@@ -1,20 +1,11 @@
 import type { IncomingMessage } from "node:http";
-import type { Context } from "hono";
 
 export class BodyTooLarge {}
 
 /**
- * The request body as text, or BodyTooLarge past `limit` bytes. Reads Node's request stream
- * directly when there is one: building a web Request and its stream costs more than the rest
- * of a poll.
+ * The request body as text, or BodyTooLarge past `limit` bytes, read from Node's request
+ * stream: building a web Request and its stream costs more than the rest of a poll.
  */
-export async function readBody(c: Context, limit: number): Promise<string | BodyTooLarge> {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (incoming) return readNodeBody(incoming, limit);
-  const text = await c.req.text();
-  return Buffer.byteLength(text) > limit ? new BodyTooLarge() : text;
-}
-
 export function readNodeBody(incoming: IncomingMessage, limit: number): Promise<string | BodyTooLarge> {
   const declared = Number(incoming.headers["content-length"]);
   if (declared > limit) return Promise.resolve(new BodyTooLarge());

@@ -29,8 +29,8 @@ const pingParams = z.object({
 export type PollDeps = Pick<AppDeps, "bus" | "access" | "knownTerminals" | "config">;
 
 /**
- * /longpolling/poll (section 3). Served by Node's own HTTP server (native-poll.ts), since a held
- * poll through the Hono adapter costs a third more memory; Hono serves it too, for app.request().
+ * /longpolling/poll (section 3). Served by Node's own HTTP server (native-poll.ts), not Hono:
+ * a held poll through the Hono adapter costs a quarter more memory.
  */
 export function pollRoute({ bus, access, knownTerminals, config }: PollDeps) {
   const heldPolls = new HeldPollLimit(config.maxPollsPerClient);
@@ -50,12 +50,9 @@ export function pollRoute({ bus, access, knownTerminals, config }: PollDeps) {
   });
 }
 
-/** Sections 3 and 4: /longpolling/poll, /longpolling/send and the PING/PONG check. */
-export function longpollingRoutes(deps: AppDeps, poll = pollRoute(deps)): Hono {
-  const { bus, access, config } = deps;
+/** Sections 3 and 4 but the poll itself: /longpolling/send and the PING/PONG check. */
+export function longpollingRoutes({ bus, access, config }: AppDeps): Hono {
   const app = new Hono();
-
-  app.post("/longpolling/poll", rpcHandler(poll, config.bodyLimit));
 
   app.post(
     "/longpolling/send",
