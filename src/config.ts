@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { DBNAME_PATTERN } from "./bus/channel.ts";
+import { DBNAME_PATTERN } from "./protocol/channels.ts";
 
 const booleanFlag = z
   .union([z.boolean(), z.enum(["0", "1", "true", "false", "yes", "no", "on", "off"])])
@@ -16,14 +16,18 @@ const keyMap = z.record(z.string().regex(DBNAME_PATTERN, "a key's database name 
 /** POS_SYNC_KEY_FILE: {"databases": {"<dbname>": "<key>", ...}, "backend": "<key>"} */
 const keyFileSchema = z.object({ databases: keyMap.optional().default({}), backend: key.optional() }).strict();
 
-export const configSchema = z.object({
+/** The settings as given (environment units: seconds for durations), one field per setting. */
+const settingsSchema = z.object({
   host: z.string().min(1).default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8079),
   db: z.string().min(1).default("./data/pos-sync.sqlite"),
   /** normal: a commit survives the process being killed; full: also a power cut (fsync per commit, ~1 ms each). */
   dbSynchronous: z.enum(["normal", "full"]).default("normal"),
+  /** Seconds a poll is held (and how far back a poll with last=0 looks). */
   pollTimeout: seconds.default(50),
+  /** Seconds notifications are kept at least. */
   retention: seconds.default(600),
+  /** Seconds between retention clean-ups. */
   gcInterval: seconds.default(60),
   bodyLimit: z.coerce.number().int().positive().default(1_048_576),
   corsOrigins: z
@@ -45,7 +49,15 @@ export const configSchema = z.object({
   maxPollsPerClient: z.coerce.number().int().positive().default(256),
 });
 
-export type ConfigInput = z.input<typeof configSchema>;
+/** Inside the code every duration is in milliseconds: the seconds of the settings become `...Ms` fields. */
+const configSchema = settingsSchema.transform(({ pollTimeout, retention, gcInterval, ...rest }) => ({
+  ...rest,
+  pollTimeoutMs: pollTimeout * 1000,
+  retentionMs: retention * 1000,
+  gcIntervalMs: gcInterval * 1000,
+}));
+
+export type ConfigInput = z.input<typeof settingsSchema>;
 export type Config = z.output<typeof configSchema>;
 
 /** Environment variable and command-line flag of each setting. */
@@ -67,7 +79,7 @@ export const settingSources = {
   backendKey: ["POS_SYNC_BACKEND_KEY", "backend-key"],
   maxChannelsPerPoll: ["POS_SYNC_MAX_CHANNELS_PER_POLL", "max-channels-per-poll"],
   maxPollsPerClient: ["POS_SYNC_MAX_POLLS_PER_CLIENT", "max-polls-per-client"],
-} as const satisfies Record<keyof Config, readonly [string, string]>;
+} as const satisfies Record<keyof ConfigInput, readonly [string, string]>;
 
 type SettingName = keyof typeof settingSources;
 

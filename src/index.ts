@@ -2,7 +2,7 @@
 export { startServer, type RunningServer, type ServerOptions } from "./server.ts";
 export { loadConfig, parseConfig, ConfigError, type Config, type ConfigInput } from "./config.ts";
 export type { BackendPush } from "./bus/backend-push.ts";
-export { channelOf } from "./bus/channel.ts";
+export { channelOf } from "./protocol/channels.ts";
 export type { Store, StoreTx, Notification } from "./db/store.ts";
 export { SqliteStore } from "./db/sqlite-store.ts";
 

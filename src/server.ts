@@ -1,7 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
-import { getRequestListener } from "@hono/node-server";
 import { createBackendPush, type BackendPush } from "./bus/backend-push.ts";
 import { Bus, systemClock, type Clock } from "./bus/bus.ts";
 import { KnownTerminals } from "./bus/known-terminals.ts";
@@ -11,8 +10,6 @@ import { SqliteStore } from "./db/sqlite-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
 import { createApp } from "./http/app.ts";
-import { nativePollListener } from "./http/native-poll.ts";
-import { pollRoute } from "./http/routes/longpolling.ts";
 import { createLogger, type Logger } from "./log.ts";
 
 export interface RunningServer {
@@ -36,31 +33,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const store = new SqliteStore(config.db, { synchronous: config.dbSynchronous });
-  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeout * 1000 }, clock);
+  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs }, clock);
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);
   const push = createBackendPush(bus, knownTerminals);
   const deps = { config, store, bus, access, knownTerminals, push, clock, log };
   const app = createApp(deps);
-  const servePoll = nativePollListener(pollRoute(deps), { bodyLimit: config.bodyLimit, corsOrigins: config.corsOrigins, log });
-  const stopRetention = startRetention(bus, clock, { retentionMs: config.retention * 1000, intervalMs: config.gcInterval * 1000 }, log);
-
-  let inFlight = 0;
-  const fetch = async (request: Request, env: unknown) => {
-    inFlight += 1;
-    try {
-      return await app.fetch(request, env);
-    } finally {
-      inFlight -= 1;
-    }
-  };
-  const serveWithHono = getRequestListener(fetch);
-  const server = createServer((req, res) => {
-    const polling = servePoll(req, res);
-    if (!polling) return void serveWithHono(req, res);
-    inFlight += 1;
-    void polling.finally(() => (inFlight -= 1));
-  });
+  const stopRetention = startRetention(bus, clock, { retentionMs: config.retentionMs, intervalMs: config.gcIntervalMs }, log);
+  const server = createServer(app.listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -78,7 +58,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       bus.close();
       // Once the replies in flight are written, no connection has anything left to say.
       const deadline = Date.now() + graceMs;
-      while (inFlight > 0 && Date.now() < deadline) await delay(10);
+      while (app.inFlight > 0 && Date.now() < deadline) await delay(10);
       await delay(10);
       server.closeAllConnections();
       await closed;

@@ -4,12 +4,12 @@ import { ValidationError } from "./errors.ts";
 /** Parses `value` or throws a ValidationError naming each bad field, under `prefix` when given. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.output<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw new ValidationError(`Invalid params: ${describeIssues(result.error, prefix)}`);
+  if (!result.success) throw new ValidationError(describeIssues(result.error, prefix));
   return result.data;
 }
 
 /** "channels[0]: only string channels are allowed; last: expected a number" */
-export function describeIssues(error: z.ZodError, prefix?: string): string {
+function describeIssues(error: z.ZodError, prefix?: string): string {
   return error.issues.map((issue) => `${formatPath(prefix, issue.path)}: ${issue.message}`).join("; ");
 }
 

@@ -10,8 +10,8 @@ describe("configuration", () => {
       host: "127.0.0.1",
       port: 8079,
       db: "./data/pos-sync.sqlite",
-      pollTimeout: 50,
-      retention: 600,
+      pollTimeoutMs: 50_000,
+      retentionMs: 600_000,
       bodyLimit: 1_048_576,
       corsOrigins: ["*"],
       testFeatures: false,
@@ -26,7 +26,7 @@ describe("configuration", () => {
       { POS_SYNC_PORT: "9000", POS_SYNC_POLL_TIMEOUT: "2.5", POS_SYNC_TEST_FEATURES: "1", POS_SYNC_CORS_ORIGINS: "http://a,http://b" },
       ["--port", "9001"],
     );
-    expect(config).toMatchObject({ port: 9001, pollTimeout: 2.5, testFeatures: true, corsOrigins: ["http://a", "http://b"] });
+    expect(config).toMatchObject({ port: 9001, pollTimeoutMs: 2500, testFeatures: true, corsOrigins: ["http://a", "http://b"] });
   });
 
   test.each([

@@ -1,6 +1,6 @@
 import { ValidationError } from "../errors.ts";
 import type { Bus } from "./bus.ts";
-import { channelOf, DBNAME_PATTERN } from "./channel.ts";
+import { channelOf, DBNAME_PATTERN } from "../protocol/channels.ts";
 import type { KnownTerminals } from "./known-terminals.ts";
 
 /** The seed's "instant updates to the POS from backend" (section 6). */
@@ -30,5 +30,5 @@ export function createBackendPush(bus: Bus, knownTerminals: KnownTerminals): Bac
 }
 
 function checkDbname(dbname: string): void {
-  if (!DBNAME_PATTERN.test(dbname)) throw new ValidationError(`Invalid params: dbname: ${JSON.stringify(dbname)} is not a valid database name`);
+  if (!DBNAME_PATTERN.test(dbname)) throw new ValidationError(`dbname: ${JSON.stringify(dbname)} is not a valid database name`);
 }

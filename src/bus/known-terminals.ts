@@ -1,5 +1,5 @@
 import type { Store } from "../db/store.ts";
-import { parseChannel } from "./channel.ts";
+import { parseChannel } from "../protocol/channels.ts";
 import type { Clock } from "./bus.ts";
 
 /**

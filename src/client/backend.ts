@@ -1,4 +1,4 @@
-import { ROUTES } from "./routes.ts";
+import { ROUTES } from "../protocol/routes.ts";
 import { Transport, type TransportOptions } from "./transport.ts";
 
 export interface BackendClientOptions extends TransportOptions {

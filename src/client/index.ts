@@ -1,6 +1,7 @@
 export { BackendClient, type BackendClientOptions } from "./backend.ts";
 export { Backoff, type BackoffOptions } from "./backoff.ts";
-export { channelNameOf, fullChannelName } from "./channels.ts";
+/** `fullChannelName` is the older name of `channelOf`, kept for existing callers. */
+export { CHANNEL, channelNameOf, channelOf, channelOf as fullChannelName } from "../protocol/channels.ts";
 export { ConnectionMonitor, type ConnectionMonitorOptions, type ConnectionState } from "./connection-monitor.ts";
 export { Emitter } from "./emitter.ts";
 export { HttpError, isRetryable, NetworkError, RpcError, StoppedError, type RpcErrorData } from "./errors.ts";
@@ -11,7 +12,8 @@ export {
   type LongpollBusOptions,
   type Notification,
 } from "./longpoll-bus.ts";
-export { isRevisionError, newNonce } from "./messages.ts";
+export { isRevisionError } from "../protocol/messages.ts";
+export { newNonce } from "./nonce.ts";
 export type {
   MultiSessionMessage,
   OrderData,
@@ -20,7 +22,10 @@ export type {
   SyncAllReply,
   UpdateOrderReply,
   UpdateParams,
-} from "./messages.ts";
+  PollParams,
+  WireNotification,
+  RevisionError,
+} from "../protocol/messages.ts";
 export {
   MultiSessionClient,
   type ChangeSource,
@@ -33,6 +38,6 @@ export {
 export { MessageSequence, type Step } from "./message-sequence.ts";
 export { OrderBook, type ApplyOutcome, type LocalOrder } from "./order-book.ts";
 export { RequestQueue, type RequestQueueOptions, type Task } from "./request-queue.ts";
-export { CHANNEL, ROUTES } from "./routes.ts";
+export { KEY_PREFIX, keyPrefix, ROUTES } from "../protocol/routes.ts";
 export { localStorageAdapter, memoryStorage, type CursorStorage, type WebStorageLike } from "./storage.ts";
 export { Transport, type CallOptions, type TransportOptions } from "./transport.ts";

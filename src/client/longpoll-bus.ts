@@ -1,17 +1,15 @@
 import { RetryWait } from "./retry-wait.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
-import { channelNameOf, fullChannelName } from "./channels.ts";
 import { ConnectionMonitor, type ConnectionState } from "./connection-monitor.ts";
 import { Emitter } from "./emitter.ts";
-import { CHANNEL, ROUTES } from "./routes.ts";
+import { CHANNEL, channelNameOf, channelOf } from "../protocol/channels.ts";
+import type { PollParams, WireNotification } from "../protocol/messages.ts";
+import { ROUTES } from "../protocol/routes.ts";
 import { memoryStorage, type CursorStorage } from "./storage.ts";
 import { Transport, type TransportOptions } from "./transport.ts";
 
-export interface Notification {
-  id: number;
-  channel: string;
-  message: unknown;
-}
+/** A notification as a poll returns it. */
+export type Notification = WireNotification;
 
 export type ChannelCallback = (message: unknown, notification: Notification) => void;
 
@@ -132,7 +130,7 @@ export class LongpollBus extends Emitter<LongpollBusEvents> {
   }
 
   private channels(): string[] {
-    return [...this.callbacks.keys()].map((name) => fullChannelName(this.options.dbname, name, this.options.posId));
+    return [...this.callbacks.keys()].map((name) => channelOf(this.options.dbname, name, this.options.posId));
   }
 
   private restartPoll(): void {
@@ -147,7 +145,7 @@ export class LongpollBus extends Emitter<LongpollBusEvents> {
       const controller = new AbortController();
       this.pollAbort = controller;
       try {
-        const params = { channels: this.channels(), last: this.cursor, options: {} };
+        const params: PollParams = { channels: this.channels(), last: this.cursor, options: {} };
         const notifications = await this.transport.call<Notification[]>(ROUTES.poll, params, {
           signal: controller.signal,
           timeoutMs: this.pollRequestTimeoutMs,

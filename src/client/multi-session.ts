@@ -5,7 +5,6 @@ import { StoppedError } from "./errors.ts";
 import { LongpollBus, type LongpollBusOptions } from "./longpoll-bus.ts";
 import {
   isRevisionError,
-  newNonce,
   type MultiSessionMessage,
   type OrderData,
   type RemoveOrderReply,
@@ -13,11 +12,13 @@ import {
   type SyncAllReply,
   type UpdateOrderReply,
   type UpdateParams,
-} from "./messages.ts";
+} from "../protocol/messages.ts";
 import { MessageSequence } from "./message-sequence.ts";
+import { newNonce } from "./nonce.ts";
 import { OrderBook, type LocalOrder } from "./order-book.ts";
 import { RequestQueue } from "./request-queue.ts";
-import { CHANNEL, ROUTES } from "./routes.ts";
+import { CHANNEL } from "../protocol/channels.ts";
+import { ROUTES } from "../protocol/routes.ts";
 import { Transport, type TransportOptions } from "./transport.ts";
 
 export interface MultiSessionClientOptions extends TransportOptions {

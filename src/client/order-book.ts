@@ -1,4 +1,4 @@
-import type { OrderData } from "./messages.ts";
+import type { OrderData } from "../protocol/messages.ts";
 
 /** A terminal's copy of one order. */
 export interface LocalOrder {

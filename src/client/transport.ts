@@ -1,3 +1,4 @@
+import { keyPrefix } from "../protocol/routes.ts";
 import { HttpError, NetworkError, RpcError, type RpcErrorData } from "./errors.ts";
 
 export interface TransportOptions {
@@ -25,7 +26,7 @@ export class Transport {
 
   constructor(private readonly options: TransportOptions) {
     const base = options.baseUrl.replace(/\/+$/, "");
-    this.root = options.key && options.keyIn === "path" ? `${base}/k/${encodeURIComponent(options.key)}` : base;
+    this.root = options.key && options.keyIn === "path" ? base + keyPrefix(options.key) : base;
   }
 
   url(path: string): string {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { AccessDeniedError } from "../errors.ts";
-import type { RpcRequest } from "./rpc-request.ts";
+import type { Caller } from "./caller.ts";
 
 export interface AccessKeys {
   /** Database name -> its terminals' key. Empty: open mode. */
@@ -11,9 +11,9 @@ export interface AccessKeys {
 export interface Access {
   readonly keyed: boolean;
   /** Throws unless the request's key opens every one of `dbnames` (always passes in open mode). */
-  requireDatabases(request: Pick<RpcRequest, "key">, dbnames: Iterable<string>): void;
+  requireDatabases(request: Pick<Caller, "key">, dbnames: Iterable<string>): void;
   /** Throws unless the request carries the backend key. */
-  requireBackend(request: Pick<RpcRequest, "key">): void;
+  requireBackend(request: Pick<Caller, "key">): void;
 }
 
 export function createAccess(keys: AccessKeys): Access {

@@ -1,62 +1,136 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
-import type { BackendPush } from "../bus/backend-push.ts";
-import type { Bus, Clock } from "../bus/bus.ts";
-import type { KnownTerminals } from "../bus/known-terminals.ts";
-import type { Config } from "../config.ts";
-import type { Store } from "../db/store.ts";
 import type { Logger } from "../log.ts";
-import type { Access } from "./access.ts";
-import { corsHeaders, corsPreflight } from "./cors.ts";
-import { protocolErrorReply, sendReply } from "./jsonrpc.ts";
-import { backendRoutes } from "./routes/backend.ts";
+import { PROTOCOL_ERROR } from "../protocol/envelope.ts";
+import { bearerKey, DirectCaller, headerValue } from "./caller.ts";
+import { allowOriginHeaders, corsPreflight } from "./cors.ts";
+import type { AppDeps } from "./deps.ts";
+import { FrontDoor } from "./front-door.ts";
+import { routingPath, withoutKey } from "./paths.ts";
+import { protocolErrorReply } from "./replies.ts";
+import { createRouteTable } from "./route-table.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { longpollingRoutes } from "./routes/longpolling.ts";
-import { multiSessionRoutes } from "./routes/multi-session.ts";
 
-export interface AppDeps {
-  config: Config;
-  store: Store;
-  bus: Bus;
-  access: Access;
-  knownTerminals: KnownTerminals;
-  push: BackendPush;
-  clock: Clock;
-  log: Logger;
+/** The whole HTTP server, without a socket: src/server.ts listens with `listener`, tests may call `handle`. */
+export interface App {
+  /** Node's request listener for every request. */
+  listener(req: IncomingMessage, res: ServerResponse): void;
+  /** One request handed over directly, through the same routes, errors and headers as the listener. */
+  handle(request: DirectRequest): Promise<DirectResponse>;
+  /** Requests being answered right now (shutdown waits for them). */
+  readonly inFlight: number;
+}
+
+export interface DirectRequest {
+  method: string;
+  /** Path and query, e.g. "/k/<key>/longpolling/poll". */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** `status` 0: a route hook dropped the connection. Header names are lower case. */
+export interface DirectResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
 }
 
 /**
- * Every route but POST /longpolling/poll (src/http/native-poll.ts). Every route also answers
- * under /k/<key>/ so a key can ride in the Sync Server URL.
+ * Every route. JSON-RPC POST routes (the route table, also under /k/<key>/) go through the one
+ * front door; Hono serves the plain HTTP routes (health, preflights, and anything mounted in
+ * plainRoutes). Paths are routed with repeated slashes collapsed, CORS headers are added here
+ * for both, and at debug level every request is logged once.
  */
-export function createApp(deps: AppDeps): Hono {
+export function createApp(deps: AppDeps): App {
   const { config, log } = deps;
-  const api = new Hono();
-  api.route("/", longpollingRoutes(deps));
-  api.route("/", multiSessionRoutes(deps));
-  api.route("/", backendRoutes(deps));
+  const frontDoor = new FrontDoor({ routes: createRouteTable(deps), bodyLimit: config.bodyLimit, log, hooks: deps.hooks });
+  const hono = plainRoutes(deps);
+  const serveWithHono = getRequestListener(hono.fetch);
+  const corsFor = allowOriginHeaders(config.corsOrigins);
+  const logRequests = log.isLevelEnabled("debug");
+  let inFlight = 0;
+  const done = () => void (inFlight -= 1);
 
+  return {
+    get inFlight() {
+      return inFlight;
+    },
+
+    listener(req, res) {
+      const url = req.url ?? "/";
+      const path = routingPath(url);
+      if (logRequests) logWhenDone(log, req, res, path);
+      inFlight += 1;
+      const match = frontDoor.match(req.method, path);
+      if (match) {
+        frontDoor.serve(req, res, match, corsFor(headerValue(req.headers.origin))).then(done, (error: unknown) => {
+          done();
+          log.error({ err: error, path: match.path }, "request failed");
+          res.destroy();
+        });
+        return;
+      }
+      if (req.method !== "OPTIONS") for (const [name, value] of Object.entries(corsFor(headerValue(req.headers.origin)))) res.setHeader(name, value);
+      if (path !== url) req.url = path + query(url);
+      serveWithHono(req, res).then(done, done);
+    },
+
+    async handle({ method, path: url, headers = {}, body = "" }) {
+      const lowerHeaders = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+      const path = routingPath(url);
+      const cors = method === "OPTIONS" ? {} : corsFor(lowerHeaders.origin);
+      const corsLower = Object.fromEntries(Object.entries(cors).map(([name, value]) => [name.toLowerCase(), value]));
+      const match = frontDoor.match(method, path);
+      if (match) {
+        const caller = new DirectCaller(lowerHeaders, match.pathKey || bearerKey(lowerHeaders.authorization));
+        const reply = await frontDoor.answerDirect(match, body, caller);
+        if (!reply) return { status: 0, headers: {}, body: "" };
+        return { status: reply.status, headers: { "content-type": "application/json", ...corsLower }, body: reply.body };
+      }
+      const hasBody = method !== "GET" && method !== "HEAD";
+      const response = await hono.fetch(new Request(`http://app${path}${query(url)}`, { method, headers, ...(hasBody ? { body } : {}) }));
+      return { status: response.status, headers: { ...corsLower, ...headersObject(response.headers) }, body: await response.text() };
+    },
+  };
+}
+
+/** The plain HTTP routes, served by Hono. Sub-apps of other features mount here. */
+function plainRoutes(deps: AppDeps): Hono {
+  const { config, log } = deps;
   const app = new Hono();
   app.options("*", corsPreflight(config.corsOrigins));
-  app.use("*", corsHeaders(config.corsOrigins));
-  if (log.isLevelEnabled("debug")) {
-    app.use("*", async (c, next) => {
-      const started = performance.now();
-      await next();
-      const ms = +(performance.now() - started).toFixed(2);
-      log.debug({ method: c.req.method, path: c.req.routePath, status: c.res.status, ms }, "request");
-    });
-  }
   app.route("/", healthRoutes(deps));
-  app.route("/", api);
-  app.route("/k/:key", api);
-  app.notFound((c) => sendReply(c, protocolErrorReply(404, -32601, `No route ${c.req.method} ${withoutKey(new URL(c.req.url).pathname)}`)));
+  app.notFound((c) => {
+    const reply = protocolErrorReply(404, PROTOCOL_ERROR.methodNotFound, `No route ${c.req.method} ${withoutKey(new URL(c.req.url).pathname)}`);
+    return c.body(reply.body, 404, { "Content-Type": "application/json" });
+  });
   app.onError((error, c) => {
-    log.error({ err: error, path: c.req.routePath }, "request failed");
-    return sendReply(c, protocolErrorReply(500, -32603, "Internal error"));
+    log.error({ err: error, path: withoutKey(new URL(c.req.url).pathname) }, "request failed");
+    const reply = protocolErrorReply(500, PROTOCOL_ERROR.internalError, "Internal error");
+    return c.body(reply.body, 500, { "Content-Type": "application/json" });
   });
   return app;
 }
 
-function withoutKey(path: string): string {
-  return path.replace(/^\/k\/[^/]*/, "/k/<key>");
+function query(url: string): string {
+  const start = url.indexOf("?");
+  return start === -1 ? "" : url.slice(start);
+}
+
+function logWhenDone(log: Logger, req: IncomingMessage, res: ServerResponse, path: string): void {
+  const started = performance.now();
+  res.once("close", () => {
+    const ms = +(performance.now() - started).toFixed(2);
+    log.debug({ method: req.method, path: withoutKey(path), status: res.writableFinished ? res.statusCode : undefined, ms }, "request");
+  });
+}
+
+function headersObject(headers: Headers): Record<string, string> {
+  const object: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    object[name] = value;
+  });
+  return object;
 }

@@ -2,7 +2,7 @@ import type { Bus } from "../bus/bus.ts";
 import { parseOrThrow } from "../validation.ts";
 import { broadcast } from "./broadcast.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";
-import { integer, removeOrderDataSchema, syncAllSchema, updateOrderDataSchema, type UpdateRequest } from "./messages.ts";
+import { integer, removeOrderDataSchema, syncAllSchema, updateOrderDataSchema, type UpdateRequest } from "../protocol/messages.ts";
 
 const runIdSchema = integer("a run number").optional();
 import { startNewRunIfNewer } from "./new-run.ts";

@@ -1,4 +1,4 @@
-import { channelOf, MULTI_SESSION_CHANNEL } from "../bus/channel.ts";
+import { CHANNEL, channelOf } from "../protocol/channels.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";
 
 /**
@@ -8,7 +8,7 @@ import type { SyncContext, SyncMessage } from "./context.ts";
 export async function broadcast(ctx: SyncContext, message: SyncMessage): Promise<void> {
   const { tx, outbox, dbname, session } = ctx;
   for (const terminal of await tx.incrementMessageIds(dbname, session.multiSessionId)) {
-    outbox.send(channelOf(dbname, MULTI_SESSION_CHANNEL, terminal.posId), stamped(message, terminal.messageId));
+    outbox.send(channelOf(dbname, CHANNEL.multiSession, terminal.posId), stamped(message, terminal.messageId));
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Outbox } from "../bus/outbox.ts";
 import type { MultiSession, StoreTx } from "../db/store.ts";
-import type { JsonObject } from "./messages.ts";
+import type { JsonObject } from "../protocol/messages.ts";
 
 /** What every rule works on: one request, inside its transaction. */
 export interface SyncContext {

@@ -1,4 +1,4 @@
-import type { Json, JsonObject } from "./messages.ts";
+import type { Json, JsonObject } from "../protocol/messages.ts";
 
 /** Keys that differ between terminals without the line having changed. */
 const IGNORED_KEYS = new Set(["id", "is_changed"]);

@@ -2,7 +2,7 @@ import { ValidationError } from "../errors.ts";
 import { parseOrThrow } from "../validation.ts";
 import { broadcast } from "./broadcast.ts";
 import { revisionError, type RevisionError, type SyncContext, type SyncMessage } from "./context.ts";
-import { offlineOrderSchema, type JsonObject } from "./messages.ts";
+import { offlineOrderSchema, type JsonObject } from "../protocol/messages.ts";
 import { storeNewOrder } from "./update-order.ts";
 
 export interface OrderRemoval {
@@ -47,7 +47,7 @@ function parseOfflineOrder(orderData: string) {
   try {
     parsed = JSON.parse(orderData);
   } catch {
-    throw new ValidationError("Invalid params: message.data.order_data: expected the saved order as a JSON string");
+    throw new ValidationError("message.data.order_data: expected the saved order as a JSON string");
   }
   return parseOrThrow(offlineOrderSchema, parsed, "message.data.order_data");
 }

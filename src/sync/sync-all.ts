@@ -1,8 +1,8 @@
-import { channelOf, MULTI_SESSION_CHANNEL } from "../bus/channel.ts";
+import { CHANNEL, channelOf } from "../protocol/channels.ts";
 import type { Order, Terminal } from "../db/store.ts";
 import { stamped } from "./broadcast.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";
-import type { Json } from "./messages.ts";
+import type { Json } from "../protocol/messages.ts";
 
 export interface SyncAllRequest {
   posId: number;
@@ -69,6 +69,6 @@ async function sendToTerminalsOfUser(ctx: SyncContext, reply: SyncMessage): Prom
   const { tx, outbox, dbname, userId, session } = ctx;
   for (const terminal of await tx.listTerminals(dbname, session.multiSessionId)) {
     if (terminal.userId !== userId) continue;
-    outbox.send(channelOf(dbname, MULTI_SESSION_CHANNEL, terminal.posId), stamped(reply, terminal.messageId));
+    outbox.send(channelOf(dbname, CHANNEL.multiSession, terminal.posId), stamped(reply, terminal.messageId));
   }
 }

@@ -1,7 +1,9 @@
 import { Hono } from "hono";
-import type { AppDeps } from "../app.ts";
+import type { Bus } from "../../bus/bus.ts";
+import type { Store } from "../../db/store.ts";
 
-export function healthRoutes({ store, bus }: AppDeps): Hono {
+/** GET /healthz: whether the database answers, and how many polls are held. */
+export function healthRoutes({ store, bus }: { store: Store; bus: Bus }): Hono {
   const app = new Hono();
   app.get("/healthz", async (c) => {
     const database = await Promise.resolve(store.isHealthy()).catch(() => false);

@@ -1,45 +1,34 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { Hono } from "hono";
-import { z } from "zod";
+import type { Bus, Clock } from "../../bus/bus.ts";
 import { FeatureDisabledError } from "../../errors.ts";
+import { testGcParamsSchema, updateRequestSchema } from "../../protocol/messages.ts";
+import { ROUTES, SLOW_CONNECTION_HEADER } from "../../protocol/routes.ts";
 import { applyUpdate } from "../../sync/apply-update.ts";
-import { updateRequestSchema } from "../../sync/messages.ts";
-import type { AppDeps } from "../app.ts";
-import { rpcHandler } from "../rpc-handler.ts";
-import { rpcRoute } from "../rpc.ts";
+import type { Access } from "../access.ts";
+import { rpcRoute } from "../route.ts";
+import type { RouteFamily } from "../route-table.ts";
 
-const SLOW_CONNECTION = "slowConnection";
+export interface MultiSessionSettings {
+  testFeatures: boolean;
+  slowDelayMs: number;
+}
 
 /** Section 5: /pos_multi_session_sync/update and the test-only GC route. */
-export function multiSessionRoutes({ bus, access, config, clock }: AppDeps): Hono {
-  const app = new Hono();
+export function multiSessionRoutes({ bus, access, clock }: { bus: Bus; access: Access; clock: Clock }, settings: MultiSessionSettings): RouteFamily {
+  return {
+    [ROUTES.multiSessionUpdate]: rpcRoute(updateRequestSchema, async (params, caller) => {
+      access.requireDatabases(caller, [params.dbname]);
+      const result = await applyUpdate(bus, params);
+      // Slow-connection test mode: applied, committed and broadcast already; only this reply waits.
+      if (settings.testFeatures && caller.header(SLOW_CONNECTION_HEADER.name) === SLOW_CONNECTION_HEADER.value) await delay(settings.slowDelayMs);
+      return result;
+    }),
 
-  app.post(
-    "/pos_multi_session_sync/update",
-    rpcHandler(
-      rpcRoute(updateRequestSchema, async (params, request) => {
-        access.requireDatabases(request, [params.dbname]);
-        const result = await applyUpdate(bus, params);
-        // Slow-connection test mode: applied, committed and broadcast already; only this reply waits.
-        if (config.testFeatures && request.header("phantomtest") === SLOW_CONNECTION) await delay(config.slowDelayMs);
-        return result;
-      }),
-      config.bodyLimit,
-    ),
-  );
-
-  app.post(
-    "/pos_multi_session/test/gc",
-    rpcHandler(
-      rpcRoute(z.object({}).loose(), async (_params, request) => {
-        if (!config.testFeatures) throw new FeatureDisabledError("Test GC is disabled: start the server with POS_SYNC_TEST_FEATURES=1");
-        // It empties the bus of every database: on a shared server only the backend may.
-        if (access.keyed) access.requireBackend(request);
-        return bus.deleteUpTo(clock.now());
-      }),
-      config.bodyLimit,
-    ),
-  );
-
-  return app;
+    [ROUTES.testGc]: rpcRoute(testGcParamsSchema, async (_params, caller) => {
+      if (!settings.testFeatures) throw new FeatureDisabledError("Test GC is disabled: start the server with POS_SYNC_TEST_FEATURES=1");
+      // It empties the bus of every database: on a shared server only the backend may.
+      if (access.keyed) access.requireBackend(caller);
+      return bus.deleteUpTo(clock.now());
+    }),
+  };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** What a route may know of the HTTP request behind a call, whichever server received it. */
-export interface RpcRequest {
+/** What a route may know of the client behind a call. */
+export interface Caller {
   /** The key presented in the URL path prefix /k/<key>/..., or as a bearer token. */
   readonly key: string | undefined;
   readonly clientAddress: string;
@@ -10,13 +10,8 @@ export interface RpcRequest {
   onClientGone(gone: () => void): () => void;
 }
 
-export function bearerKey(authorization: string | undefined): string | undefined {
-  const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
-  return match?.[1];
-}
-
-/** A class, not an object of closures: one of these lives as long as each held poll. */
-export class NodeRpcRequest implements RpcRequest {
+/** The caller of a request that came through Node's HTTP server. A class: one lives as long as each held poll. */
+export class NodeCaller implements Caller {
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
@@ -35,6 +30,29 @@ export class NodeRpcRequest implements RpcRequest {
     this.res.once("close", gone);
     return () => this.res.off("close", gone);
   }
+}
+
+/** The caller of a request handed to the app directly (no socket): it never goes away. */
+export class DirectCaller implements Caller {
+  readonly clientAddress = "direct";
+
+  constructor(
+    private readonly headers: Readonly<Record<string, string>>,
+    readonly key: string | undefined,
+  ) {}
+
+  header(name: string): string | undefined {
+    return this.headers[name.toLowerCase()];
+  }
+
+  onClientGone(): () => void {
+    return () => undefined;
+  }
+}
+
+export function bearerKey(authorization: string | undefined): string | undefined {
+  const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  return match?.[1];
 }
 
 export function headerValue(value: string | string[] | undefined): string | undefined {

@@ -1,0 +1,22 @@
+import type { BackendPush } from "../bus/backend-push.ts";
+import type { Bus, Clock } from "../bus/bus.ts";
+import type { KnownTerminals } from "../bus/known-terminals.ts";
+import type { Config } from "../config.ts";
+import type { Store } from "../db/store.ts";
+import type { Logger } from "../log.ts";
+import type { Access } from "./access.ts";
+import type { RouteHooks } from "./hooks.ts";
+
+/** Everything the HTTP layer is built from; route families take the parts they use. */
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  access: Access;
+  knownTerminals: KnownTerminals;
+  push: BackendPush;
+  clock: Clock;
+  log: Logger;
+  /** Observers of every JSON-RPC call (metrics, fault rules); none by default. */
+  hooks?: readonly RouteHooks[];
+}

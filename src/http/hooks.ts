@@ -1,0 +1,37 @@
+import type { Caller } from "./caller.ts";
+import type { RpcReply } from "./replies.ts";
+
+/**
+ * The seam for observing and disturbing JSON-RPC calls (metrics, QA fault rules): the front door
+ * calls each hook of every registered RouteHooks at these points, in registration order. A hook
+ * that throws a PosSyncError or ProtocolError answers the call with it, as a route would.
+ */
+export interface RouteContext {
+  /** The route path, without the /k/<key> prefix (e.g. "/longpolling/poll"). */
+  readonly route: string;
+  /** Whether the key came in the path prefix. */
+  readonly keyInPath: boolean;
+  readonly caller: Caller;
+  /** performance.now() when the request arrived. */
+  readonly startedAt: number;
+  /** Closes the connection without a reply; the call's work, if done, stays done. */
+  drop(): void;
+}
+
+export interface CallOutcome {
+  /** The HTTP status written, or undefined when the connection was dropped or gone first. */
+  status: number | undefined;
+  /** Milliseconds from arrival to the reply written (or the drop). */
+  ms: number;
+}
+
+export interface RouteHooks {
+  /** Params are valid; the route's handler is about to run. */
+  beforeHandle?(context: RouteContext): void | Promise<void>;
+  /** The handler returned: whatever it wrote is committed. */
+  afterCommit?(context: RouteContext): void | Promise<void>;
+  /** The reply (success or error) is built and about to be written; may delay it. */
+  beforeReply?(context: RouteContext, reply: RpcReply): void | Promise<void>;
+  /** The call is over: reply written, connection dropped, or client gone. */
+  finished?(context: RouteContext, outcome: CallOutcome): void;
+}

@@ -1,0 +1,38 @@
+import { ProtocolError, PosSyncError, ValidationError } from "../errors.ts";
+import { APPLICATION_ERROR, PROTOCOL_ERROR, type RpcId } from "../protocol/envelope.ts";
+
+/** A reply, whichever entry (socket or direct) sends it. */
+export interface RpcReply {
+  status: number;
+  body: string;
+}
+
+/** A success body around `resultJson`, already-serialised JSON, so hot routes can splice stored text in. */
+export function resultReply(id: RpcId, resultJson: string): RpcReply {
+  return { status: 200, body: `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}` };
+}
+
+/**
+ * The one place errors become replies: protocol errors keep their HTTP status, domain errors
+ * travel with HTTP 200 as Odoo clients read them from the body, anything else is a 500.
+ */
+export function errorReply(id: RpcId, error: unknown): RpcReply {
+  if (error instanceof ProtocolError) return protocolErrorReply(error.status, error.code, error.message);
+  if (error instanceof PosSyncError) return applicationErrorReply(id, error);
+  return protocolErrorReply(500, PROTOCOL_ERROR.internalError, "Internal error");
+}
+
+/** Whether `error` is one the protocol expects (a bad request), as opposed to a failure worth logging. */
+export function isExpectedError(error: unknown): boolean {
+  return error instanceof ProtocolError || error instanceof PosSyncError;
+}
+
+function applicationErrorReply(id: RpcId, error: PosSyncError): RpcReply {
+  const message = error instanceof ValidationError ? `Invalid params: ${error.message}` : error.message;
+  const data = { name: error.odooName, message, arguments: [message], exception_type: error.exceptionType, debug: "" };
+  return { status: 200, body: JSON.stringify({ jsonrpc: "2.0", id, error: { ...APPLICATION_ERROR, data } }) };
+}
+
+export function protocolErrorReply(status: 400 | 404 | 413 | 500, code: number, message: string): RpcReply {
+  return { status, body: JSON.stringify({ jsonrpc: "2.0", id: null, error: { code, message, data: { name: "pos_sync.ProtocolError", message } } }) };
+}
