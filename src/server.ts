@@ -10,6 +10,8 @@ import { SqliteStore } from "./db/sqlite-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
 import { createApp } from "./http/app.ts";
+import type { AppDeps } from "./http/deps.ts";
+import type { RouteHooks } from "./http/hooks.ts";
 import { createLogger, type Logger } from "./log.ts";
 
 export interface RunningServer {
@@ -26,10 +28,12 @@ export interface RunningServer {
 export interface ServerOptions {
   log?: Logger;
   clock?: Clock;
+  /** Observers of every JSON-RPC call (src/http/hooks.ts). */
+  hooks?: readonly RouteHooks[];
 }
 
-/** Opens the store and serves the app on the configured host and port (0 picks a free one). */
-export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+/** Opens the store and builds what the app is made of (also for tests that call the app directly). */
+export async function openDeps(config: Config, options: ServerOptions = {}): Promise<AppDeps> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const store = new SqliteStore(config.db, { synchronous: config.dbSynchronous });
@@ -37,7 +41,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);
   const push = createBackendPush(bus, knownTerminals);
-  const deps = { config, store, bus, access, knownTerminals, push, clock, log };
+  return { config, store, bus, access, knownTerminals, push, clock, log, ...(options.hooks ? { hooks: options.hooks } : {}) };
+}
+
+/** Opens the store and serves the app on the configured host and port (0 picks a free one). */
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const deps = await openDeps(config, options);
+  const { store, bus, push, clock, log, access } = deps;
   const app = createApp(deps);
   const stopRetention = startRetention(bus, clock, { retentionMs: config.retentionMs, intervalMs: config.gcIntervalMs }, log);
   const server = createServer(app.listener);
