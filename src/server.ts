@@ -36,7 +36,7 @@ export interface ServerOptions {
 export async function openDeps(config: Config, options: ServerOptions = {}): Promise<AppDeps> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const store = new SqliteStore(config.db, { synchronous: config.dbSynchronous });
+  const store = new SqliteStore(config.db, { synchronous: config.dbSynchronous, log });
   const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs }, clock);
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);

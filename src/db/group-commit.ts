@@ -11,8 +11,14 @@ export interface GroupCommitStatements {
 }
 
 interface Batch {
-  afterCommit: (() => void)[];
+  afterCommit: AfterCommit[];
   committed: Promise<void>;
+}
+
+/** One transaction's callback, and what it threw (its own transaction rejects with that; the others do not care). */
+interface AfterCommit {
+  run: () => void;
+  failure?: { error: unknown };
 }
 
 /**
@@ -20,6 +26,8 @@ interface Batch {
  * inside its own savepoint (a failing one is rolled back alone). The batch commits on the next
  * turn; only then do its transactions resolve and their `afterCommit` callbacks run, in order.
  * One commit per turn instead of one per request: fewer WAL pages written, less CPU per write.
+ * A callback that throws fails its own transaction's promise (its writes stay committed) and
+ * never the others of the batch.
  */
 export class GroupCommit {
   private readonly lock = new SerialLock();
@@ -31,7 +39,7 @@ export class GroupCommit {
   ) {}
 
   async run<T>(work: () => Promise<T> | T, afterCommit?: (result: T) => void): Promise<T> {
-    const { result, committed } = await this.lock.run(async () => {
+    const { result, committed, callback } = await this.lock.run(async () => {
       const batch = this.batch ?? this.openBatch();
       const { savepoint, release, rollbackToSavepoint } = this.statements;
       savepoint.run();
@@ -44,10 +52,12 @@ export class GroupCommit {
         throw error;
       }
       release.run();
-      if (afterCommit) batch.afterCommit.push(() => afterCommit(result));
-      return { result, committed: batch.committed };
+      const callback: AfterCommit | undefined = afterCommit ? { run: () => afterCommit(result) } : undefined;
+      if (callback) batch.afterCommit.push(callback);
+      return { result, committed: batch.committed, callback };
     });
     await committed;
+    if (callback?.failure) throw callback.failure.error;
     return result;
   }
 
@@ -82,7 +92,13 @@ export class GroupCommit {
           reject(error);
           return;
         }
-        for (const callback of batch.afterCommit) callback();
+        for (const callback of batch.afterCommit) {
+          try {
+            callback.run();
+          } catch (error) {
+            callback.failure = { error };
+          }
+        }
         resolve();
       }),
     );

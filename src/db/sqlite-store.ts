@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
 import { openDatabase, type Connection } from "./connection.ts";
 import { knownTerminals, multiSessions, notificationIdFloor, notifications, orders, terminals } from "./schema.ts";
+import type { Logger } from "../log.ts";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
@@ -9,7 +10,16 @@ import type { MultiSession, NewNotification, Notification, Order, Store, StoreTx
 const channelIn = (placeholder: string) =>
   sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
 
-/** The embedded store: one SQLite file (or :memory:), every statement prepared once. */
+export interface SqliteStoreOptions {
+  synchronous?: "normal" | "full";
+  /** Where background failures (WAL checkpoints) are reported; without it, process warnings. */
+  log?: Pick<Logger, "warn">;
+}
+
+/**
+ * The embedded store: one SQLite file (or :memory:). Statements are prepared once, except the
+ * order and terminal upserts, which drizzle builds per call.
+ */
 export class SqliteStore implements Store {
   private readonly connection: Connection;
   private readonly statements;
@@ -18,10 +28,12 @@ export class SqliteStore implements Store {
   private readonly checkpointer: Checkpointer | undefined;
   private readonly ids: NotificationIds;
 
-  constructor(path: string, options: { synchronous?: "normal" | "full" } = {}) {
+  constructor(path: string, options: SqliteStoreOptions = {}) {
     const synchronous = options.synchronous ?? "normal";
     this.connection = openDatabase(path, synchronous);
-    this.checkpointer = path === ":memory:" ? undefined : startCheckpointer(path, synchronous);
+    const onFailure = (message: string) =>
+      options.log ? options.log.warn({ db: path, error: message }, "WAL checkpoint failed") : process.emitWarning(`WAL checkpoint of ${path} failed: ${message}`);
+    this.checkpointer = path === ":memory:" ? undefined : startCheckpointer(path, { synchronous, onFailure });
     this.statements = prepareStatements(this.connection);
     this.ids = new NotificationIds(this.statements);
     this.tx = createTx(this.statements, this.connection, this.ids);

@@ -37,7 +37,7 @@ describe("the JSON-RPC front door, called without a socket", () => {
   test("repeated slashes and a trailing slash route like the plain path, also under /k/<key>/", async () => {
     const app = await directApp({ keys: { shop1: "key-of-shop-one" } });
     for (const path of ["//pos_longpolling/update", "/pos_longpolling//update/", "/k/key-of-shop-one//pos_longpolling/update", "//k/key-of-shop-one/pos_longpolling/update"]) {
-      const headers = path.includes("/k/") ? {} : { Authorization: "Bearer key-of-shop-one" };
+      const headers: Record<string, string> = path.includes("/k/") ? {} : { Authorization: "Bearer key-of-shop-one" };
       const reply = await app.handle({ method: "POST", path, headers, body: ping });
       expect([path, JSON.parse(reply.body)]).toEqual([path, { jsonrpc: "2.0", id: 1, result: 1 }]);
     }
