@@ -25,7 +25,7 @@ export interface PollOptions {
 /** The long-poll bus: durable notifications, and polls that wait for them. */
 export class Bus {
   readonly dispatcher = new Dispatcher();
-  private lastId: number;
+  private lastCommittedId: number;
   private readonly recent: RecentNotifications;
   private closed = false;
 
@@ -33,14 +33,14 @@ export class Bus {
     private readonly store: Store,
     private readonly options: BusOptions,
     private readonly clock: Clock,
-    lastId: number,
+    lastCommittedId: number,
   ) {
-    this.lastId = lastId;
-    this.recent = new RecentNotifications(lastId, options.recentCapacity ?? 20_000);
+    this.lastCommittedId = lastCommittedId;
+    this.recent = new RecentNotifications(lastCommittedId, options.recentCapacity ?? 20_000);
   }
 
   static async open(store: Store, options: BusOptions, clock: Clock = systemClock): Promise<Bus> {
-    return new Bus(store, options, clock, await store.lastNotificationId());
+    return new Bus(store, options, clock, await store.lastCommittedId());
   }
 
   /**
@@ -116,13 +116,13 @@ export class Bus {
   }
 
   private async stored(channels: readonly string[], last: number): Promise<Notification[]> {
-    if (last > 0) return last >= this.lastId ? [] : (this.recent.after(channels, last) ?? this.store.notificationsAfter(channels, last, this.lastId));
-    return this.store.notificationsCreatedSince(channels, this.clock.now() - this.options.pollTimeoutMs, this.lastId);
+    if (last > 0) return last >= this.lastCommittedId ? [] : (this.recent.after(channels, last) ?? this.store.notificationsAfter(channels, last, this.lastCommittedId));
+    return this.store.notificationsCreatedSince(channels, this.clock.now() - this.options.pollTimeoutMs, this.lastCommittedId);
   }
 
   private deliver(sent: Notification[]): void {
     if (sent.length === 0) return;
-    this.lastId = sent[sent.length - 1]!.id;
+    this.lastCommittedId = sent[sent.length - 1]!.id;
     this.recent.add(sent);
     this.dispatcher.publish(sent);
   }

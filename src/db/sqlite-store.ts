@@ -44,15 +44,15 @@ export class SqliteStore implements Store {
     return this.commits.run(() => work(this.tx), onCommit);
   }
 
-  notificationsAfter(channels: readonly string[], afterId: number, upToId: number): Promise<Notification[]> {
-    return this.commits.read(() => this.statements.notificationsAfter.all({ channels: JSON.stringify(channels), afterId, upToId }));
+  notificationsAfter(channels: readonly string[], afterId: number, lastCommittedId: number): Promise<Notification[]> {
+    return this.commits.read(() => this.statements.notificationsAfter.all({ channels: JSON.stringify(channels), afterId, lastCommittedId }));
   }
 
-  notificationsCreatedSince(channels: readonly string[], since: number, upToId: number): Promise<Notification[]> {
-    return this.commits.read(() => this.statements.notificationsSince.all({ channels: JSON.stringify(channels), since, upToId }));
+  notificationsCreatedSince(channels: readonly string[], since: number, lastCommittedId: number): Promise<Notification[]> {
+    return this.commits.read(() => this.statements.notificationsSince.all({ channels: JSON.stringify(channels), since, lastCommittedId }));
   }
 
-  async lastNotificationId(): Promise<number> {
+  async lastCommittedId(): Promise<number> {
     await this.commits.flushed();
     return this.commits.read(() => this.ids.lastStored());
   }
@@ -147,7 +147,7 @@ function prepareStatements({ db, sqlite }: Connection) {
         and(
           channelIn("channels"),
           sql`${notifications.id} > ${sql.placeholder("afterId")}`,
-          sql`${notifications.id} <= ${sql.placeholder("upToId")}`,
+          sql`${notifications.id} <= ${sql.placeholder("lastCommittedId")}`,
         ),
       )
       .orderBy(notifications.id)
@@ -159,7 +159,7 @@ function prepareStatements({ db, sqlite }: Connection) {
         and(
           channelIn("channels"),
           sql`${notifications.createdAt} >= ${sql.placeholder("since")}`,
-          sql`${notifications.id} <= ${sql.placeholder("upToId")}`,
+          sql`${notifications.id} <= ${sql.placeholder("lastCommittedId")}`,
         ),
       )
       .orderBy(notifications.id)

@@ -65,18 +65,28 @@ export interface StoreTx {
   incrementMessageIds(dbname: string, multiSessionId: number): Awaitable<Terminal[]>;
 }
 
+/**
+ * Promises every store keeps:
+ * - Transactions are atomic (all of their writes land, or none do) and never interleave.
+ * - Notification ids increase with commit order and are never reused, also across restarts and
+ *   after every notification was deleted.
+ * - `onCommit` runs after the commit and before any later transaction commits, so whoever it
+ *   tells learns of commits in the order they happened.
+ * - Reads stop at the committed id: `lastCommittedId` is the highest notification id whose
+ *   commit the caller has seen (the bus learns it in `onCommit`), and a read never returns a
+ *   notification above it, even if a later transaction has already written one. A poll thus
+ *   never sees a notification before the wake-up for it, nor one that may still roll back.
+ */
 export interface Store {
-  /**
-   * Runs `work` in one transaction: all of its writes land, or none do. Transactions never
-   * interleave. `onCommit` runs after the commit and before any later transaction starts, so
-   * whoever it tells learns of commits in the order they happened.
-   */
+  /** Runs `work` in one transaction; `onCommit` gets its result once it is committed. */
   transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T>;
 
-  /** Reads never go past `upToId`, the last id the caller knows committed. */
-  notificationsAfter(channels: readonly string[], afterId: number, upToId: number): Awaitable<Notification[]>;
-  notificationsCreatedSince(channels: readonly string[], since: number, upToId: number): Awaitable<Notification[]>;
-  lastNotificationId(): Awaitable<number>;
+  /** The notifications on `channels` with afterId < id <= lastCommittedId, in id order. */
+  notificationsAfter(channels: readonly string[], afterId: number, lastCommittedId: number): Awaitable<Notification[]>;
+  /** The notifications on `channels` created at or after `since`, up to lastCommittedId, in id order. */
+  notificationsCreatedSince(channels: readonly string[], since: number, lastCommittedId: number): Awaitable<Notification[]>;
+  /** The highest id committed so far, once pending commits have landed: where a bus opening on the store starts. */
+  lastCommittedId(): Awaitable<number>;
   /** Deletes the notifications created at or before `createdAt`; returns their ids. */
   deleteNotificationsUpTo(createdAt: number): Awaitable<number[]>;
 

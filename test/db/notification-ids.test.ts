@@ -44,7 +44,7 @@ describe("notification ids and age", () => {
     expect(await store.deleteNotificationsUpTo(1)).toEqual([1, 2]);
     await store.close();
     store = new SqliteStore(path);
-    expect(await store.lastNotificationId()).toBe(2);
+    expect(await store.lastCommittedId()).toBe(2);
     await insertAt(store, 2);
     expect((await store.notificationsAfter(["c"], 0, 100)).map((n) => n.id)).toEqual([3]);
   });

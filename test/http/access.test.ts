@@ -50,7 +50,7 @@ async function send(route: string, params: object, key: string | undefined, form
 
 /** Everything that could have been written: the bus's last id and shop1's known terminals. */
 async function snapshot() {
-  return { lastId: await server.store.lastNotificationId(), terminals: await server.store.knownTerminals("shop1") };
+  return { lastId: await server.store.lastCommittedId(), terminals: await server.store.knownTerminals("shop1") };
 }
 
 describe("keyed mode: the isolation matrix", () => {

@@ -107,10 +107,10 @@ describe("the JSON-RPC front door, called without a socket", () => {
     ]);
     const refused = await app.handle({ method: "POST", path: "/pos_longpolling/update", body: ping });
     expect(JSON.parse(refused.body).error.data.message).toBe("Invalid params: fault: refused by a rule");
-    expect(await deps!.store.lastNotificationId()).toBe(0);
+    expect(await deps!.store.lastCommittedId()).toBe(0);
     mode = "drop";
     expect((await app.handle({ method: "POST", path: "/pos_longpolling/update", body: ping })).status).toBe(0);
-    expect(await deps!.store.lastNotificationId()).toBe(1);
+    expect(await deps!.store.lastCommittedId()).toBe(1);
     expect(outcomes).toEqual([200, undefined]);
   });
 });

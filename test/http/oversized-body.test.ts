@@ -33,6 +33,6 @@ describe("a body over the limit (issue 15)", () => {
       expect(answer.toLowerCase()).toContain("connection: close");
       expect(answer).toContain("POS_SYNC_BODY_LIMIT");
     }
-    expect(await server.store.lastNotificationId()).toBe(0);
+    expect(await server.store.lastCommittedId()).toBe(0);
   });
 });

@@ -77,10 +77,10 @@ describe("step 2: update_order", () => {
     const { admin, demo } = await twoTerminals();
     await admin.send("update_order", newOrder("o1"));
     await admin.send("update_order", newOrder("o1", { nonce: "n2" }));
-    const before = await server.store.lastNotificationId();
+    const before = await server.store.lastCommittedId();
     const reply = await demo.send("update_order", newOrder("o1", { nonce: "other", lines: [] }));
     expect(reply).toEqual({ action: "revision_error", order_uid: "o1", state: "draft" });
-    expect(await server.store.lastNotificationId()).toBe(before);
+    expect(await server.store.lastCommittedId()).toBe(before);
     expect((await demo.syncAll("o1")).data.orders[0].data.revision_ID).toBe(2);
   });
 
@@ -93,9 +93,9 @@ describe("step 2: update_order", () => {
     const { admin } = await twoTerminals();
     await admin.send("update_order", newOrder("o1"));
     await admin.send("update_order", newOrder("o1", { nonce: "n2", note: "applied once" }));
-    const before = await server.store.lastNotificationId();
+    const before = await server.store.lastCommittedId();
     expect(await admin.send("update_order", newOrder("o1", { nonce: "n2", note: "applied once" }))).toEqual({ action: "" });
-    expect(await server.store.lastNotificationId()).toBe(before);
+    expect(await server.store.lastCommittedId()).toBe(before);
     expect((await admin.syncAll("o1")).data.orders[0].data.revision_ID).toBe(2);
   });
 
@@ -222,7 +222,7 @@ describe("step 4: remove_order", () => {
 
   test("order_data that is not JSON is a validation error and writes nothing", async () => {
     const { admin } = await twoTerminals();
-    const before = await server.store.lastNotificationId();
+    const before = await server.store.lastCommittedId();
     const reply = await rpc(`${server.url}/pos_multi_session_sync/update`, {
       multi_session_id: 1,
       dbname: "shop1",
@@ -230,7 +230,7 @@ describe("step 4: remove_order", () => {
       message: { action: "remove_order", data: { uid: "z", revision_ID: 1, order_data: "{oops" } },
     });
     expect(reply.body.error?.data?.message).toContain("message.data.order_data");
-    expect(await server.store.lastNotificationId()).toBe(before);
+    expect(await server.store.lastCommittedId()).toBe(before);
     expect((await admin.syncAll()).data.order_ID).toBe(0);
   });
 });
@@ -294,7 +294,7 @@ describe("test-only features are off by default", () => {
     await admin.send("note", {});
     const reply = await rpc(`${server.url}/pos_multi_session/test/gc`, {});
     expect(reply.body.error?.data?.message).toContain("disabled");
-    expect(await server.store.lastNotificationId()).toBeGreaterThan(0);
+    expect(await server.store.lastCommittedId()).toBeGreaterThan(0);
     expect(await admin.catchUp()).toHaveLength(1);
   });
 
@@ -306,6 +306,6 @@ describe("test-only features are off by default", () => {
     expect(await admin.catchUp()).toEqual([]);
     await admin.send("note", {});
     expect((await admin.catchUp()).length).toBe(1);
-    expect(await server.store.lastNotificationId()).toBe(6);
+    expect(await server.store.lastCommittedId()).toBe(6);
   });
 });
