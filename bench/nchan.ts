@@ -16,6 +16,7 @@ export type NchanLongpoll = "multipart" | "single";
 
 export function nchanVersion(): string {
   try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a template
     const out = execFileSync("dpkg-query", ["-W", "-f=${Version}", "libnginx-mod-nchan"], { encoding: "utf8" });
     return out.replace(/^\d+:/, "").replace(/\+.*$/, "");
   } catch {
@@ -121,7 +122,7 @@ export async function startNchan(publish: NchanPublish, longpoll: NchanLongpoll,
       const res = await send({ agent: sub, port, method: "GET", path, headers, signal, onSent });
       if (res.status !== 200) return []; // 304/408 on timeout: poll again with the same cursor
       lastModified = res.headers["last-modified"] ?? lastModified;
-      etag = (res.headers["etag"] as string | undefined) ?? etag;
+      etag = (res.headers.etag as string | undefined) ?? etag;
       return messageBodies(res.body, res.headers["content-type"] ?? "");
     };
   };

@@ -350,7 +350,10 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
 
   private handle(message: MultiSessionMessage): void {
     const data = message.data ?? {};
-    if (message.action === "sync_all") return this.handleBusSync(data as unknown as SyncAllData);
+    if (message.action === "sync_all") {
+      this.handleBusSync(data as unknown as SyncAllData);
+      return;
+    }
     const step = typeof data.message_ID === "number" ? this.sequence.check(data.message_ID) : "next";
     if (step === "seen") return; // already in a snapshot we applied
     if (step === "gap") {

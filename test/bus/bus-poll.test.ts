@@ -49,7 +49,13 @@ describe("Bus.poll", () => {
   test("a poll whose client goes away answers [] at once and leaves no listener", async () => {
     const { bus } = await openBus(60_000);
     let gone: (() => void) | undefined;
-    const polled = bus.poll(["a"], 0, { onClientGone: (callback) => ((gone = callback), () => (gone = undefined)) });
+    const onClientGone = (callback: () => void) => {
+      gone = callback;
+      return () => {
+        gone = undefined;
+      };
+    };
+    const polled = bus.poll(["a"], 0, { onClientGone });
     await new Promise((resolve) => setImmediate(resolve));
     expect(bus.heldPolls).toBe(1);
     gone!();

@@ -14,7 +14,7 @@ import {
   until,
   view,
 } from "./helpers.ts";
-import { startProxy, type Proxy } from "./proxy.ts";
+import { type Proxy as TcpProxy, startProxy } from "./proxy.ts";
 
 const SLOW_MS = 800;
 
@@ -30,7 +30,7 @@ interface Shop {
   others: MultiSessionClient[];
   all: MultiSessionClient[];
   /** Per terminal, in the order of `all`: a proxy for its requests and one for its bus. */
-  proxies: Array<{ requests: Proxy; bus: Proxy }>;
+  proxies: Array<{ requests: TcpProxy; bus: TcpProxy }>;
   /** Admin's requests carry `phantomtest: slowConnection` while this is true. */
   slow: { admin: boolean };
 }
@@ -245,7 +245,10 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
     });
     bus.start();
     await demo.start();
-    cleanups.push(() => (demo.stop(), bus.stop()));
+    cleanups.push(() => {
+      demo.stop();
+      bus.stop();
+    });
     const others = await Promise.all(
       Array.from({ length: count - 1 }, (_, i) => openTerminal({ baseUrl: server.url, posId: i === 0 ? 1 : i + 2 })),
     );

@@ -127,7 +127,10 @@ export class PosTerminal {
   private apply(message: Message): void {
     const messageId = message.data.message_ID as number;
     this.messageIds.push(messageId);
-    if (message.action === "sync_all") return this.applySyncAll(message);
+    if (message.action === "sync_all") {
+      this.applySyncAll(message);
+      return;
+    }
     if (this.lastMessageId && messageId !== this.lastMessageId + 1) this.gaps += 1;
     this.lastMessageId = messageId;
     if (message.session_id === this.sessionId && message.login_number === this.loginNumber) return;
