@@ -21,7 +21,7 @@ const settingsSchema = z.object({
   host: z.string().min(1).default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8079),
   db: z.string().min(1).default("./data/pos-sync.sqlite"),
-  /** normal: a commit survives the process being killed; full: also a power cut (fsync per commit, ~1 ms each). */
+  /** normal: a commit survives the process being killed; full: also a power cut (an fsync per commit; cost in the README). */
   dbSynchronous: z.enum(["normal", "full"]).default("normal"),
   /** Seconds a poll is held (and how far back a poll with last=0 looks). */
   pollTimeout: seconds.default(50),
@@ -61,7 +61,7 @@ export type ConfigInput = z.input<typeof settingsSchema>;
 export type Config = z.output<typeof configSchema>;
 
 /** Environment variable and command-line flag of each setting. */
-export const settingSources = {
+const settingSources = {
   host: ["POS_SYNC_HOST", "host"],
   port: ["POS_SYNC_PORT", "port"],
   db: ["POS_SYNC_DB", "db"],

@@ -29,8 +29,8 @@ export interface RpcMatch {
 
 /**
  * The one JSON-RPC front door: every POST route of the route table is served here, straight
- * from Node's HTTP server, without the web Request/Response adapter (a held poll takes about a
- * quarter less memory this way, and every call less CPU). It owns the envelope, the body
+ * from Node's HTTP server, without the web Request/Response adapter, which costs memory per held
+ * poll and CPU per call (README, Performance). It owns the envelope, the body
  * limit, the error replies, Content-Type, and the hook points of RouteHooks.
  */
 export class FrontDoor {

@@ -89,7 +89,7 @@ export type UpdateRequest = z.infer<typeof updateRequestSchema>;
 
 export const runIdSchema = integer("a run number").optional();
 
-export const orderLinesSchema = z.array(z.unknown(), { error: "expected a list of [0, 0, {uid, ...}] lines" });
+const orderLinesSchema = z.array(z.unknown(), { error: "expected a list of [0, 0, {uid, ...}] lines" });
 
 export const updateOrderDataSchema = z
   .object({

@@ -37,7 +37,7 @@ function sameLine(a: JsonObject, b: JsonObject): boolean {
   return true;
 }
 
-export function deepEqual(a: Json, b: Json): boolean {
+function deepEqual(a: Json, b: Json): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;

@@ -12,7 +12,7 @@ export interface OrderRemoval {
   orderData: string | undefined;
 }
 
-export const PAID_OFFLINE_NONCE = "paid offline";
+const PAID_OFFLINE_NONCE = "paid offline";
 
 /** Step 4, remove_order. */
 export async function removeOrder(ctx: SyncContext, message: SyncMessage, removal: OrderRemoval): Promise<{ order_ID: number } | RevisionError> {

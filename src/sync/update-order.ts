@@ -20,7 +20,7 @@ export interface RevisionAccepted {
 }
 
 /** A retry of an update already applied: nothing changes, nothing is sent. */
-export const ALREADY_APPLIED = { action: "" } as const;
+const ALREADY_APPLIED = { action: "" } as const;
 
 /** Step 2, update_order. */
 export async function updateOrder(
