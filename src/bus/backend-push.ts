@@ -3,7 +3,7 @@ import type { Bus } from "./bus.ts";
 import { channelOf, DBNAME_PATTERN } from "../protocol/channels.ts";
 import type { KnownTerminals } from "./known-terminals.ts";
 
-/** The seed's "instant updates to the POS from backend" (section 6). */
+/** The seed's "instant updates to the POS from backend" (docs/protocol.md, "Routes"). */
 export interface BackendPush {
   /** One notification to ["dbname","channelName","posId"]. */
   sendToChannelById(dbname: string, posId: number | string, channelName: string, message?: unknown): Promise<1>;

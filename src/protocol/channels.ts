@@ -8,9 +8,9 @@ export const DBNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 /** The channel names the protocol itself uses. */
 export const CHANNEL = {
-  /** Multi-session broadcasts (section 5). */
+  /** Multi-session broadcasts (docs/protocol.md, "Multi-session order sync"). */
   multiSession: "pos.multi_session",
-  /** PING/PONG connection checks (section 4). */
+  /** PING/PONG connection checks (docs/protocol.md, "Polling and cursors"). */
   longpolling: "pos.longpolling",
 } as const;
 

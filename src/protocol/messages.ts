@@ -20,7 +20,7 @@ export const integer = (what: string) =>
 
 const channelString = z.string({ error: "only string channels are allowed" });
 
-// --- /longpolling/poll, /longpolling/send, /pos_longpolling/update (sections 3 and 4)
+// --- /longpolling/poll, /longpolling/send, /pos_longpolling/update (docs/protocol.md, "Polling and cursors")
 
 export const pollParamsSchema = z.object({
   channels: z.array(channelString, { error: "expected a list of channels" }),
@@ -50,7 +50,7 @@ export const pingParamsSchema = z.object({
 });
 export type PingParams = z.input<typeof pingParamsSchema>;
 
-// --- /pos_longpolling/backend/* (section 6)
+// --- /pos_longpolling/backend/* (docs/protocol.md, "Routes")
 
 const channelName = z.string({ error: "expected a channel name" }).min(1, "expected a channel name");
 
@@ -72,7 +72,7 @@ export type SendToAllParams = z.input<typeof sendToAllParamsSchema>;
 /** /pos_multi_session/test/gc takes no params (any are ignored). */
 export const testGcParamsSchema = z.object({}).loose();
 
-// --- /pos_multi_session_sync/update (section 5)
+// --- /pos_multi_session_sync/update (docs/protocol.md, "Multi-session order sync")
 
 export const updateRequestSchema = z.object({
   multi_session_id: integer("a multi-session id"),

@@ -11,7 +11,7 @@ import { syncAll } from "./sync-all.ts";
 import { updateOrder } from "./update-order.ts";
 
 /**
- * /pos_multi_session_sync/update: PROTOCOL.md section 5, steps 1 to 5, in one transaction.
+ * /pos_multi_session_sync/update: docs/protocol.md, "Multi-session order sync", in one transaction.
  * Notifications reach pollers only after the commit.
  */
 export async function applyUpdate(bus: Bus, request: UpdateRequest): Promise<unknown> {

@@ -5,7 +5,7 @@ import type { Access } from "../access.ts";
 import { rpcRoute } from "../route.ts";
 import type { RouteFamily } from "../route-table.ts";
 
-/** Section 6 over HTTP, for a remote backend holding the backend key. */
+/** The backend push of docs/protocol.md over HTTP, for a remote backend holding the backend key. */
 export function backendRoutes({ access, push }: { access: Access; push: BackendPush }): RouteFamily {
   return {
     [ROUTES.backendSendToChannel]: rpcRoute(sendToChannelParamsSchema, async (params, caller) => {

@@ -15,7 +15,7 @@ export interface LongpollingSettings {
   maxPollsPerClient: number;
 }
 
-/** Sections 3 and 4: the poll, /longpolling/send and the PING/PONG check. */
+/** docs/protocol.md, "Polling and cursors": the poll, /longpolling/send and the PING/PONG check. */
 export function longpollingRoutes(
   { bus, access, knownTerminals }: { bus: Bus; access: Access; knownTerminals: KnownTerminals },
   settings: LongpollingSettings,

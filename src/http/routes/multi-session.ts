@@ -13,7 +13,7 @@ export interface MultiSessionSettings {
   slowDelayMs: number;
 }
 
-/** Section 5: /pos_multi_session_sync/update and the test-only GC route. */
+/** docs/protocol.md, "Multi-session order sync": /pos_multi_session_sync/update and the test-only GC route. */
 export function multiSessionRoutes({ bus, access, clock }: { bus: Bus; access: Access; clock: Clock }, settings: MultiSessionSettings): RouteFamily {
   return {
     [ROUTES.multiSessionUpdate]: rpcRoute(updateRequestSchema, async (params, caller) => {
