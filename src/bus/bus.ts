@@ -116,7 +116,8 @@ export class Bus {
   }
 
   private async stored(channels: readonly string[], last: number): Promise<Notification[]> {
-    if (last > 0) return last >= this.lastCommittedId ? [] : (this.recent.after(channels, last) ?? this.store.notificationsAfter(channels, last, this.lastCommittedId));
+    if (last > 0)
+      return last >= this.lastCommittedId ? [] : (this.recent.after(channels, last) ?? this.store.notificationsAfter(channels, last, this.lastCommittedId));
     return this.store.notificationsCreatedSince(channels, this.clock.now() - this.options.pollTimeoutMs, this.lastCommittedId);
   }
 

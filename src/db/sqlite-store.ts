@@ -7,8 +7,7 @@ import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
 import type { MultiSession, NewNotification, Notification, Order, Store, StoreTx, Terminal } from "./store.ts";
 
-const channelIn = (placeholder: string) =>
-  sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
+const channelIn = (placeholder: string) => sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
 
 export interface SqliteStoreOptions {
   synchronous?: "normal" | "full";
@@ -32,7 +31,9 @@ export class SqliteStore implements Store {
     const synchronous = options.synchronous ?? "normal";
     this.connection = openDatabase(path, synchronous);
     const onFailure = (message: string) =>
-      options.log ? options.log.warn({ db: path, error: message }, "WAL checkpoint failed") : process.emitWarning(`WAL checkpoint of ${path} failed: ${message}`);
+      options.log
+        ? options.log.warn({ db: path, error: message }, "WAL checkpoint failed")
+        : process.emitWarning(`WAL checkpoint of ${path} failed: ${message}`);
     this.checkpointer = path === ":memory:" ? undefined : startCheckpointer(path, { synchronous, onFailure });
     this.statements = prepareStatements(this.connection);
     this.ids = new NotificationIds(this.statements);
@@ -144,11 +145,7 @@ function prepareStatements({ db, sqlite }: Connection) {
       .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
       .from(notifications)
       .where(
-        and(
-          channelIn("channels"),
-          sql`${notifications.id} > ${sql.placeholder("afterId")}`,
-          sql`${notifications.id} <= ${sql.placeholder("lastCommittedId")}`,
-        ),
+        and(channelIn("channels"), sql`${notifications.id} > ${sql.placeholder("afterId")}`, sql`${notifications.id} <= ${sql.placeholder("lastCommittedId")}`),
       )
       .orderBy(notifications.id)
       .prepare(),
@@ -222,10 +219,7 @@ function createTx(statements: Statements, { db }: Connection, ids: NotificationI
     },
 
     getOrCreateMultiSession(dbname: string, multiSessionId: number): MultiSession {
-      return (
-        statements.getMultiSession.get({ dbname, multiSessionId }) ??
-        statements.insertMultiSession.get({ dbname, multiSessionId })!
-      );
+      return statements.getMultiSession.get({ dbname, multiSessionId }) ?? statements.insertMultiSession.get({ dbname, multiSessionId })!;
     },
 
     saveMultiSession(session: MultiSession): void {

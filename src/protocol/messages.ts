@@ -16,7 +16,16 @@ export const dbnameSchema = z
 
 /** An integer, or its decimal digits as a string: the original read these fields with int(). */
 export const integer = (what: string) =>
-  z.union([z.number().int(), z.string().regex(/^-?\d{1,15}$/).transform(Number)], { error: `expected ${what} (an integer)` });
+  z.union(
+    [
+      z.number().int(),
+      z
+        .string()
+        .regex(/^-?\d{1,15}$/)
+        .transform(Number),
+    ],
+    { error: `expected ${what} (an integer)` },
+  );
 
 const channelString = z.string({ error: "only string channels are allowed" });
 

@@ -34,14 +34,20 @@ describe("GroupCommit", () => {
     const { commits, insert, values } = groupCommit();
     const told: string[] = [];
     const results = await Promise.allSettled([
-      commits.run(() => insert("a"), () => told.push("a")),
+      commits.run(
+        () => insert("a"),
+        () => told.push("a"),
+      ),
       commits.run(
         () => insert("b"),
         () => {
           throw new Error("listener b broke");
         },
       ),
-      commits.run(() => insert("c"), () => told.push("c")),
+      commits.run(
+        () => insert("c"),
+        () => told.push("c"),
+      ),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect((results[1] as PromiseRejectedResult).reason.message).toBe("listener b broke");
@@ -55,9 +61,21 @@ describe("GroupCommit", () => {
   test("transactions of one turn share one commit; a later turn opens a new batch", async () => {
     const { commits, insert } = groupCommit();
     const order: string[] = [];
-    const first = [commits.run(() => insert("1"), () => order.push("1")), commits.run(() => insert("2"), () => order.push("2"))];
+    const first = [
+      commits.run(
+        () => insert("1"),
+        () => order.push("1"),
+      ),
+      commits.run(
+        () => insert("2"),
+        () => order.push("2"),
+      ),
+    ];
     await Promise.all(first);
-    await commits.run(() => insert("3"), () => order.push("3"));
+    await commits.run(
+      () => insert("3"),
+      () => order.push("3"),
+    );
     expect(order).toEqual(["1", "2", "3"]);
     await commits.flushed();
     expect(sqlite!.inTransaction).toBe(false);

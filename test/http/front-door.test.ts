@@ -36,12 +36,21 @@ describe("the JSON-RPC front door, called without a socket", () => {
 
   test("repeated slashes and a trailing slash route like the plain path, also under /k/<key>/", async () => {
     const app = await directApp({ keys: { shop1: "key-of-shop-one" } });
-    for (const path of ["//pos_longpolling/update", "/pos_longpolling//update/", "/k/key-of-shop-one//pos_longpolling/update", "//k/key-of-shop-one/pos_longpolling/update"]) {
+    for (const path of [
+      "//pos_longpolling/update",
+      "/pos_longpolling//update/",
+      "/k/key-of-shop-one//pos_longpolling/update",
+      "//k/key-of-shop-one/pos_longpolling/update",
+    ]) {
       const headers: Record<string, string> = path.includes("/k/") ? {} : { Authorization: "Bearer key-of-shop-one" };
       const reply = await app.handle({ method: "POST", path, headers, body: ping });
       expect([path, JSON.parse(reply.body)]).toEqual([path, { jsonrpc: "2.0", id: 1, result: 1 }]);
     }
-    const poll = await app.handle({ method: "POST", path: "/k/key-of-shop-one//longpolling//poll", body: envelope({ channels: [pong], last: 0, options: { peek: true } }) });
+    const poll = await app.handle({
+      method: "POST",
+      path: "/k/key-of-shop-one//longpolling//poll",
+      body: envelope({ channels: [pong], last: 0, options: { peek: true } }),
+    });
     expect(JSON.parse(poll.body).result).toHaveLength(4);
   });
 
@@ -60,7 +69,11 @@ describe("the JSON-RPC front door, called without a socket", () => {
     const app = await directApp();
     const health = await app.handle({ method: "GET", path: "//healthz" });
     expect([health.status, JSON.parse(health.body).status]).toEqual([200, "ok"]);
-    const preflight = await app.handle({ method: "OPTIONS", path: "/longpolling/poll", headers: { Origin: "http://pos.example", "Access-Control-Request-Method": "POST" } });
+    const preflight = await app.handle({
+      method: "OPTIONS",
+      path: "/longpolling/poll",
+      headers: { Origin: "http://pos.example", "Access-Control-Request-Method": "POST" },
+    });
     expect(preflight.status).toBe(204);
   });
 
