@@ -1,15 +1,11 @@
-import type { RoutePath } from "../protocol/routes.ts";
 import type { AppDeps } from "./deps.ts";
-import type { RpcRoute } from "./route.ts";
+import type { RouteFamily, RpcRoute } from "./route.ts";
 import { backendRoutes } from "./routes/backend.ts";
 import { longpollingRoutes } from "./routes/longpolling.ts";
 import { multiSessionRoutes } from "./routes/multi-session.ts";
 
 /** Route path (without the key prefix) -> route: every JSON-RPC route the server has. */
 export type RouteTable = ReadonlyMap<string, RpcRoute>;
-
-/** The routes of one family (one file under routes/), by path. */
-export type RouteFamily = Partial<Record<RoutePath, RpcRoute>>;
 
 /** Every family, each given only the settings it uses. */
 export function createRouteTable(deps: AppDeps): RouteTable {

@@ -2,8 +2,7 @@ import type { BackendPush } from "../../bus/backend-push.ts";
 import { sendToAllParamsSchema, sendToChannelParamsSchema } from "../../protocol/messages.ts";
 import { ROUTES } from "../../protocol/routes.ts";
 import type { Access } from "../access.ts";
-import { rpcRoute } from "../route.ts";
-import type { RouteFamily } from "../route-table.ts";
+import { rpcRoute, type RouteFamily } from "../route.ts";
 
 /** The backend push of docs/protocol.md over HTTP, for a remote backend holding the backend key. */
 export function backendRoutes({ access, push }: { access: Access; push: BackendPush }): RouteFamily {

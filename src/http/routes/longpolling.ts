@@ -7,8 +7,7 @@ import { pingParamsSchema, pollParamsSchema, sendParamsSchema } from "../../prot
 import { ROUTES } from "../../protocol/routes.ts";
 import type { Access } from "../access.ts";
 import { HeldPollLimit } from "../client-limits.ts";
-import { RawJson, rpcRoute } from "../route.ts";
-import type { RouteFamily } from "../route-table.ts";
+import { RawJson, rpcRoute, type RouteFamily } from "../route.ts";
 
 export interface LongpollingSettings {
   maxChannelsPerPoll: number;

@@ -5,8 +5,7 @@ import { testGcParamsSchema, updateRequestSchema } from "../../protocol/messages
 import { ROUTES, SLOW_CONNECTION_HEADER } from "../../protocol/routes.ts";
 import { applyUpdate } from "../../sync/apply-update.ts";
 import type { Access } from "../access.ts";
-import { rpcRoute } from "../route.ts";
-import type { RouteFamily } from "../route-table.ts";
+import { rpcRoute, type RouteFamily } from "../route.ts";
 
 export interface MultiSessionSettings {
   testFeatures: boolean;
