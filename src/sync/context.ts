@@ -1,6 +1,8 @@
 import type { Outbox } from "../bus/outbox.ts";
 import type { MultiSession, StoreTx } from "../db/store.ts";
-import type { JsonObject } from "../protocol/messages.ts";
+import type { JsonObject, RevisionError } from "../protocol/messages.ts";
+
+export type { RevisionError };
 
 /** What every rule works on: one request, inside its transaction. */
 export interface SyncContext {
@@ -15,12 +17,6 @@ export interface SyncContext {
 export interface SyncMessage extends JsonObject {
   action: string;
   data: JsonObject;
-}
-
-export interface RevisionError {
-  action: "revision_error";
-  order_uid: string;
-  state: string | false;
 }
 
 export function revisionError(uid: string, state: string | undefined): RevisionError {
