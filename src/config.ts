@@ -2,12 +2,27 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DBNAME_PATTERN } from "./bus/channel.ts";
+import { withBooleanFlagValues } from "./cli/boolean-flags.ts";
 
 const booleanFlag = z
   .union([z.boolean(), z.enum(["0", "1", "true", "false", "yes", "no", "on", "off"])])
   .transform((value) => value === true || value === "1" || value === "true" || value === "yes" || value === "on");
 
 const seconds = z.coerce.number().positive().finite();
+
+/** "*" or an origin as a browser sends it: scheme://host[:port], no path, no trailing slash. */
+const corsOrigin = z.string().refine((value) => value === "*" || isOrigin(value), {
+  error: (issue) => `"${String(issue.input)}" is not an origin (expected * or scheme://host[:port], e.g. https://pos.example.com)`,
+});
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 /** Keys travel in URL paths (/k/<key>/...), so they keep to URL-safe characters. */
 const key = z.string().regex(/^[A-Za-z0-9._~-]{8,200}$/, "a key is 8-200 characters of A-Z a-z 0-9 . _ ~ -");
@@ -29,6 +44,7 @@ export const configSchema = z.object({
   corsOrigins: z
     .union([z.string(), z.array(z.string())])
     .transform((value) => (Array.isArray(value) ? value : value.split(",").map((origin) => origin.trim()).filter(Boolean)))
+    .pipe(z.array(corsOrigin))
     .default(["*"]),
   testFeatures: booleanFlag.default(false),
   slowDelayMs: z.coerce.number().int().min(0).default(3000),
@@ -75,6 +91,9 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** Flags of settings that are on or off: given without a value, they mean on. */
+const booleanFlags = [settingSources.testFeatures[1]];
+
 /** Reads every setting from flags first, then environment variables, then defaults. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
   const flagOptions = Object.fromEntries(
@@ -82,7 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   );
   let flags: Record<string, string | boolean | undefined>;
   try {
-    flags = parseArgs({ args: argv, options: flagOptions, strict: true, allowPositionals: false }).values;
+    flags = parseArgs({ args: withBooleanFlagValues(argv, booleanFlags), options: flagOptions, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new ConfigError(`invalid command line: ${(error as Error).message}`);
   }

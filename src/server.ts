@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:http";
+import { hostname } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
 import { getRequestListener } from "@hono/node-server";
 import { createBackendPush, type BackendPush } from "./bus/backend-push.ts";
@@ -14,6 +15,8 @@ import { createApp } from "./http/app.ts";
 import { nativePollListener } from "./http/native-poll.ts";
 import { pollRoute } from "./http/routes/longpolling.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createErrorLog, logErrorsOf } from "./http/error-log.ts";
+import { version } from "./version.ts";
 
 export interface RunningServer {
   url: string;
@@ -61,14 +64,23 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     inFlight += 1;
     void polling.finally(() => (inFlight -= 1));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  logErrorsOf(server, createErrorLog(log));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    // Closed cleanly so a failed start leaves no -wal/-shm files behind.
+    stopRetention();
+    bus.close();
+    await store.close();
+    throw error;
+  }
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, db: config.db, keyed: access.keyed, testFeatures: config.testFeatures }, "listening");
+  log.info({ url, db: config.db, keyed: access.keyed, testFeatures: config.testFeatures, version, pid: process.pid, hostname: hostname() }, "listening");
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 4000) =>

@@ -5,6 +5,10 @@ export interface RpcRequest {
   /** The key presented in the URL path prefix /k/<key>/..., or as a bearer token. */
   readonly key: string | undefined;
   readonly clientAddress: string;
+  /** The route's path, without the /k/<key> prefix and the query: safe to log. */
+  readonly path: string;
+  /** The connection it came on (identifies the server it belongs to, for its error log). */
+  readonly connection: object;
   header(name: string): string | undefined;
   /** Registers `gone` for when the client disconnects; returns its unregistration. */
   onClientGone(gone: () => void): () => void;
@@ -25,6 +29,14 @@ export class NodeRpcRequest implements RpcRequest {
 
   get clientAddress(): string {
     return this.req.socket.remoteAddress ?? "unknown";
+  }
+
+  get path(): string {
+    return (this.req.url ?? "/").replace(/[?#].*$/s, "").replace(/^\/k\/[^/]*/, "");
+  }
+
+  get connection(): object {
+    return this.req.socket;
   }
 
   header(name: string): string | undefined {

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { PosSyncError } from "../errors.ts";
 import { parseOrThrow } from "../validation.ts";
 import { applicationErrorReply, envelopeSchema, protocolErrorReply, resultReply, type RpcReply } from "./jsonrpc.ts";
+import { reportRpcError } from "./error-log.ts";
 import { BodyTooLarge } from "./read-body.ts";
 import type { RpcRequest } from "./rpc-request.ts";
 
@@ -47,7 +48,10 @@ export async function answerRpc<S extends z.ZodType>(
     const result = await route.handle(parseOrThrow(route.params, params), request);
     return resultReply(id, result instanceof RawJson ? result.json : JSON.stringify(result ?? null));
   } catch (error) {
-    if (error instanceof PosSyncError) return applicationErrorReply(id, error);
+    if (error instanceof PosSyncError) {
+      reportRpcError(request, params, error);
+      return applicationErrorReply(id, error);
+    }
     throw error;
   }
 }
