@@ -40,6 +40,9 @@ function databaseProblem(error: SystemError, db: string): string {
   const path = resolve(db);
   const shown = path === db ? db : `${db} (${path})`;
   const name = setting("db", shown);
+  if (error.syscall === "mkdir" && (error.code === "EEXIST" || error.code === "ENOTDIR")) {
+    return `${name}: cannot create its folder: ${error.path ?? dirname(path)} is a file, not a folder (${error.code}); point POS_SYNC_DB at a path inside a folder`;
+  }
   if (error.syscall === "mkdir") {
     return `${name}: cannot create the folder ${error.path ?? dirname(path)} (${error.code}); create it by hand, or point POS_SYNC_DB at a writable folder`;
   }
