@@ -17,7 +17,10 @@ describe("the pos-sync command line", { timeout: 60_000 }, () => {
     expect(await help.exited).toBe(0);
     const defaults = configSchema.parse({});
     for (const [name, [variable, flag]] of Object.entries(settingSources)) {
-      const line = help.output().split("\n").find((candidate) => candidate.includes(` ${variable} `));
+      const line = help
+        .output()
+        .split("\n")
+        .find((candidate) => candidate.includes(` ${variable} `));
       expect(line, variable).toContain(`--${flag} `);
       const fallback = defaults[name as keyof typeof defaults];
       if (typeof fallback === "number" || typeof fallback === "string") expect(line).toContain(`[default: ${fallback}]`);
@@ -57,7 +60,10 @@ describe("the pos-sync command line", { timeout: 60_000 }, () => {
     chmodSync(keyFile, 0o644);
     const server = node([], { POS_SYNC_KEY_FILE: keyFile, POS_SYNC_DB: join(dir, "x.sqlite"), POS_SYNC_PORT: String(await freePort()) });
     await listening(server);
-    const warning = server.output().split("\n").find((line) => line.includes('"level":40'));
+    const warning = server
+      .output()
+      .split("\n")
+      .find((line) => line.includes('"level":40'));
     expect(warning).toContain(`chmod 600 ${keyFile}`);
     expect(warning).toContain("readable by its group and others");
     expect(server.output()).not.toContain("Jd8s-2kq9_xLw7");

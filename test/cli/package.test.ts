@@ -9,7 +9,18 @@ describe("the package as npm installs and starts it", { timeout: 120_000 }, () =
     const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: repoRoot, encoding: "utf8" });
     expect(pack.status, pack.stderr).toBe(0);
     const files = (JSON.parse(pack.stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((file) => file.path);
-    for (const path of ["dist/main.js", "dist/index.js", "dist/index.d.ts", "dist/client/index.js", "dist/client/index.d.ts", "drizzle/meta/_journal.json", "LICENSE", "COPYING", "README.md", "package.json"]) {
+    for (const path of [
+      "dist/main.js",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/client/index.js",
+      "dist/client/index.d.ts",
+      "drizzle/meta/_journal.json",
+      "LICENSE",
+      "COPYING",
+      "README.md",
+      "package.json",
+    ]) {
       expect(files, path).toContain(path);
     }
     expect(files.filter((path) => path.startsWith("src/") || path.startsWith("test/"))).toEqual([]);

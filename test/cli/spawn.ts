@@ -16,7 +16,12 @@ const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM:
 
 /** Runs `command` in the repository with POS_SYNC_* settings, collecting stdout and stderr. */
 export function spawnIn(command: string, args: string[], env: Record<string, string>, options: SpawnOptions = {}): Spawned {
-  const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, POS_SYNC_LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"], ...options });
+  const child = spawn(command, args, {
+    cwd: repoRoot,
+    env: { ...process.env, POS_SYNC_LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    ...options,
+  });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
@@ -26,7 +31,11 @@ export function spawnIn(command: string, args: string[], env: Record<string, str
 
 /** The fields of the server's "listening" line, once it is written. */
 export async function listening(spawned: Spawned): Promise<{ url: string; pid: number; version: string; hostname: string; testFeatures: boolean }> {
-  const found = () => spawned.output().split("\n").find((line) => line.includes('"msg":"listening"'));
+  const found = () =>
+    spawned
+      .output()
+      .split("\n")
+      .find((line) => line.includes('"msg":"listening"'));
   await new Promise<void>((resolve, reject) => {
     const check = () => found() && resolve();
     spawned.child.stdout!.on("data", check);
