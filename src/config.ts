@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { withBooleanFlagValues } from "./cli/boolean-flags.ts";
 import { DBNAME_PATTERN } from "./protocol/channels.ts";
 
 const booleanFlag = z
@@ -8,6 +9,20 @@ const booleanFlag = z
   .transform((value) => value === true || value === "1" || value === "true" || value === "yes" || value === "on");
 
 const seconds = z.coerce.number().positive().finite();
+
+/** "*" or an origin as a browser sends it: scheme://host[:port], no path, no trailing slash. */
+const corsOrigin = z.string().refine((value) => value === "*" || isOrigin(value), {
+  error: (issue) => `"${String(issue.input)}" is not an origin (expected * or scheme://host[:port], e.g. https://pos.example.com)`,
+});
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 /** Keys travel in URL paths (/k/<key>/...), so they keep to URL-safe characters. */
 const key = z.string().regex(/^[A-Za-z0-9._~-]{8,200}$/, "a key is 8-200 characters of A-Z a-z 0-9 . _ ~ -");
@@ -17,7 +32,7 @@ const keyMap = z.record(z.string().regex(DBNAME_PATTERN, "a key's database name 
 const keyFileSchema = z.object({ databases: keyMap.optional().default({}), backend: key.optional() }).strict();
 
 /** The settings as given (environment units: seconds for durations), one field per setting. */
-const settingsSchema = z.object({
+export const settingsSchema = z.object({
   host: z.string().min(1).default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8079),
   db: z.string().min(1).default("./data/pos-sync.sqlite"),
@@ -40,6 +55,7 @@ const settingsSchema = z.object({
             .map((origin) => origin.trim())
             .filter(Boolean),
     )
+    .pipe(z.array(corsOrigin))
     .default(["*"]),
   testFeatures: booleanFlag.default(false),
   slowDelayMs: z.coerce.number().int().min(0).default(3000),
@@ -68,7 +84,7 @@ export type ConfigInput = z.input<typeof settingsSchema>;
 export type Config = z.output<typeof configSchema>;
 
 /** Environment variable and command-line flag of each setting. */
-const settingSources = {
+export const settingSources = {
   host: ["POS_SYNC_HOST", "host"],
   port: ["POS_SYNC_PORT", "port"],
   db: ["POS_SYNC_DB", "db"],
@@ -94,12 +110,15 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** Flags of settings that are on or off: given without a value, they mean on. */
+const booleanFlags = [settingSources.testFeatures[1]];
+
 /** Reads every setting from flags first, then environment variables, then defaults. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
   const flagOptions = Object.fromEntries(Object.values(settingSources).map(([, flag]) => [flag, { type: "string" as const }]));
   let flags: Record<string, string | boolean | undefined>;
   try {
-    flags = parseArgs({ args: argv, options: flagOptions, strict: true, allowPositionals: false }).values;
+    flags = parseArgs({ args: withBooleanFlagValues(argv, booleanFlags), options: flagOptions, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new ConfigError(`invalid command line: ${(error as Error).message}`);
   }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:http";
+import { hostname } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
 import { createBackendPush, type BackendPush } from "./bus/backend-push.ts";
 import { Bus, systemClock, type Clock } from "./bus/bus.ts";
@@ -13,6 +14,8 @@ import { createApp } from "./http/app.ts";
 import type { AppDeps } from "./http/deps.ts";
 import type { RouteHooks } from "./http/hooks.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createErrorLog } from "./http/error-log.ts";
+import { version } from "./version.ts";
 
 export interface RunningServer {
   url: string;
@@ -41,7 +44,8 @@ export async function openDeps(config: Config, options: ServerOptions = {}): Pro
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);
   const push = createBackendPush(bus, knownTerminals);
-  return { config, store, bus, access, knownTerminals, push, clock, log, ...(options.hooks ? { hooks: options.hooks } : {}) };
+  const errorLog = createErrorLog(log);
+  return { config, store, bus, access, knownTerminals, push, clock, log, errorLog, ...(options.hooks ? { hooks: options.hooks } : {}) };
 }
 
 /** Opens the store and serves the app on the configured host and port (0 picks a free one). */
@@ -51,14 +55,22 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const app = createApp(deps);
   const stopRetention = startRetention(bus, clock, { retentionMs: config.retentionMs, intervalMs: config.gcIntervalMs }, log);
   const server = createServer(app.listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    // Closed cleanly so a failed start leaves no -wal/-shm files behind.
+    stopRetention();
+    bus.close();
+    await store.close();
+    throw error;
+  }
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, db: config.db, keyed: access.keyed, testFeatures: config.testFeatures }, "listening");
+  log.info({ url, db: config.db, keyed: access.keyed, testFeatures: config.testFeatures, version, pid: process.pid, hostname: hostname() }, "listening");
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 4000) =>

@@ -39,5 +39,6 @@ export { MessageSequence, type Step } from "./message-sequence.ts";
 export { OrderBook, type ApplyOutcome, type LocalOrder } from "./order-book.ts";
 export { RequestQueue, type RequestQueueOptions, type Task } from "./request-queue.ts";
 export { KEY_PREFIX, keyPrefix, ROUTES } from "../protocol/routes.ts";
+export { StartTimeoutError } from "./start-timeout.ts";
 export { localStorageAdapter, memoryStorage, type CursorStorage, type WebStorageLike } from "./storage.ts";
 export { Transport, type CallOptions, type TransportOptions } from "./transport.ts";

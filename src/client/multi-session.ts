@@ -19,6 +19,7 @@ import { OrderBook, type LocalOrder } from "./order-book.ts";
 import { RequestQueue } from "./request-queue.ts";
 import { CHANNEL } from "../protocol/channels.ts";
 import { ROUTES } from "../protocol/routes.ts";
+import { withStartTimeout } from "./start-timeout.ts";
 import { Transport, type TransportOptions } from "./transport.ts";
 
 export interface MultiSessionClientOptions extends TransportOptions {
@@ -119,15 +120,20 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
     return this.queue.size;
   }
 
-  /** Subscribes to the bus and loads the session's orders (resolves after the first sync_all). */
-  async start(): Promise<void> {
+  /**
+   * Subscribes to the bus and loads the session's orders; resolves after the first sync_all.
+   * A server that cannot be reached is retried with backoff for as long as it takes (the
+   * `connection` event says "offline" meanwhile), unless `timeoutMs` is given: then start()
+   * rejects with StartTimeoutError after that long and the client is stopped.
+   */
+  async start(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.detach.length > 0) throw new Error("MultiSessionClient.start() was already called");
     this.detach.push(
       this.bus.addChannelCallback(CHANNEL.multiSession, (message) => this.onBusMessage(message as MultiSessionMessage)),
       this.bus.on("state", () => this.updateConnection()),
     );
     if (this.ownsBus) this.bus.start();
-    await this.requestFullSync();
+    await withStartTimeout(this.requestFullSync(), options.timeoutMs, () => this.stop());
   }
 
   /** Aborts the request in flight, rejects what is queued, and stops an owned bus. */

@@ -45,7 +45,7 @@ export interface DirectResponse {
  */
 export function createApp(deps: AppDeps): App {
   const { config, log } = deps;
-  const frontDoor = new FrontDoor({ routes: createRouteTable(deps), bodyLimit: config.bodyLimit, log, hooks: deps.hooks });
+  const frontDoor = new FrontDoor({ routes: createRouteTable(deps), bodyLimit: config.bodyLimit, log, hooks: deps.hooks, errorLog: deps.errorLog });
   const hono = plainRoutes(deps);
   const serveWithHono = getRequestListener(hono.fetch);
   const corsFor = allowOriginHeaders(config.corsOrigins);

@@ -5,6 +5,7 @@ import type { Config } from "../config.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../log.ts";
 import type { Access } from "./access.ts";
+import type { ErrorLog } from "./error-log.ts";
 import type { RouteHooks } from "./hooks.ts";
 
 /** Everything the HTTP layer is built from; route families take the parts they use. */
@@ -19,4 +20,6 @@ export interface AppDeps {
   log: Logger;
   /** Observers of every JSON-RPC call (metrics, fault rules); none by default. */
   hooks?: readonly RouteHooks[];
+  /** Rate-limited info lines for refused accesses and application errors. */
+  errorLog?: ErrorLog;
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ProtocolError } from "../errors.ts";
+import { PosSyncError, ProtocolError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { envelopeSchema, PROTOCOL_ERROR, type Envelope, type RpcId } from "../protocol/envelope.ts";
 import { parseOrThrow } from "../validation.ts";
+import type { ErrorLog } from "./error-log.ts";
 import { bearerKey, type Caller, headerValue, NodeCaller } from "./caller.ts";
 import type { CallOutcome, RouteContext, RouteHooks } from "./hooks.ts";
 import { splitKeyPrefix } from "./paths.ts";
@@ -16,6 +17,8 @@ export interface FrontDoorOptions {
   bodyLimit: number;
   log: Logger;
   hooks?: readonly RouteHooks[] | undefined;
+  /** Where refused accesses and application errors are written, rate-limited. */
+  errorLog?: ErrorLog | undefined;
 }
 
 /** A JSON-RPC call the route table knows. */
@@ -38,12 +41,14 @@ export class FrontDoor {
   private readonly bodyLimit: number;
   private readonly log: Logger;
   private readonly hooks: readonly RouteHooks[];
+  private readonly errorLog: ErrorLog | undefined;
 
   constructor(options: FrontDoorOptions) {
     this.routes = options.routes;
     this.bodyLimit = options.bodyLimit;
     this.log = options.log;
     this.hooks = options.hooks ?? [];
+    this.errorLog = options.errorLog;
   }
 
   /** The call a request makes, or undefined when it is not a JSON-RPC route (`path` as routingPath made it). */
@@ -87,10 +92,12 @@ export class FrontDoor {
   /** One call: envelope, params, handler, reply; every error becomes its reply in errorReply. */
   private async answer(match: RpcMatch, body: () => Promise<string>, caller: Caller, context: CallContext | undefined): Promise<RpcReply> {
     let id: RpcId = null;
+    let rawParams: unknown;
     let reply: RpcReply;
     try {
       const envelope = parseEnvelope(await body());
       id = envelope.id;
+      rawParams = envelope.params;
       const params = parseOrThrow(match.route.params, envelope.params);
       if (context) for (const hooks of this.hooks) await hooks.beforeHandle?.(context);
       const result = await match.route.handle(params, caller);
@@ -98,6 +105,7 @@ export class FrontDoor {
       reply = resultReply(id, result instanceof RawJson ? result.json : JSON.stringify(result ?? null));
     } catch (error) {
       if (!isExpectedError(error)) this.log.error({ err: error, path: match.path }, "request failed");
+      else if (error instanceof PosSyncError) this.errorLog?.record(match.path, rawParams, caller.clientAddress, error);
       reply = errorReply(id, error);
     }
     if (context) for (const hooks of this.hooks) await hooks.beforeReply?.(context, reply);
