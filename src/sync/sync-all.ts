@@ -2,6 +2,7 @@ import { channelOf, MULTI_SESSION_CHANNEL } from "../bus/channel.ts";
 import type { Order, Terminal } from "../db/store.ts";
 import { stamped } from "./broadcast.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";
+import { markEveryLineChanged } from "./line-changes.ts";
 import type { Json } from "./messages.ts";
 
 export interface SyncAllRequest {
@@ -61,6 +62,7 @@ async function ordersToSync(ctx: SyncContext, request: SyncAllRequest): Promise<
 function orderMessage(order: Order, messageId: number, runId: number): SyncMessage {
   const message = JSON.parse(order.message) as SyncMessage;
   message.data = { ...message.data, message_ID: messageId, revision_ID: order.revisionId, run_ID: runId };
+  markEveryLineChanged(message.data.lines);
   return message;
 }
 
