@@ -18,12 +18,13 @@ export class SqliteStore implements Store {
   private readonly checkpointer: Checkpointer | undefined;
   private readonly ids: NotificationIds;
 
-  constructor(path: string, options: { synchronous?: "normal" | "full" } = {}) {
+  /** `idFloor`: the lowest last id to start from, idFloorAt(now) in a server (see id-floor.ts). */
+  constructor(path: string, options: { synchronous?: "normal" | "full"; idFloor?: number } = {}) {
     const synchronous = options.synchronous ?? "normal";
     this.connection = openDatabase(path, synchronous);
     this.checkpointer = path === ":memory:" ? undefined : startCheckpointer(path, synchronous);
     this.statements = prepareStatements(this.connection);
-    this.ids = new NotificationIds(this.statements);
+    this.ids = new NotificationIds(this.statements, options.idFloor);
     this.tx = createTx(this.statements, this.connection, this.ids);
     this.commits = new GroupCommit(this.statements, () => this.connection.sqlite.inTransaction);
   }

@@ -311,10 +311,11 @@ describe("test-only features are off by default", () => {
     const { admin } = await twoTerminals({ testFeatures: true });
     await admin.send("note", {});
     await admin.send("note", {});
-    expect(await call(`${server.url}/pos_multi_session/test/gc`, {})).toEqual([1, 2, 3, 4]);
+    const deleted = await call<number[]>(`${server.url}/pos_multi_session/test/gc`, {});
+    expect(deleted).toEqual([0, 1, 2, 3].map((i) => deleted[0]! + i));
     expect(await admin.catchUp()).toEqual([]);
     await admin.send("note", {});
     expect((await admin.catchUp()).length).toBe(1);
-    expect(await server.store.lastNotificationId()).toBe(6);
+    expect(await server.store.lastNotificationId()).toBe(deleted[0]! + 5);
   });
 });
