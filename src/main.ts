@@ -4,6 +4,10 @@ import { createLogger } from "./log.ts";
 import { startServer } from "./server.ts";
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "backup") {
+    const { backupCommand } = await import("./cli/backup.ts");
+    process.exit(await backupCommand(process.argv.slice(3)));
+  }
   let config;
   try {
     config = loadConfig();
