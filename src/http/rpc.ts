@@ -1,7 +1,8 @@
 import type { z } from "zod";
-import { PosSyncError } from "../errors.ts";
+import { PosSyncError, ValidationError } from "../errors.ts";
 import { parseOrThrow } from "../validation.ts";
 import { applicationErrorReply, envelopeSchema, protocolErrorReply, resultReply, type RpcReply } from "./jsonrpc.ts";
+import { MAX_JSON_DEPTH, pathTooDeep } from "./json-depth.ts";
 import { BodyTooLarge } from "./read-body.ts";
 import type { RpcRequest } from "./rpc-request.ts";
 
@@ -44,6 +45,8 @@ export async function answerRpc<S extends z.ZodType>(
   }
   const { id, params } = envelope.data;
   try {
+    const tooDeep = pathTooDeep(params);
+    if (tooDeep) throw new ValidationError(`Invalid params: ${tooDeep}: nested deeper than ${MAX_JSON_DEPTH} levels`);
     const result = await route.handle(parseOrThrow(route.params, params), request);
     return resultReply(id, result instanceof RawJson ? result.json : JSON.stringify(result ?? null));
   } catch (error) {
