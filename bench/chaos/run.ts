@@ -13,6 +13,7 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import Database from "better-sqlite3";
 import { MultiSessionClient, type LocalOrder } from "../../src/client/index.ts";
 import { ServerProcess } from "./server-process.ts";
 
@@ -63,7 +64,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "pos-sync-chaos-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = new ServerProcess({ POS_SYNC_DB: join(dir, "pos-sync.sqlite"), POS_SYNC_PORT: String(port), POS_SYNC_POLL_TIMEOUT: "2", POS_SYNC_LOG_LEVEL: "warn" }, url);
+  const dbPath = join(dir, "pos-sync.sqlite");
+  const server = new ServerProcess({ POS_SYNC_DB: dbPath, POS_SYNC_PORT: String(port), POS_SYNC_POLL_TIMEOUT: "2", POS_SYNC_LOG_LEVEL: "warn" }, url);
   await server.start();
 
   const ledger: Ledger = { acknowledged: new Map(), updates: 0, duplicates: 0, conflicts: 0, fullSyncs: 0 };
@@ -117,15 +119,19 @@ async function main(): Promise<void> {
   const loadSeconds = (performance.now() - started) / 1000;
   process.stdout.write("\n");
 
-  // Convergence: wait (without forcing anything) until every terminal holds exactly the server's orders.
+  // Convergence: wait (without forcing anything) until every terminal holds exactly the server's
+  // orders, and its message_ID is the server's counter for it (no gap left unhealed).
   const convergeStarted = performance.now();
   const deadline = convergeStarted + Number(values["converge-timeout-s"]) * 1000;
   let serverOrders = await snapshot(url);
-  let behind = terminals.filter((client) => !same(client.orders, serverOrders));
+  let counters = messageCounters(dbPath);
+  const isBehind = (client: MultiSessionClient, i: number) => !same(client.orders, serverOrders) || client.messageId !== counters.get(i + 1);
+  let behind = terminals.filter(isBehind);
   while (behind.length > 0 && performance.now() < deadline) {
     await sleep(50);
     serverOrders = await snapshot(url);
-    behind = terminals.filter((client) => !same(client.orders, serverOrders));
+    counters = messageCounters(dbPath);
+    behind = terminals.filter(isBehind);
   }
   const convergeMs = Math.round(performance.now() - convergeStarted);
 
@@ -158,6 +164,17 @@ async function main(): Promise<void> {
   const ok = lost === 0 && behind.length === 0 && ledger.updates > 0;
   console.log(ok ? "chaos: passed" : "chaos: FAILED");
   process.exit(ok ? 0 : 1);
+}
+
+/** The server's message_ID counter of every terminal, read from the database file. */
+function messageCounters(path: string): Map<number, number> {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare("SELECT pos_id AS posId, message_id AS messageId FROM terminals WHERE dbname = 'chaos'").all() as Array<{ posId: number; messageId: number }>;
+    return new Map(rows.map((row) => [row.posId, row.messageId]));
+  } finally {
+    db.close();
+  }
 }
 
 interface StoredOrder {
