@@ -36,7 +36,7 @@ const maxUptime = Number(values["max-uptime-ms"]);
 let seed = Number(values.seed ?? Date.now() % 2 ** 31);
 const initialSeed = seed;
 /** A small seeded generator, so a failing run can be repeated with --seed. */
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 const between = (low: number, high: number) => low + Math.floor(random() * (high - low));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -170,7 +170,10 @@ async function main(): Promise<void> {
 function messageCounters(path: string): Map<number, number> {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare("SELECT pos_id AS posId, message_id AS messageId FROM terminals WHERE dbname = 'chaos'").all() as Array<{ posId: number; messageId: number }>;
+    const rows = db.prepare("SELECT pos_id AS posId, message_id AS messageId FROM terminals WHERE dbname = 'chaos'").all() as Array<{
+      posId: number;
+      messageId: number;
+    }>;
     return new Map(rows.map((row) => [row.posId, row.messageId]));
   } finally {
     db.close();
@@ -184,8 +187,22 @@ interface StoredOrder {
 
 /** The server's draft orders, read by an observer terminal (sync_all with the reply returned). */
 async function snapshot(url: string): Promise<Map<string, StoredOrder>> {
-  const body = { jsonrpc: "2.0", method: "call", id: 1, params: { multi_session_id: 1, dbname: "chaos", user_ID: 9999, message: { action: "sync_all", data: { pos_id: 9999, run_ID: 1 }, immediate_rerendering: true } } };
-  const response = await fetch(`${url}/pos_multi_session_sync/update`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const body = {
+    jsonrpc: "2.0",
+    method: "call",
+    id: 1,
+    params: {
+      multi_session_id: 1,
+      dbname: "chaos",
+      user_ID: 9999,
+      message: { action: "sync_all", data: { pos_id: 9999, run_ID: 1 }, immediate_rerendering: true },
+    },
+  };
+  const response = await fetch(`${url}/pos_multi_session_sync/update`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const reply = (await response.json()) as { result: { data: { orders: Array<{ data: { uid: string; revision_ID: number; lines: unknown[] } }> } } };
   return new Map(reply.result.data.orders.map(({ data }) => [data.uid, { revision: data.revision_ID, lines: linesKey(data.lines) }]));
 }

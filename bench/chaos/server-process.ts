@@ -22,7 +22,10 @@ export class ServerProcess {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} while starting`);
-      const healthy = await fetch(`${this.url}/healthz`).then((response) => response.ok, () => false);
+      const healthy = await fetch(`${this.url}/healthz`).then(
+        (response) => response.ok,
+        () => false,
+      );
       if (healthy) return;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }

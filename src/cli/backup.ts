@@ -78,7 +78,9 @@ export async function backupCommand(argv: string[], env: NodeJS.ProcessEnv = pro
   }
   const source = configSchema.shape.db.parse(parsed.values.db ?? (env.POS_SYNC_DB || undefined));
   if (source === ":memory:" || /^postgres(ql)?:\/\//.test(source)) {
-    process.stderr.write(`pos-sync backup: only a SQLite file can be backed up this way (POS_SYNC_DB is ${source.startsWith("postgres") ? "a PostgreSQL URL: use pg_dump" : source})\n`);
+    process.stderr.write(
+      `pos-sync backup: only a SQLite file can be backed up this way (POS_SYNC_DB is ${source.startsWith("postgres") ? "a PostgreSQL URL: use pg_dump" : source})\n`,
+    );
     return 2;
   }
   try {

@@ -13,7 +13,9 @@ export function pathTooDeep(value: unknown, maxDepth = MAX_JSON_DEPTH): string |
     const item = stack.pop()!;
     if (item.value === null || typeof item.value !== "object") continue;
     if (item.depth >= maxDepth) return shortened(item.path);
-    const entries = Array.isArray(item.value) ? item.value.map((child, i) => [`[${i}]`, child] as const) : Object.entries(item.value).map(([key, child]) => [`${item.path ? "." : ""}${key}`, child] as const);
+    const entries = Array.isArray(item.value)
+      ? item.value.map((child, i) => [`[${i}]`, child] as const)
+      : Object.entries(item.value).map(([key, child]) => [`${item.path ? "." : ""}${key}`, child] as const);
     for (const [step, child] of entries) stack.push({ value: child, depth: item.depth + 1, path: item.path + step });
   }
   return undefined;

@@ -13,7 +13,8 @@ afterEach(async () => {
 
 const pong = channel("shop1", "pos.longpolling", 7);
 const ping = (url: string) => call(`${url}/pos_longpolling/update`, { message: "PING", pos_id: 7, db_name: "shop1" });
-const send = (url: string, text: string) => call(`${url}/pos_multi_session_sync/update`, { multi_session_id: 1, dbname: "shop1", user_ID: 1, message: { action: "note", data: { text } } });
+const send = (url: string, text: string) =>
+  call(`${url}/pos_multi_session_sync/update`, { multi_session_id: 1, dbname: "shop1", user_ID: 1, message: { action: "note", data: { text } } });
 
 /** A terminal that read everything the server had, and keeps its cursor while the server is replaced. */
 async function terminalCaughtUp(url: string): Promise<Poller> {

@@ -72,7 +72,12 @@ describe("pos-sync backup", () => {
     for (const terminal of cashiers) await editUntilAccepted(terminal, `o${terminal.posId}`, 1000);
     // The observer's cursor from before the restore still reaches the new broadcasts.
     const resumed = await observer.catchUp();
-    expect(resumed.map((m) => m.data.uid).filter(Boolean).sort()).toEqual(expect.arrayContaining(["o1", "o2", "o3"]));
+    expect(
+      resumed
+        .map((m) => m.data.uid)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(expect.arrayContaining(["o1", "o2", "o3"]));
     expect(observer.poller.last).toBeGreaterThan(cursorBeforeRestore);
     for (const terminal of [...cashiers, observer]) await terminal.syncAll();
     for (const terminal of cashiers) expect(terminal.revisions()).toEqual(observer.revisions());

@@ -49,7 +49,14 @@ export class OdooPos {
   /** Sends an order as the POS exports it; the reply's revision is adopted. */
   async sendOrder(uid: string, lines: Line[], sequenceNumber = 1): Promise<any> {
     const revision = this.orders.get(uid)?.revision ?? 1;
-    const data = { uid, revision_ID: revision, nonce: `${uid}-${revision}-${Math.random()}`, sequence_number: sequenceNumber, run_ID: this.options.runId ?? 1, lines: lines.map((line) => [0, 0, line]) };
+    const data = {
+      uid,
+      revision_ID: revision,
+      nonce: `${uid}-${revision}-${Math.random()}`,
+      sequence_number: sequenceNumber,
+      run_ID: this.options.runId ?? 1,
+      lines: lines.map((line) => [0, 0, line]),
+    };
     const reply = await this.update<any>("update_order", data);
     if (reply.action === "update_revision_ID") {
       this.orders.set(uid, { uid, revision: reply.revision_ID, lines: new Map(lines.map((line) => [line.uid, withoutFlags(line)])) });
@@ -132,7 +139,10 @@ export class OdooPos {
 /** The order lines as the server stores them, in the shape of OdooPos.snapshot(). */
 export function serverSnapshot(orders: Message[]): Record<string, Record<string, Record<string, unknown>>> {
   return Object.fromEntries(
-    orders.map((order) => [order.data.uid, Object.fromEntries((order.data.lines as Array<[number, number, Line]>).map(([, , line]) => [line.uid, withoutFlags(line)]))]),
+    orders.map((order) => [
+      order.data.uid,
+      Object.fromEntries((order.data.lines as Array<[number, number, Line]>).map(([, , line]) => [line.uid, withoutFlags(line)])),
+    ]),
   );
 }
 

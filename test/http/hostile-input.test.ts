@@ -26,7 +26,16 @@ interface Template {
 
 const ch = channel("shop1", "pos.multi_session", 7);
 const order = { uid: "o1", revision_ID: 1, nonce: "n1", sequence_number: 1, run_ID: 1, lines: [[0, 0, { uid: "l1", product_id: 5, qty: 1 }]] };
-const relayed = ["message.session_id", "message.login_number", "message.immediate_rerendering", "message.data.finalized", "message.data.lines.0", "message.data.lines.0.0", "message.data.lines.0.1", "message.data.lines.0.2"];
+const relayed = [
+  "message.session_id",
+  "message.login_number",
+  "message.immediate_rerendering",
+  "message.data.finalized",
+  "message.data.lines.0",
+  "message.data.lines.0.0",
+  "message.data.lines.0.1",
+  "message.data.lines.0.2",
+];
 const update = (action: string, data: { [key: string]: Json }, extra: { [key: string]: Json } = {}) => ({
   multi_session_id: 1,
   dbname: "shop1",
@@ -43,8 +52,18 @@ const templates: Template[] = [
   { route: "/pos_multi_session_sync/update", params: update("sync_all", { pos_id: 7, run_ID: 1 }, { immediate_rerendering: true }) },
   { route: "/pos_multi_session_sync/update", params: update("remove_order", { uid: "o1", revision_ID: 1, finalized: true }) },
   { route: "/pos_multi_session_sync/update", params: update("note", { run_ID: 1 }) },
-  { route: "/pos_longpolling/backend/send_to_channel", params: { dbname: "shop1", pos_id: 7, channel_name: "pos_partner_sync", message: "PONG" }, backend: true, opaque: ["message"] },
-  { route: "/pos_longpolling/backend/send_to_all", params: { dbname: "shop1", channel_name: "pos_partner_sync", data: { partner_ids: [3] } }, backend: true, opaque: ["data", "data.partner_ids"] },
+  {
+    route: "/pos_longpolling/backend/send_to_channel",
+    params: { dbname: "shop1", pos_id: 7, channel_name: "pos_partner_sync", message: "PONG" },
+    backend: true,
+    opaque: ["message"],
+  },
+  {
+    route: "/pos_longpolling/backend/send_to_all",
+    params: { dbname: "shop1", channel_name: "pos_partner_sync", data: { partner_ids: [3] } },
+    backend: true,
+    opaque: ["data", "data.partner_ids"],
+  },
   { route: "/pos_multi_session/test/gc", params: {} },
 ];
 
@@ -59,13 +78,17 @@ function fieldPaths(template: Template): string[][] {
   return walk(template.params, []);
 }
 
-const deeplyNested = fc.integer({ min: 100, max: 20_000 }).chain((depth) =>
-  fc.constantFrom<Json>("[".repeat(depth) + "]".repeat(depth), `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`).map((text) => ({ raw: text })),
-);
+const deeplyNested = fc
+  .integer({ min: 100, max: 20_000 })
+  .chain((depth) =>
+    fc.constantFrom<Json>("[".repeat(depth) + "]".repeat(depth), `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`).map((text) => ({ raw: text })),
+  );
 
 /** Values of the wrong type, out of range, huge, or odd (as JSON, or raw JSON text). */
 const hostileValue: fc.Arbitrary<Json | { raw: string }> = fc.oneof(
-  fc.constantFrom<Json>(null, true, false, 0, -1, 1.5, -1e308, 1e308, 2 ** 53 + 2, "", " ", "7", "-0", "1e3", "x\"];drop", "__proto__", [], {}, [null], { __proto__: 1 }),
+  fc.constantFrom<Json>(null, true, false, 0, -1, 1.5, -1e308, 1e308, 2 ** 53 + 2, "", " ", "7", "-0", "1e3", 'x"];drop', "__proto__", [], {}, [null], {
+    __proto__: 1,
+  }),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.double(),
@@ -75,7 +98,9 @@ const hostileValue: fc.Arbitrary<Json | { raw: string }> = fc.oneof(
   deeplyNested,
 );
 
-type Body = { kind: "raw"; text: string; contentType?: string } | { kind: "rpc"; template: Template; path: string[]; value: Json | { raw: string } | undefined };
+type Body =
+  | { kind: "raw"; text: string; contentType?: string }
+  | { kind: "rpc"; template: Template; path: string[]; value: Json | { raw: string } | undefined };
 
 const brokenField: fc.Arbitrary<Body> = fc
   .constantFrom(...templates.filter((template) => fieldPaths(template).length > 0))
@@ -89,16 +114,18 @@ const brokenField: fc.Arbitrary<Body> = fc
   .map((fields) => ({ kind: "rpc" as const, ...fields }));
 
 const envelope = (route: string, params: string) => ({ route, text: `{"jsonrpc":"2.0","method":"call","params":${params},"id":1}` });
-const malformedBody: fc.Arbitrary<Body & { route: string }> = fc.oneof(
-  fc.record({ route: fc.constantFrom(...templates.map((t) => t.route)), text: fc.string({ maxLength: 200 }) }),
-  fc.record({ route: fc.constantFrom(...templates.map((t) => t.route)), text: fc.json({ maxDepth: 3 }) }),
-  fc.tuple(fc.constantFrom(...templates.map((t) => t.route)), fc.json({ maxDepth: 5 })).map(([route, params]) => envelope(route, params)),
-  fc.tuple(fc.constantFrom(...templates.map((t) => t.route)), deeplyNested).map(([route, nested]) => envelope(route, (nested as { raw: string }).raw)),
-  fc.tuple(fc.constantFrom(...templates.map((t) => t.route)), fc.integer({ min: BODY_LIMIT + 1, max: BODY_LIMIT + 4096 })).map(([route, size]) => ({
-    route,
-    text: JSON.stringify({ jsonrpc: "2.0", method: "call", params: { pad: "x".repeat(size) }, id: 1 }),
-  })),
-).map((body) => ({ kind: "raw" as const, ...body }));
+const malformedBody: fc.Arbitrary<Body & { route: string }> = fc
+  .oneof(
+    fc.record({ route: fc.constantFrom(...templates.map((t) => t.route)), text: fc.string({ maxLength: 200 }) }),
+    fc.record({ route: fc.constantFrom(...templates.map((t) => t.route)), text: fc.json({ maxDepth: 3 }) }),
+    fc.tuple(fc.constantFrom(...templates.map((t) => t.route)), fc.json({ maxDepth: 5 })).map(([route, params]) => envelope(route, params)),
+    fc.tuple(fc.constantFrom(...templates.map((t) => t.route)), deeplyNested).map(([route, nested]) => envelope(route, (nested as { raw: string }).raw)),
+    fc.tuple(fc.constantFrom(...templates.map((t) => t.route)), fc.integer({ min: BODY_LIMIT + 1, max: BODY_LIMIT + 4096 })).map(([route, size]) => ({
+      route,
+      text: JSON.stringify({ jsonrpc: "2.0", method: "call", params: { pad: "x".repeat(size) }, id: 1 }),
+    })),
+  )
+  .map((body) => ({ kind: "raw" as const, ...body }));
 
 const request = fc.oneof({ arbitrary: brokenField, weight: 4 }, { arbitrary: malformedBody, weight: 1 });
 
@@ -186,7 +213,9 @@ describe("hostile input (property-based, fast-check)", () => {
     if (run.failed) throw new Error(`property failed (seed ${run.seed}, path ${run.counterexamplePath}): ${String(run.errorInstance).slice(0, 2000)}`);
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
-    console.log(`hostile input: ${tally.requests} requests, ${tally.refused} refused, ${tally.accepted} accepted, ${tally.batchesCompared} batches of refused requests with an unchanged database digest, statuses ${JSON.stringify(Object.fromEntries(tally.statuses))}`);
+    console.log(
+      `hostile input: ${tally.requests} requests, ${tally.refused} refused, ${tally.accepted} accepted, ${tally.batchesCompared} batches of refused requests with an unchanged database digest, statuses ${JSON.stringify(Object.fromEntries(tally.statuses))}`,
+    );
     expect(tally.requests).toBe(RUNS * BATCH);
   }, 600_000);
 });
@@ -196,7 +225,11 @@ describe("deeply nested params", () => {
     const before = databaseDigest(server.dbPath);
     const deep = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
     const body = `{"jsonrpc":"2.0","method":"call","params":{"channel":${JSON.stringify(ch)},"message":${deep}},"id":1}`;
-    const response = await fetch(`${server.url}/longpolling/send`, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${BACKEND_KEY}` }, body });
+    const response = await fetch(`${server.url}/longpolling/send`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${BACKEND_KEY}` },
+      body,
+    });
     expect(response.status).toBe(200);
     const reply = (await response.json()) as { error: { data: { message: string } } };
     expect(reply.error.data.message).toMatch(/^Invalid params: message\[0\][[\]0]*…: nested deeper than 64 levels$/);

@@ -112,25 +112,64 @@ describe("step 2: update_order", () => {
 
   test("lines that changed are marked is_changed; id and is_changed alone do not count as a change", async () => {
     const { admin, demo } = await twoTerminals();
-    await admin.send("update_order", newOrder("o1", { lines: [[0, 0, line("a", 1)], [0, 0, line("b", 1)], [0, 0, line("c", 1)]] }));
+    await admin.send(
+      "update_order",
+      newOrder("o1", {
+        lines: [
+          [0, 0, line("a", 1)],
+          [0, 0, line("b", 1)],
+          [0, 0, line("c", 1)],
+        ],
+      }),
+    );
     await demo.send(
       "update_order",
       newOrder("o1", {
         nonce: "n2",
-        lines: [[0, 0, line("a", 2)], [0, 0, line("b", 1, { id: 99, is_changed: false })], [0, 0, line("c", 1, { note: "x" })], [0, 0, line("d", 1)]],
+        lines: [
+          [0, 0, line("a", 2)],
+          [0, 0, line("b", 1, { id: 99, is_changed: false })],
+          [0, 0, line("c", 1, { note: "x" })],
+          [0, 0, line("d", 1)],
+        ],
       }),
     );
     const [, broadcast] = await admin.receive(2);
     const lines = broadcast!.data.lines.map((l: any) => [l[2].uid, l[2].is_changed ?? null]);
-    expect(lines).toEqual([["a", true], ["b", false], ["c", true], ["d", null]]);
+    expect(lines).toEqual([
+      ["a", true],
+      ["b", false],
+      ["c", true],
+      ["d", null],
+    ]);
   });
 
   test("a sync_all snapshot marks every line is_changed, so a POS that missed updates re-applies them all", async () => {
     const { admin, demo } = await twoTerminals();
-    await admin.send("update_order", newOrder("o1", { lines: [[0, 0, line("a", 1)], [0, 0, line("b", 1)]] }));
-    await admin.send("update_order", newOrder("o1", { nonce: "n2", lines: [[0, 0, line("a", 2)], [0, 0, line("b", 1)]] }));
+    await admin.send(
+      "update_order",
+      newOrder("o1", {
+        lines: [
+          [0, 0, line("a", 1)],
+          [0, 0, line("b", 1)],
+        ],
+      }),
+    );
+    await admin.send(
+      "update_order",
+      newOrder("o1", {
+        nonce: "n2",
+        lines: [
+          [0, 0, line("a", 2)],
+          [0, 0, line("b", 1)],
+        ],
+      }),
+    );
     const lines = (await demo.syncAll()).data.orders[0].data.lines.map((l: any) => [l[2].uid, l[2].qty, l[2].is_changed]);
-    expect(lines).toEqual([["a", 2, true], ["b", 1, true]]);
+    expect(lines).toEqual([
+      ["a", 2, true],
+      ["b", 1, true],
+    ]);
   });
 });
 

@@ -12,7 +12,12 @@ afterEach(async () => {
 const line = (uid: string, qty: number) => ({ uid, product_id: 5, qty, price_unit: 2 });
 
 async function storedOrders(url: string) {
-  const params = { multi_session_id: 1, dbname: "shop1", user_ID: 99, message: { action: "sync_all", data: { pos_id: 99, run_ID: 1 }, immediate_rerendering: true } };
+  const params = {
+    multi_session_id: 1,
+    dbname: "shop1",
+    user_ID: 99,
+    message: { action: "sync_all", data: { pos_id: 99, run_ID: 1 }, immediate_rerendering: true },
+  };
   const reply = await call<{ data: { orders: Array<{ action: string; data: Record<string, any> }> } }>(`${url}/pos_multi_session_sync/update`, params);
   return reply.data.orders;
 }
