@@ -7,6 +7,7 @@ import { Bus, systemClock, type Clock } from "./bus/bus.ts";
 import { KnownTerminals } from "./bus/known-terminals.ts";
 import { startRetention } from "./bus/retention.ts";
 import type { Config } from "./config.ts";
+import { idFloorAt } from "./db/id-floor.ts";
 import { SqliteStore } from "./db/sqlite-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
@@ -39,7 +40,7 @@ export interface ServerOptions {
 export async function openDeps(config: Config, options: ServerOptions = {}): Promise<AppDeps> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const store = new SqliteStore(config.db, { synchronous: config.dbSynchronous, log });
+  const store = new SqliteStore(config.db, { synchronous: config.dbSynchronous, log, idFloor: idFloorAt(clock.now()) });
   const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs }, clock);
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);

@@ -1,4 +1,5 @@
 import { version } from "../version.ts";
+import { backupCommand } from "./backup.ts";
 import { helpText, type CommandSummary } from "./help.ts";
 import { serve } from "./serve.ts";
 
@@ -9,7 +10,7 @@ export interface Command extends CommandSummary {
 }
 
 /** Subcommands by name; without one, `pos-sync [--setting value ...]` serves. */
-const commands: Command[] = [];
+const commands: Command[] = [backupCommand];
 
 const serveSummary: CommandSummary = { usage: "pos-sync [--setting value ...]", summary: "run the server (what npm start does)" };
 

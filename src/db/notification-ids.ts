@@ -9,15 +9,19 @@ export interface IdStatements {
 
 /**
  * Hands out notification ids: one more than the highest ever stored, also across restarts and
- * after GC emptied the table. Creation times never go back, even if the clock does.
+ * after GC emptied the table, and never below `floor` (see id-floor.ts: ids move forward even
+ * when the file is replaced). Creation times never go back, even if the clock does.
  */
 export class NotificationIds {
   private lastId: number;
   private lastCreatedAt: number;
 
-  constructor(private readonly statements: IdStatements) {
+  constructor(
+    private readonly statements: IdStatements,
+    floor = 0,
+  ) {
     const last = statements.lastNotification.get();
-    this.lastId = Math.max(last?.id ?? 0, statements.idFloor.get()?.lastId ?? 0);
+    this.lastId = Math.max(last?.id ?? 0, statements.idFloor.get()?.lastId ?? 0, floor);
     this.lastCreatedAt = last?.createdAt ?? 0;
   }
 
@@ -26,7 +30,7 @@ export class NotificationIds {
     return { id: ++this.lastId, createdAt: this.lastCreatedAt };
   }
 
-  /** The highest id stored or ever deleted (ids of rolled-back writes excepted). */
+  /** The highest id stored or ever deleted (ids of rolled-back writes excepted); the floor is not an id. */
   lastStored(): number {
     return Math.max(this.statements.lastNotification.get()?.id ?? 0, this.statements.idFloor.get()?.lastId ?? 0);
   }

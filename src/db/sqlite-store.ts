@@ -13,6 +13,8 @@ export interface SqliteStoreOptions {
   synchronous?: "normal" | "full";
   /** Where background failures (WAL checkpoints) are reported; without it, process warnings. */
   log?: Pick<Logger, "warn">;
+  /** The lowest last id to start from: idFloorAt(now) in a server (see id-floor.ts). */
+  idFloor?: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export class SqliteStore implements Store {
         : process.emitWarning(`WAL checkpoint of ${path} failed: ${message}`);
     this.checkpointer = path === ":memory:" ? undefined : startCheckpointer(path, { synchronous, onFailure });
     this.statements = prepareStatements(this.connection);
-    this.ids = new NotificationIds(this.statements);
+    this.ids = new NotificationIds(this.statements, options.idFloor);
     this.tx = createTx(this.statements, this.connection, this.ids);
     this.commits = new GroupCommit(this.statements, () => this.connection.sqlite.inTransaction);
   }

@@ -47,6 +47,11 @@ export interface Order {
 
 /** Reads and writes inside one transaction. */
 export interface StoreTx {
+  /**
+   * Stores the notifications with new ids: strictly increasing, never reused (also after GC and
+   * restarts), and above idFloorAt(the wall-clock time the store was opened) (id-floor.ts), so
+   * ids keep moving forward when the database itself is replaced.
+   */
   insertNotifications(items: readonly NewNotification[], createdAt: number): Awaitable<Notification[]>;
 
   getOrCreateMultiSession(dbname: string, multiSessionId: number): Awaitable<MultiSession>;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { PosSyncError, ProtocolError } from "../errors.ts";
+import { PosSyncError, ProtocolError, ValidationError } from "../errors.ts";
+import { MAX_JSON_DEPTH, pathTooDeep } from "./json-depth.ts";
 import type { Logger } from "../log.ts";
 import { envelopeSchema, PROTOCOL_ERROR, type Envelope, type RpcId } from "../protocol/envelope.ts";
 import { parseOrThrow } from "../validation.ts";
@@ -98,6 +99,8 @@ export class FrontDoor {
       const envelope = parseEnvelope(await body());
       id = envelope.id;
       rawParams = envelope.params;
+      const tooDeep = pathTooDeep(rawParams);
+      if (tooDeep) throw new ValidationError(`${tooDeep}: nested deeper than ${MAX_JSON_DEPTH} levels`);
       const params = parseOrThrow(match.route.params, envelope.params);
       if (context) for (const hooks of this.hooks) await hooks.beforeHandle?.(context);
       const result = await match.route.handle(params, caller);

@@ -22,6 +22,19 @@ export function markChangedLines(incomingLines: Json | undefined, storedLines: J
   }
 }
 
+/**
+ * Marks every line `is_changed: true`, for a sync_all snapshot. Fix: the POS re-applies an
+ * existing line only when it carries the flag, so a snapshot that kept the last update's flags
+ * left lines changed only in messages the terminal missed at their stale values.
+ */
+export function markEveryLineChanged(lines: Json | undefined): void {
+  if (!Array.isArray(lines)) return;
+  for (const line of lines) {
+    const values = lineValues(line);
+    if (values && values.uid !== undefined) values.is_changed = true;
+  }
+}
+
 function lineValues(line: Json): JsonObject | undefined {
   if (!Array.isArray(line)) return undefined;
   const values = line[2];

@@ -3,6 +3,7 @@ import type { Order, Terminal } from "../db/store.ts";
 import { stamped } from "./broadcast.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";
 import type { Json } from "../protocol/messages.ts";
+import { markEveryLineChanged } from "./line-changes.ts";
 
 export interface SyncAllRequest {
   posId: number;
@@ -61,6 +62,7 @@ async function ordersToSync(ctx: SyncContext, request: SyncAllRequest): Promise<
 function orderMessage(order: Order, messageId: number, runId: number): SyncMessage {
   const message = JSON.parse(order.message) as SyncMessage;
   message.data = { ...message.data, message_ID: messageId, revision_ID: order.revisionId, run_ID: runId };
+  markEveryLineChanged(message.data.lines);
   return message;
 }
 

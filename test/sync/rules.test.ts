@@ -134,12 +134,41 @@ describe("step 2: update_order", () => {
         ],
       }),
     );
-    const lines = (await admin.syncAll()).data.orders[0].data.lines.map((l: any) => [l[2].uid, l[2].is_changed ?? null]);
+    const [, broadcast] = await admin.receive(2);
+    const lines = broadcast!.data.lines.map((l: any) => [l[2].uid, l[2].is_changed ?? null]);
     expect(lines).toEqual([
       ["a", true],
       ["b", false],
       ["c", true],
       ["d", null],
+    ]);
+  });
+
+  test("a sync_all snapshot marks every line is_changed, so a POS that missed updates re-applies them all", async () => {
+    const { admin, demo } = await twoTerminals();
+    await admin.send(
+      "update_order",
+      newOrder("o1", {
+        lines: [
+          [0, 0, line("a", 1)],
+          [0, 0, line("b", 1)],
+        ],
+      }),
+    );
+    await admin.send(
+      "update_order",
+      newOrder("o1", {
+        nonce: "n2",
+        lines: [
+          [0, 0, line("a", 2)],
+          [0, 0, line("b", 1)],
+        ],
+      }),
+    );
+    const lines = (await demo.syncAll()).data.orders[0].data.lines.map((l: any) => [l[2].uid, l[2].qty, l[2].is_changed]);
+    expect(lines).toEqual([
+      ["a", 2, true],
+      ["b", 1, true],
     ]);
   });
 });
@@ -321,10 +350,11 @@ describe("test-only features are off by default", () => {
     const { admin } = await twoTerminals({ testFeatures: true });
     await admin.send("note", {});
     await admin.send("note", {});
-    expect(await call(`${server.url}/pos_multi_session/test/gc`, {})).toEqual([1, 2, 3, 4]);
+    const deleted = await call<number[]>(`${server.url}/pos_multi_session/test/gc`, {});
+    expect(deleted).toEqual([0, 1, 2, 3].map((i) => deleted[0]! + i));
     expect(await admin.catchUp()).toEqual([]);
     await admin.send("note", {});
     expect((await admin.catchUp()).length).toBe(1);
-    expect(await server.store.lastCommittedId()).toBe(6);
+    expect(await server.store.lastCommittedId()).toBe(deleted[0]! + 5);
   });
 });
