@@ -10,6 +10,7 @@ import type { Config } from "./config.ts";
 import { SqliteStore } from "./db/sqlite-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
+import { FaultRules } from "./faults/fault-rules.ts";
 import { createApp } from "./http/app.ts";
 import { nativePollListener } from "./http/native-poll.ts";
 import { pollRoute } from "./http/routes/longpolling.ts";
@@ -22,6 +23,8 @@ export interface RunningServer {
   bus: Bus;
   /** sendToChannelById and sendToAllPoses, for a backend in the same process. */
   push: BackendPush;
+  /** The run-time fault rules; only with test features on. */
+  faults: FaultRules | undefined;
   /** Stops accepting, answers held polls with [], waits for replies in flight (at most `graceMs`), closes the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -40,9 +43,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);
   const push = createBackendPush(bus, knownTerminals);
-  const deps = { config, store, bus, access, knownTerminals, push, clock, log };
+  const faults = config.testFeatures ? new FaultRules({ clock, log }) : undefined;
+  const deps = { config, store, bus, access, knownTerminals, push, clock, log, faults };
   const app = createApp(deps);
-  const servePoll = nativePollListener(pollRoute(deps), { bodyLimit: config.bodyLimit, corsOrigins: config.corsOrigins, log });
+  const servePoll = nativePollListener(pollRoute(deps), { bodyLimit: config.bodyLimit, corsOrigins: config.corsOrigins, log, faults });
   const stopRetention = startRetention(bus, clock, { retentionMs: config.retention * 1000, intervalMs: config.gcInterval * 1000 }, log);
 
   let inFlight = 0;
@@ -74,6 +78,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const close = (graceMs = 4000) =>
     (closing ??= (async () => {
       stopRetention();
+      faults?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       bus.close();
       // Once the replies in flight are written, no connection has anything left to say.
@@ -86,5 +91,5 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       log.info("stopped");
     })());
 
-  return { url, port, store, bus, push, close };
+  return { url, port, store, bus, push, faults, close };
 }

@@ -4,6 +4,8 @@ import type { Bus, Clock } from "../bus/bus.ts";
 import type { KnownTerminals } from "../bus/known-terminals.ts";
 import type { Config } from "../config.ts";
 import type { Store } from "../db/store.ts";
+import type { FaultRules } from "../faults/fault-rules.ts";
+import { faultRoutes } from "../faults/routes.ts";
 import type { Logger } from "../log.ts";
 import type { Access } from "./access.ts";
 import { corsHeaders, corsPreflight } from "./cors.ts";
@@ -22,6 +24,8 @@ export interface AppDeps {
   push: BackendPush;
   clock: Clock;
   log: Logger;
+  /** Fault rules for QA; undefined unless test features are on. */
+  faults?: FaultRules | undefined;
 }
 
 /**
@@ -47,6 +51,7 @@ export function createApp(deps: AppDeps): Hono {
     });
   }
   app.route("/", healthRoutes(deps));
+  app.route("/", faultRoutes({ faults: deps.faults, adminKey: config.adminKey, bodyLimit: config.bodyLimit }));
   app.route("/", api);
   app.route("/k/:key", api);
   app.notFound((c) => sendReply(c, protocolErrorReply(404, -32601, `No route ${c.req.method} ${withoutKey(new URL(c.req.url).pathname)}`)));

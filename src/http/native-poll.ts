@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
+import type { FaultRules } from "../faults/fault-rules.ts";
+import type { FaultInjection } from "../faults/injection.ts";
 import type { Logger } from "../log.ts";
 import { allowOriginHeaders } from "./cors.ts";
 import { protocolErrorReply, type RpcReply } from "./jsonrpc.ts";
@@ -14,6 +16,7 @@ export interface NativePollOptions {
   bodyLimit: number;
   corsOrigins: string[];
   log: Logger;
+  faults?: FaultRules | undefined;
 }
 
 /**
@@ -35,12 +38,17 @@ export function nativePollListener<S extends z.ZodType>(poll: RpcRoute<S>, optio
     const started = performance.now();
     const request = new NodeRpcRequest(req, res, pathKey || bearerKey(req.headers.authorization));
     let reply: RpcReply;
+    let fault: FaultInjection | undefined; // fault rules (src/faults): this and the two `fault &&` lines
     try {
-      reply = await answerRpc(poll, await readNodeBody(req, options.bodyLimit), options.bodyLimit, request);
+      const body = await readNodeBody(req, options.bodyLimit);
+      fault = options.faults?.decideFromBody("/longpolling/poll", body);
+      if (fault && !(await fault.beforeHandling(req, res))) return;
+      reply = await answerRpc(poll, body, options.bodyLimit, request);
     } catch (error) {
       options.log.error({ err: error, path: "/longpolling/poll" }, "request failed");
       reply = protocolErrorReply(500, -32603, "Internal error");
     }
+    if (fault && !(await fault.beforeReply(reply, req, res))) return;
     if (res.destroyed) return;
     res.writeHead(reply.status, {
       "Content-Type": "application/json",

@@ -51,7 +51,7 @@ export function pollRoute({ bus, access, knownTerminals, config }: PollDeps) {
 }
 
 /** Sections 3 and 4 but the poll itself: /longpolling/send and the PING/PONG check. */
-export function longpollingRoutes({ bus, access, config }: AppDeps): Hono {
+export function longpollingRoutes({ bus, access, config, faults }: AppDeps): Hono {
   const app = new Hono();
 
   app.post(
@@ -75,6 +75,7 @@ export function longpollingRoutes({ bus, access, config }: AppDeps): Hono {
         return 1;
       }),
       config.bodyLimit,
+      faults,
     ),
   );
 

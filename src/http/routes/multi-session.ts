@@ -11,7 +11,7 @@ import { rpcRoute } from "../rpc.ts";
 const SLOW_CONNECTION = "slowConnection";
 
 /** Section 5: /pos_multi_session_sync/update and the test-only GC route. */
-export function multiSessionRoutes({ bus, access, config, clock }: AppDeps): Hono {
+export function multiSessionRoutes({ bus, access, config, clock, faults }: AppDeps): Hono {
   const app = new Hono();
 
   app.post(
@@ -25,6 +25,7 @@ export function multiSessionRoutes({ bus, access, config, clock }: AppDeps): Hon
         return result;
       }),
       config.bodyLimit,
+      faults,
     ),
   );
 
