@@ -16,16 +16,22 @@ const milliseconds = (what: string) =>
 
 const delay = { ms: milliseconds("the delay"), jitter_ms: milliseconds("the jitter").optional().default(0) };
 
+/** An unknown key (a typo) is reported as such, anything else with `expected`. */
+const objectError = (expected: string) => (issue: { code?: string }) => (issue.code === "unrecognized_keys" ? "unknown field" : expected);
+
 const effectSchema = z.discriminatedUnion(
   "type",
   [
-    z.strictObject({ type: z.literal("delay_reply"), ...delay }),
-    z.strictObject({ type: z.literal("delay_request"), ...delay }),
-    z.strictObject({ type: z.literal("delay_delivery"), ...delay }),
-    z.strictObject({ type: z.literal("drop_reply") }),
-    z.strictObject({ type: z.literal("hang") }),
+    z.strictObject({ type: z.literal("delay_reply"), ...delay }, { error: objectError("expected {type, ms, jitter_ms?}") }),
+    z.strictObject({ type: z.literal("delay_request"), ...delay }, { error: objectError("expected {type, ms, jitter_ms?}") }),
+    z.strictObject({ type: z.literal("delay_delivery"), ...delay }, { error: objectError("expected {type, ms, jitter_ms?}") }),
+    z.strictObject({ type: z.literal("drop_reply") }, { error: objectError("expected {type}") }),
+    z.strictObject({ type: z.literal("hang") }, { error: objectError("expected {type}") }),
     // Without ms the terminal stays offline until the rule is deleted or expires.
-    z.strictObject({ type: z.literal("offline"), ms: milliseconds("the offline window").nullable().optional().default(null) }),
+    z.strictObject(
+      { type: z.literal("offline"), ms: milliseconds("the offline window").nullable().optional().default(null) },
+      { error: objectError("expected {type, ms?}") },
+    ),
   ],
   { error: `expected an object whose type is one of ${EFFECT_TYPES.join(", ")}` },
 );
@@ -37,7 +43,7 @@ const matchSchema = z.strictObject(
     route: z.enum(TERMINAL_ROUTES, { error: `expected one of ${TERMINAL_ROUTES.join(", ")}` }).nullable().optional().default(null),
     action: z.string({ error: "expected an action name" }).min(1).nullable().optional().default(null),
   },
-  { error: "expected an object with at least dbname" },
+  { error: objectError("expected an object with at least dbname") },
 );
 
 export const ruleInputSchema = z
@@ -49,7 +55,7 @@ export const ruleInputSchema = z
       count: z.number({ error: "expected how many times the rule may fire (an integer >= 1) or null" }).int().min(1).nullable().optional().default(null),
       expires_s: z.number({ error: "expected seconds until the rule expires (> 0) or null" }).positive().max(7 * 24 * 3600).nullable().optional().default(null),
     },
-    { error: "expected a JSON object {match, effect, probability?, count?, expires_s?}" },
+    { error: objectError("expected a JSON object {match, effect, probability?, count?, expires_s?}") },
   )
   .superRefine((rule, ctx) => {
     // Only polls carry notifications; an action is only sent to the multi-session route.
