@@ -132,7 +132,8 @@ describe("the fault rules API", () => {
 
   test("with an admin key, the API needs it as a bearer token", async () => {
     server = await startServer({ testFeatures: true, adminKey: "admin-key-for-tests" });
-    for (const headers of [{}, { Authorization: "Bearer wrong-key-for-tests" }, { Authorization: "admin-key-for-tests" }]) {
+    const refused: Array<Record<string, string>> = [{}, { Authorization: "Bearer wrong-key-for-tests" }, { Authorization: "admin-key-for-tests" }];
+    for (const headers of refused) {
       const api = faultsApi(server.url, headers);
       for (const reply of [await api.list(), await api.add(SLOW_DEMO), await api.clear()]) {
         expect(reply.status).toBe(401);
