@@ -38,7 +38,7 @@ export function nativePollListener<S extends z.ZodType>(poll: RpcRoute<S>, optio
     const started = performance.now();
     const request = new NodeRpcRequest(req, res, pathKey || bearerKey(req.headers.authorization));
     let reply: RpcReply;
-    let fault: FaultInjection | undefined; // fault rules (src/faults): this and the two `fault &&` lines
+    let fault: FaultInjection | undefined; // fault rules (src/faults): this, `fault = ...` and the two `fault &&` lines
     try {
       const body = await readNodeBody(req, options.bodyLimit);
       fault = options.faults?.decideFromBody("/longpolling/poll", body);
