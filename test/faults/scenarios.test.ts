@@ -101,12 +101,15 @@ describe("race scenarios with fault rules", () => {
 
     const states: string[] = [];
     demo.on("connection", (state) => states.push(state));
-    await faults.addOk({ match: { dbname: "shop1", pos_id: 2 }, effect: { type: "offline", ms: 1500 } });
+    // The window is closed by deleting the rule, so a loaded machine cannot end it before the checks.
+    const offline = await faults.addOk({ match: { dbname: "shop1", pos_id: 2 }, effect: { type: "offline" } });
     const first = demo.updateOrder({ uid: "o1", lines: [[0, 0, line("l1", 1)], [0, 0, line("l2", 1)]] });
     const second = demo.updateOrder({ uid: "o2", lines: [[0, 0, line("m1", 4)]] });
     await until("demo to notice it is offline", () => states.includes("offline"), [demo]);
     expect(demo.pending).toBeGreaterThanOrEqual(2);
     expect(await admin.updateOrder({ uid: "o3", lines: [[0, 0, line("n1", 1)]] })).toMatchObject({ status: "accepted" });
+    await waitFor(async () => (await faults.list()).body.rules[0].fired >= 2, "demo's requests to be refused, its retries too");
+    expect(await faults.remove(offline)).toMatchObject({ status: 200 });
 
     expect(await first).toMatchObject({ status: "accepted", revisionId: 2 });
     expect(await second).toMatchObject({ status: "accepted", revisionId: 1 });
@@ -116,8 +119,7 @@ describe("race scenarios with fault rules", () => {
     await until("demo to converge", () => JSON.stringify(revisionsOf(demo)) === JSON.stringify(expected), [demo]);
     expect(await serverRevisions()).toEqual(expected);
     expect(admin.getOrder("o1")!.data.lines).toEqual(demo.getOrder("o1")!.data.lines);
-    expect(states.at(-1)).toBe("online");
-    expect((await faults.list()).body.rules[0].fired).toBeGreaterThanOrEqual(2);
+    await until("demo to be back online", () => demo.connection === "online", [demo]);
   });
 
   test("demo's poll hangs; the client abandons it, polls again and loses no notification", async () => {
@@ -140,7 +142,7 @@ describe("race scenarios with fault rules", () => {
     await waitFor(async () => (await faults.list()).body.rules[0].fired === 1, "demo's next poll to hang");
     await admin.editOrder("o1", [line("l1", 1)]);
     await until("demo's bus to deliver the second order", () => received.length === 2, [bus]);
-    expect(errors).toHaveLength(1);
+    expect(errors.length).toBeGreaterThanOrEqual(1);
     expect(String(errors[0])).toContain("no answer");
     const [firstId, secondId] = received.map((message) => message.data.message_ID);
     expect(received).toMatchObject([{ data: { uid: "o0" } }, { action: "update_order", data: { uid: "o1" } }]);
