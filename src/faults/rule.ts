@@ -12,7 +12,11 @@ export type EffectType = (typeof EFFECT_TYPES)[number];
 const MAX_MS = 600_000;
 
 const milliseconds = (what: string) =>
-  z.number({ error: `expected ${what} in milliseconds (an integer 0-${MAX_MS})` }).int().min(0).max(MAX_MS);
+  z
+    .number({ error: `expected ${what} in milliseconds (an integer 0-${MAX_MS})` })
+    .int()
+    .min(0)
+    .max(MAX_MS);
 
 const delay = { ms: milliseconds("the delay"), jitter_ms: milliseconds("the jitter").optional().default(0) };
 
@@ -40,7 +44,11 @@ const matchSchema = z.strictObject(
   {
     dbname: z.string({ error: "expected a database name" }).regex(DBNAME_PATTERN, "expected a database name (1-63 letters, digits, '_', '.' or '-')"),
     pos_id: z.number({ error: "expected a POS id (an integer)" }).int().nullable().optional().default(null),
-    route: z.enum(TERMINAL_ROUTES, { error: `expected one of ${TERMINAL_ROUTES.join(", ")}` }).nullable().optional().default(null),
+    route: z
+      .enum(TERMINAL_ROUTES, { error: `expected one of ${TERMINAL_ROUTES.join(", ")}` })
+      .nullable()
+      .optional()
+      .default(null),
     action: z.string({ error: "expected an action name" }).min(1).nullable().optional().default(null),
   },
   { error: objectError("expected an object with at least dbname") },
@@ -53,7 +61,13 @@ export const ruleInputSchema = z
       effect: effectSchema,
       probability: z.number({ error: "expected a probability from 0 to 1" }).min(0).max(1).optional().default(1),
       count: z.number({ error: "expected how many times the rule may fire (an integer >= 1) or null" }).int().min(1).nullable().optional().default(null),
-      expires_s: z.number({ error: "expected seconds until the rule expires (> 0) or null" }).positive().max(7 * 24 * 3600).nullable().optional().default(null),
+      expires_s: z
+        .number({ error: "expected seconds until the rule expires (> 0) or null" })
+        .positive()
+        .max(7 * 24 * 3600)
+        .nullable()
+        .optional()
+        .default(null),
     },
     { error: objectError("expected a JSON object {match, effect, probability?, count?, expires_s?}") },
   )

@@ -64,7 +64,15 @@ describe("the fault rules API", () => {
     const { status, body } = await api.list();
     expect(status).toBe(200);
     expect(body.rules).toMatchObject([
-      { id, match: { dbname: "shop1", pos_id: 2, route: null, action: null }, effect: { type: "delay_reply", ms: 0, jitter_ms: 0 }, probability: 1, count: null, fired: 2, active: true },
+      {
+        id,
+        match: { dbname: "shop1", pos_id: 2, route: null, action: null },
+        effect: { type: "delay_reply", ms: 0, jitter_ms: 0 },
+        probability: 1,
+        count: null,
+        fired: 2,
+        active: true,
+      },
       { id: other, fired: 0, active: true },
     ]);
     expect(body.fired_total).toMatchObject({ delay_reply: 2, hang: 0 });

@@ -85,7 +85,9 @@ describe("fault effects", () => {
     const ping = (posId: number) => rpc(`${server.url}/k/shop1-key-for-tests/pos_longpolling/update`, { message: "PING", pos_id: posId, db_name: "shop1" });
     await expect(ping(2)).rejects.toThrow();
     expect((await ping(1)).body.result).toBe(1);
-    await expect(call(`${server.url}/k/shop1-key-for-tests/longpolling/poll`, { channels: [channel("shop1", "pos.longpolling", 2)], last: 0 })).rejects.toThrow();
+    await expect(
+      call(`${server.url}/k/shop1-key-for-tests/longpolling/poll`, { channels: [channel("shop1", "pos.longpolling", 2)], last: 0 }),
+    ).rejects.toThrow();
     expect((await faults.list()).body.rules).toMatchObject([{ fired: 2 }]);
   });
 

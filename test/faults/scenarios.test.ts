@@ -103,7 +103,13 @@ describe("race scenarios with fault rules", () => {
     demo.on("connection", (state) => states.push(state));
     // The window is closed by deleting the rule, so a loaded machine cannot end it before the checks.
     const offline = await faults.addOk({ match: { dbname: "shop1", pos_id: 2 }, effect: { type: "offline" } });
-    const first = demo.updateOrder({ uid: "o1", lines: [[0, 0, line("l1", 1)], [0, 0, line("l2", 1)]] });
+    const first = demo.updateOrder({
+      uid: "o1",
+      lines: [
+        [0, 0, line("l1", 1)],
+        [0, 0, line("l2", 1)],
+      ],
+    });
     const second = demo.updateOrder({ uid: "o2", lines: [[0, 0, line("m1", 4)]] });
     await until("demo to notice it is offline", () => states.includes("offline"), [demo]);
     expect(demo.pending).toBeGreaterThanOrEqual(2);
