@@ -70,6 +70,8 @@ export const settingsSchema = z.object({
   backendKey: key.optional(),
   maxChannelsPerPoll: z.coerce.number().int().positive().default(100),
   maxPollsPerClient: z.coerce.number().int().positive().default(256),
+  // --- admin key (operator routes: fault rules, console, metrics) ---
+  adminKey: key.optional(),
 });
 
 /** Inside the code every duration is in milliseconds: the seconds of the settings become `...Ms` fields. */
@@ -102,6 +104,8 @@ export const settingSources = {
   backendKey: ["POS_SYNC_BACKEND_KEY", "backend-key"],
   maxChannelsPerPoll: ["POS_SYNC_MAX_CHANNELS_PER_POLL", "max-channels-per-poll"],
   maxPollsPerClient: ["POS_SYNC_MAX_POLLS_PER_CLIENT", "max-polls-per-client"],
+  // --- admin key ---
+  adminKey: ["POS_SYNC_ADMIN_KEY", "admin-key"],
 } as const satisfies Record<keyof ConfigInput, readonly [string, string]>;
 
 type SettingName = keyof typeof settingSources;

@@ -11,6 +11,8 @@ import { idFloorAt } from "./db/id-floor.ts";
 import { SqliteStore } from "./db/sqlite-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
+import { FaultRules } from "./faults/fault-rules.ts";
+import { faultHooks } from "./faults/hooks.ts";
 import { createApp } from "./http/app.ts";
 import type { AppDeps } from "./http/deps.ts";
 import type { RouteHooks } from "./http/hooks.ts";
@@ -25,6 +27,8 @@ export interface RunningServer {
   bus: Bus;
   /** sendToChannelById and sendToAllPoses, for a backend in the same process. */
   push: BackendPush;
+  /** The run-time fault rules; only with test features on. */
+  faults: FaultRules | undefined;
   /** Stops accepting, answers held polls with [], waits for replies in flight (at most `graceMs`), closes the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -46,13 +50,15 @@ export async function openDeps(config: Config, options: ServerOptions = {}): Pro
   const knownTerminals = new KnownTerminals(store, clock);
   const push = createBackendPush(bus, knownTerminals);
   const errorLog = createErrorLog(log);
-  return { config, store, bus, access, knownTerminals, push, clock, log, errorLog, ...(options.hooks ? { hooks: options.hooks } : {}) };
+  const faults = config.testFeatures ? new FaultRules({ clock, log }) : undefined;
+  const hooks = [...(options.hooks ?? []), ...(faults ? [faultHooks(faults)] : [])];
+  return { config, store, bus, access, knownTerminals, push, clock, log, errorLog, faults, ...(hooks.length > 0 ? { hooks } : {}) };
 }
 
 /** Opens the store and serves the app on the configured host and port (0 picks a free one). */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const deps = await openDeps(config, options);
-  const { store, bus, push, clock, log, access } = deps;
+  const { store, bus, push, clock, log, access, faults } = deps;
   const app = createApp(deps);
   const stopRetention = startRetention(bus, clock, { retentionMs: config.retentionMs, intervalMs: config.gcIntervalMs }, log);
   const server = createServer(app.listener);
@@ -77,6 +83,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const close = (graceMs = 4000) =>
     (closing ??= (async () => {
       stopRetention();
+      faults?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       bus.close();
       // Once the replies in flight are written, no connection has anything left to say.
@@ -89,5 +96,5 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       log.info("stopped");
     })());
 
-  return { url, port, store, bus, push, close };
+  return { url, port, store, bus, push, faults, close };
 }

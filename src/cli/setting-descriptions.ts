@@ -19,4 +19,5 @@ export const settingDescriptions = {
   backendKey: "key for the backend routes (/longpolling/send, backend push)",
   maxChannelsPerPoll: "channels one poll may name",
   maxPollsPerClient: "polls one client address may hold at once",
+  adminKey: "opens the operator routes (console, metrics, fault rules) as Authorization: Bearer; without it they answer on loopback only",
 } as const satisfies Record<keyof ConfigInput, string>;

@@ -11,6 +11,7 @@ import { routingPath, withoutKey } from "./paths.ts";
 import { protocolErrorReply } from "./replies.ts";
 import { createRouteTable } from "./route-table.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { faultRoutes } from "../faults/routes.ts";
 
 /** The whole HTTP server, without a socket: src/server.ts listens with `listener`, tests may call `handle`. */
 export interface App {
@@ -102,6 +103,7 @@ function plainRoutes(deps: AppDeps): Hono {
   const app = new Hono();
   app.options("*", corsPreflight(config.corsOrigins));
   app.route("/", healthRoutes(deps));
+  app.route("/", faultRoutes({ faults: deps.faults, adminKey: config.adminKey, bodyLimit: config.bodyLimit }));
   app.notFound((c) => {
     const reply = protocolErrorReply(404, PROTOCOL_ERROR.methodNotFound, `No route ${c.req.method} ${withoutKey(new URL(c.req.url).pathname)}`);
     return c.body(reply.body, 404, { "Content-Type": "application/json" });

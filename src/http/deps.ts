@@ -2,6 +2,7 @@ import type { BackendPush } from "../bus/backend-push.ts";
 import type { Bus, Clock } from "../bus/bus.ts";
 import type { KnownTerminals } from "../bus/known-terminals.ts";
 import type { Config } from "../config.ts";
+import type { FaultRules } from "../faults/fault-rules.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../log.ts";
 import type { Access } from "./access.ts";
@@ -22,4 +23,6 @@ export interface AppDeps {
   hooks?: readonly RouteHooks[];
   /** Rate-limited info lines for refused accesses and application errors. */
   errorLog?: ErrorLog;
+  /** QA fault rules; only with test features on. */
+  faults?: FaultRules | undefined;
 }

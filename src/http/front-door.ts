@@ -102,7 +102,11 @@ export class FrontDoor {
       const tooDeep = pathTooDeep(rawParams);
       if (tooDeep) throw new ValidationError(`${tooDeep}: nested deeper than ${MAX_JSON_DEPTH} levels`);
       const params = parseOrThrow(match.route.params, envelope.params);
-      if (context) for (const hooks of this.hooks) await hooks.beforeHandle?.(context);
+      if (context) {
+        context.params = rawParams;
+        for (const hooks of this.hooks) await hooks.beforeHandle?.(context);
+        if (context.dropped) return DROPPED;
+      }
       const result = await match.route.handle(params, caller);
       if (context) for (const hooks of this.hooks) await hooks.afterCommit?.(context);
       reply = resultReply(id, result instanceof RawJson ? result.json : JSON.stringify(result ?? null));
@@ -122,8 +126,12 @@ export class FrontDoor {
   }
 }
 
+/** The reply of a call a hook dropped: never written. */
+const DROPPED: RpcReply = { status: 0, body: "" };
+
 class CallContext implements RouteContext {
   readonly route: string;
+  params: unknown;
   readonly keyInPath: boolean;
   readonly startedAt = performance.now();
   dropped = false;

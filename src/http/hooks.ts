@@ -12,6 +12,8 @@ export interface RouteContext {
   /** Whether the key came in the path prefix. */
   readonly keyInPath: boolean;
   readonly caller: Caller;
+  /** The call's params as sent (valid for the route's schema by the time beforeHandle runs). */
+  readonly params: unknown;
   /** performance.now() when the request arrived. */
   readonly startedAt: number;
   /** Closes the connection without a reply; the call's work, if done, stays done. */
@@ -26,7 +28,7 @@ export interface CallOutcome {
 }
 
 export interface RouteHooks {
-  /** Params are valid; the route's handler is about to run. */
+  /** Params are valid; the route's handler is about to run (not if a hook drops the call here). */
   beforeHandle?(context: RouteContext): void | Promise<void>;
   /** The handler returned: whatever it wrote is committed. */
   afterCommit?(context: RouteContext): void | Promise<void>;

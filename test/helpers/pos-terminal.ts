@@ -190,7 +190,8 @@ export class PosTerminal {
       multi_session_id: this.multiSessionId,
       dbname: this.dbname,
       user_ID: this.userId,
-      message: { action, data, session_id: this.sessionId, login_number: this.loginNumber, ...extra },
+      // data.pos_id: the Odoo POS puts its id on every message it sends (fault rules match on it).
+      message: { action, data: { ...data, pos_id: this.posId }, session_id: this.sessionId, login_number: this.loginNumber, ...extra },
     };
   }
 
