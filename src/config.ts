@@ -43,6 +43,9 @@ export const configSchema = z.object({
   backendKey: key.optional(),
   maxChannelsPerPoll: z.coerce.number().int().positive().default(100),
   maxPollsPerClient: z.coerce.number().int().positive().default(256),
+  // --- issue 16: merge concurrent edits (opt-in) ---
+  merge: booleanFlag.default(false),
+  // --- end issue 16 ---
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -67,6 +70,7 @@ export const settingSources = {
   backendKey: ["POS_SYNC_BACKEND_KEY", "backend-key"],
   maxChannelsPerPoll: ["POS_SYNC_MAX_CHANNELS_PER_POLL", "max-channels-per-poll"],
   maxPollsPerClient: ["POS_SYNC_MAX_POLLS_PER_CLIENT", "max-polls-per-client"],
+  merge: ["POS_SYNC_MERGE", "merge"], // issue 16
 } as const satisfies Record<keyof Config, readonly [string, string]>;
 
 type SettingName = keyof typeof settingSources;

@@ -19,7 +19,7 @@ export function multiSessionRoutes({ bus, access, config, clock }: AppDeps): Hon
     rpcHandler(
       rpcRoute(updateRequestSchema, async (params, request) => {
         access.requireDatabases(request, [params.dbname]);
-        const result = await applyUpdate(bus, params);
+        const result = await applyUpdate(bus, params, { merge: config.merge });
         // Slow-connection test mode: applied, committed and broadcast already; only this reply waits.
         if (config.testFeatures && request.header("phantomtest") === SLOW_CONNECTION) await delay(config.slowDelayMs);
         return result;
