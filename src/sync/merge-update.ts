@@ -3,6 +3,7 @@ import type { Order, OrderRevision } from "../db/store.ts";
 import { broadcast, stamped } from "./broadcast.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";
 import { markChangedLines } from "./line-changes.ts";
+import { linesOf, sameLineContent } from "./line-diff.ts";
 import { mergeChanges, snapshotOf, type LaterRevision, type Snapshot } from "./merge-changes.ts";
 import type { MergeOutcome } from "./merge-outcomes.ts";
 import type { JsonObject } from "./messages.ts";
@@ -38,7 +39,7 @@ export async function mergeStaleUpdate(ctx: SyncContext, order: Order, message: 
   await ctx.tx.saveOrder(saved);
   await recordRevision(ctx, saved, sender);
   await broadcast(ctx, forOthers);
-  await sendToSender(ctx, unattributed(markedAgainst(merged, mine)), sender);
+  await sendToSender(ctx, unattributed(markedWhereContentDiffers(merged, mine)), sender);
   return {
     outcome: "merged",
     // The sender's screen holds only its own edit until the copy below reaches it: answering
@@ -63,6 +64,21 @@ async function revisionsFrom(ctx: SyncContext, order: Order, revisionId: number)
 function markedAgainst(message: SyncMessage, seen: Snapshot): SyncMessage {
   const copy = structuredClone(message);
   markChangedLines(copy.data.lines, seen.data.lines);
+  return copy;
+}
+
+/**
+ * The sender's copy marks only lines whose content differs from what it sent: a mark makes
+ * the POS overwrite the line, and the cashier may have edited it again since (ms_info, which
+ * every terminal rewrites, would mark lines nobody changed).
+ */
+function markedWhereContentDiffers(message: SyncMessage, sent: Snapshot): SyncMessage {
+  const copy = structuredClone(message);
+  const sentByUid = new Map(sent.lines.map((line) => [line.uid, line]));
+  for (const line of linesOf(copy.data) ?? []) {
+    const before = sentByUid.get(line.uid);
+    if (before && !sameLineContent(before, line)) line.is_changed = true;
+  }
   return copy;
 }
 
