@@ -42,14 +42,14 @@ function ruleFor(message: SyncMessage, merge: MergeSetting | undefined): (ctx: S
   switch (message.action) {
     case "update_order": {
       const data = parseOrThrow(updateOrderDataSchema, message.data, "message.data");
-      return (ctx) =>
-        updateOrder(ctx, message, {
-          uid: data.uid,
-          revisionId: data.revision_ID,
-          nonce: data.nonce,
-          sequenceNumber: data.sequence_number,
-          runId: data.run_ID,
-        }, merge);
+      const update = {
+        uid: data.uid,
+        revisionId: data.revision_ID,
+        nonce: data.nonce,
+        sequenceNumber: data.sequence_number,
+        runId: data.run_ID,
+      };
+      return (ctx) => updateOrder(ctx, message, update, merge);
     }
     case "sync_all": {
       const request = parseOrThrow(syncAllSchema, message, "message");
