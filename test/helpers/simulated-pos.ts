@@ -63,6 +63,8 @@ export class SimulatedPos {
   gaps = 0;
   /** Every reply to update_order, in order. */
   readonly replies: any[] = [];
+  /** HTTP headers on every request (the slow-connection test mode delays replies). */
+  headers: Record<string, string> | undefined;
   private nextLineId = 1;
   /** Polled but not yet applied. */
   private readonly inbox: Message[] = [];
@@ -132,16 +134,20 @@ export class SimulatedPos {
 
   /** Applies whatever is on the channel now, and waits for the sends that caused. */
   async catchUp(): Promise<Message[]> {
-    return this.deliver(Infinity);
+    const messages = await this.deliver(Infinity);
+    await this.idle();
+    return messages;
   }
 
-  /** Applies the next `count` messages of the channel (a slow bus hands them over one by one). */
+  /**
+   * Applies the next `count` messages of the channel (a slow bus hands them over one by one),
+   * without waiting for what is in flight.
+   */
   async deliver(count: number): Promise<Message[]> {
     const batch = await this.poller.pollOnce({ peek: true });
     this.inbox.push(...batch.map((notification) => notification.message as Message));
     const messages = this.inbox.splice(0, Math.min(count, this.inbox.length));
     for (const message of messages) this.updatesFromServerCallback(message);
-    await this.idle();
     return messages;
   }
 
@@ -275,7 +281,7 @@ export class SimulatedPos {
 
   private rpc<T>(action: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<T> {
     const message = { action, data: { ...data, pos_id: this.posId, nonce: randomUUID() }, session_id: this.sessionId, login_number: this.loginNumber, ...extra };
-    return call<T>(`${this.url}/pos_multi_session_sync/update`, { multi_session_id: this.multiSessionId, dbname: this.dbname, user_ID: this.userId, message });
+    return call<T>(`${this.url}/pos_multi_session_sync/update`, { multi_session_id: this.multiSessionId, dbname: this.dbname, user_ID: this.userId, message }, this.headers);
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { mergeCountersOf } from "../../src/sync/merge-outcomes.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { serverOrder, serverScreen, settle, SimulatedPos } from "../helpers/simulated-pos.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 /**
  * POS_SYNC_MERGE: terminals that behave like the unmodified POS edit one order at the same
@@ -160,6 +161,22 @@ describe("merge on", () => {
 
     expect(b!.warnings).toBe(0);
     expect(await expectConverged([a!, b!])).toEqual([[COFFEE, 1], [TEA, 8], [CAKE, 1], [JUICE, 1]]);
+  });
+
+  test("the sender's copy arrives before its reply: its new line stays on screen, and the reply does not move it back", async () => {
+    const [a, b] = await shopWithOrder(2, { merge: true, testFeatures: true, slowDelayMs: 2000 });
+    await a!.setQuantity("o1", COFFEE, 5);
+    const repliesBefore = b!.replies.length;
+    b!.headers = { phantomtest: "slowConnection" };
+    const sent = b!.addProduct("o1", CAKE);
+    // While the reply is held, B's bus brings A's update, B's own, and the copy.
+    await waitFor(async () => (await b!.deliver(Infinity), b!.orders.get("o1")!.revision_ID === 4), "B applying its copy");
+    expect(b!.replies).toHaveLength(repliesBefore);
+    expect(b!.screen("o1")).toEqual([[COFFEE, 5], [TEA, 1], [CAKE, 1]]);
+    await sent;
+    b!.headers = undefined;
+    expect(b!.orders.get("o1")!.revision_ID).toBe(4);
+    expect(await expectConverged([a!, b!])).toEqual([[COFFEE, 5], [TEA, 1], [CAKE, 1]]);
   });
 
   test("three terminals change three things at the same moment: all kept on every screen", async () => {
