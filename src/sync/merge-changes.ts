@@ -40,7 +40,13 @@ export interface LaterRevision extends Snapshot {
   bySender: boolean;
 }
 
-export type MergeResult = { merged: JsonObject } | { refused: "conflict" };
+export type MergeResult =
+  | {
+      merged: JsonObject;
+      /** uids of the lines the sender changed or added. */
+      senderLines: Set<string>;
+    }
+  | { refused: "conflict" };
 
 export function snapshotOf(data: JsonObject): Snapshot | undefined {
   const lines = linesOf(data);
@@ -63,7 +69,10 @@ export function mergeChanges(base: Snapshot, later: readonly LaterRevision[], mi
   if (conflict) return { refused: "conflict" };
 
   const current = later.at(-1) ?? base;
-  return { merged: { ...mergedFields(current.data, mine.data, sender.fields), lines: mergedLines(current.lines, others.lineage, sender).map((line) => [0, 0, line]) } };
+  return {
+    merged: { ...mergedFields(current.data, mine.data, sender.fields), lines: mergedLines(current.lines, others.lineage, sender).map((line) => [0, 0, line]) },
+    senderLines: new Set([...sender.changed.values(), ...sender.added].map((line) => line.uid)),
+  };
 }
 
 /**

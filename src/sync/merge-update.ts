@@ -39,7 +39,7 @@ export async function mergeStaleUpdate(ctx: SyncContext, order: Order, message: 
   await ctx.tx.saveOrder(saved);
   await recordRevision(ctx, saved, sender);
   await broadcast(ctx, forOthers);
-  await sendToSender(ctx, unattributed(markedWhereContentDiffers(merged, mine)), sender);
+  await sendToSender(ctx, unattributed(markedForSender(merged, mine, result.senderLines)), sender);
   return {
     outcome: "merged",
     // The sender's screen holds only its own edit until the copy below reaches it: answering
@@ -68,16 +68,18 @@ function markedAgainst(message: SyncMessage, seen: Snapshot): SyncMessage {
 }
 
 /**
- * The sender's copy marks only lines whose content differs from what it sent: a mark makes
- * the POS overwrite the line, and the cashier may have edited it again since (ms_info, which
- * every terminal rewrites, would mark lines nobody changed).
+ * The sender's copy marks the lines whose content differs from what it sent (by content:
+ * ms_info alone would mark lines nobody changed), and the lines it changed or added itself.
+ * The copy may reach the POS after later edits and after older copies: an older copy can have
+ * put back an old value of a line the sender changed since, and the copy of that later change
+ * has to put it right again; the last copy leaves the screen as the server has it.
  */
-function markedWhereContentDiffers(message: SyncMessage, sent: Snapshot): SyncMessage {
+function markedForSender(message: SyncMessage, sent: Snapshot, senderLines: ReadonlySet<string>): SyncMessage {
   const copy = structuredClone(message);
   const sentByUid = new Map(sent.lines.map((line) => [line.uid, line]));
   for (const line of linesOf(copy.data) ?? []) {
     const before = sentByUid.get(line.uid);
-    if (before && !sameLineContent(before, line)) line.is_changed = true;
+    if (senderLines.has(line.uid) || (before && !sameLineContent(before, line))) line.is_changed = true;
   }
   return copy;
 }

@@ -24,6 +24,8 @@ export interface PosLine {
   qty: number;
   price_unit: number;
   discount: number;
+  /** Who changed the line last: set by a local change, taken from the message when one is applied. */
+  ms_info: Record<string, unknown>;
   offline: boolean;
 }
 
@@ -61,6 +63,8 @@ export class SimulatedPos {
   warnings = 0;
   /** message_ID gaps that made it ask for a full sync_all. */
   gaps = 0;
+  /** What happened, for debugging a failing scenario. */
+  readonly trace: string[] = [];
   /** Every reply to update_order, in order. */
   readonly replies: any[] = [];
   /** HTTP headers on every request (the slow-connection test mode delays replies). */
@@ -102,15 +106,18 @@ export class SimulatedPos {
     const same = order.lines.find((line) => line.product_id === productId && line.price_unit === price && line.discount === 0);
     if (same) {
       same.qty += 1;
+      same.ms_info = this.msInfo();
     } else {
       const id = this.nextLineId++;
-      order.lines.push({ uid: `${this.uidPrefix(order)}-${id}`, id, product_id: productId, qty: 1, price_unit: price, discount: 0, offline: true });
+      order.lines.push({ uid: `${this.uidPrefix(order)}-${id}`, id, product_id: productId, qty: 1, price_unit: price, discount: 0, ms_info: this.msInfo(), offline: true });
     }
     return this.sendOrder(uid);
   }
 
   setQuantity(uid: string, productId: number, qty: number): Promise<void> {
-    this.line(uid, productId).qty = qty;
+    const line = this.line(uid, productId);
+    line.qty = qty;
+    line.ms_info = this.msInfo();
     return this.sendOrder(uid);
   }
 
@@ -157,6 +164,7 @@ export class SimulatedPos {
   }
 
   private updatesFromServerCallback(message: Message): void {
+    this.trace.push(`recv ${message.action} s=${String(message.session_id)} mid=${message.data?.message_ID} rev=${message.data?.revision_ID} ${linesText(message.data?.lines)}`);
     const attr = (name: "session_id" | "login_number") => message[name] || message.data?.[name];
     const sameSession = attr("session_id") === this.sessionId;
     const sameLogin = attr("login_number") === this.loginNumber;
@@ -201,7 +209,7 @@ export class SimulatedPos {
       let line = order.lines.find((candidate) => candidate.uid === dline.uid);
       notFound.delete(dline.uid);
       if (!line) {
-        line = { uid: dline.uid, id: this.nextLineId++, product_id: dline.product_id, qty: 0, price_unit: 0, discount: 0, offline: false };
+        line = { uid: dline.uid, id: this.nextLineId++, product_id: dline.product_id, qty: 0, price_unit: 0, discount: 0, ms_info: {}, offline: false };
         applyLineData(line, dline);
         order.lines.push(line);
       } else if (dline.is_changed) {
@@ -227,7 +235,8 @@ export class SimulatedPos {
     };
     for (const [, , dline] of data.lines as [number, number, Record<string, any>][]) {
       this.nextLineId = Math.max(this.nextLineId, dline.id + 1);
-      order.lines.push({ uid: `${this.uidPrefix(order)}-${dline.id}`, id: dline.id, product_id: dline.product_id, qty: dline.qty, price_unit: dline.price_unit, discount: dline.discount ?? 0, offline: false });
+      // Orderline.initialize resets ms_info after init_from_JSON.
+      order.lines.push({ uid: `${this.uidPrefix(order)}-${dline.id}`, id: dline.id, product_id: dline.product_id, qty: dline.qty, price_unit: dline.price_unit, discount: dline.discount ?? 0, ms_info: {}, offline: false });
     }
     return order;
   }
@@ -238,7 +247,10 @@ export class SimulatedPos {
     return this.enqueue(async () => {
       const order = this.orders.get(uid);
       if (!order) return;
-      const reply = await this.rpc<any>("update_order", this.exportAsJson(order));
+      const sent = this.exportAsJson(order);
+      this.trace.push(`send rev=${order.revision_ID} ${linesText(sent.lines)}`);
+      const reply = await this.rpc<any>("update_order", sent);
+      this.trace.push(`reply ${JSON.stringify(reply)}`);
       this.replies.push(reply);
       if (reply.action === "revision_error" && reply.state === "deleted") {
         this.orders.delete(uid);
@@ -272,10 +284,10 @@ export class SimulatedPos {
       pos_session_id: this.sessionId,
       user_id: this.userId,
       amount_total: order.lines.reduce((sum, line) => sum + line.qty * line.price_unit, 0),
-      ms_info: { changed: { pos: { id: this.posId } } },
+      ms_info: this.msInfo(),
       new_order: false,
       order_on_server: order.order_on_server,
-      lines: order.lines.map(({ offline: _offline, ...line }) => [0, 0, { ...line, ms_info: { changed: { pos: { id: this.posId } } } }]),
+      lines: order.lines.map(({ offline: _offline, ...line }) => [0, 0, line]),
     };
   }
 
@@ -305,14 +317,24 @@ export class SimulatedPos {
     return line;
   }
 
+  private msInfo(): Record<string, unknown> {
+    return { changed: { pos: { id: this.posId } } };
+  }
+
   private uidPrefix(order: PosOrder): string {
     const pad = (value: number, width: number) => String(value).padStart(width, "0");
     return `${pad(this.sessionId, 5)}-${pad(this.loginNumber, 3)}-${pad(order.sequence_number, 4)}`;
   }
 }
 
+function linesText(lines: unknown): string {
+  if (!Array.isArray(lines)) return "";
+  return lines.map(([, , line]: any) => `${line.product_id}:${line.qty}${line.is_changed ? "*" : ""}`).join(",");
+}
+
 /** The POS's Orderline.apply_ms_data: quantity, price and discount. */
 function applyLineData(line: PosLine, dline: Record<string, any>): void {
+  line.ms_info = dline.ms_info ?? {};
   if (dline.qty !== undefined) line.qty = dline.qty;
   if (dline.price_unit !== undefined) line.price_unit = dline.price_unit;
   if (dline.discount !== undefined) line.discount = dline.discount;
