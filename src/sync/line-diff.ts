@@ -41,9 +41,7 @@ export function matchLines(before: readonly LineValues[], after: readonly LineVa
     if (match !== -1) return match;
     const line = after[i]!;
     if (line.id === undefined || line.product_id === undefined) return -1;
-    const index = before.findIndex(
-      (candidate, j) => !taken.has(j) && deepEqual(candidate.id!, line.id!) && deepEqual(candidate.product_id!, line.product_id!),
-    );
+    const index = before.findIndex((candidate, j) => !taken.has(j) && deepEqual(candidate.id!, line.id!) && deepEqual(candidate.product_id!, line.product_id!));
     if (index !== -1) taken.add(index);
     return index;
   });

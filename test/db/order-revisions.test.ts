@@ -31,12 +31,15 @@ describe("order revision history (SQLite store)", () => {
     await store.close();
 
     store = new SqliteStore(path);
-    const [kept, seven, gone, other] = await store.transaction(async (tx) => [
-      await tx.listRevisionsSince("shop1", 1, "o1", 0),
-      await tx.getRevision("shop1", 1, "o1", 7),
-      await tx.getRevision("shop1", 1, "o1", 6),
-      await tx.listRevisionsSince("shop1", 1, "o2", 0),
-    ] as const);
+    const [kept, seven, gone, other] = await store.transaction(
+      async (tx) =>
+        [
+          await tx.listRevisionsSince("shop1", 1, "o1", 0),
+          await tx.getRevision("shop1", 1, "o1", 7),
+          await tx.getRevision("shop1", 1, "o1", 6),
+          await tx.listRevisionsSince("shop1", 1, "o2", 0),
+        ] as const,
+    );
     expect(kept.map((row) => row.revisionId)).toEqual([7, 8, 9, 10]);
     expect(seven).toEqual(revision(7));
     expect(gone).toBeUndefined();

@@ -109,7 +109,16 @@ export class SimulatedPos {
       same.ms_info = this.msInfo();
     } else {
       const id = this.nextLineId++;
-      order.lines.push({ uid: `${this.uidPrefix(order)}-${id}`, id, product_id: productId, qty: 1, price_unit: price, discount: 0, ms_info: this.msInfo(), offline: true });
+      order.lines.push({
+        uid: `${this.uidPrefix(order)}-${id}`,
+        id,
+        product_id: productId,
+        qty: 1,
+        price_unit: price,
+        discount: 0,
+        ms_info: this.msInfo(),
+        offline: true,
+      });
     }
     return this.sendOrder(uid);
   }
@@ -164,7 +173,9 @@ export class SimulatedPos {
   }
 
   private updatesFromServerCallback(message: Message): void {
-    this.trace.push(`recv ${message.action} s=${String(message.session_id)} mid=${message.data?.message_ID} rev=${message.data?.revision_ID} ${linesText(message.data?.lines)}`);
+    this.trace.push(
+      `recv ${message.action} s=${String(message.session_id)} mid=${message.data?.message_ID} rev=${message.data?.revision_ID} ${linesText(message.data?.lines)}`,
+    );
     const attr = (name: "session_id" | "login_number") => message[name] || message.data?.[name];
     const sameSession = attr("session_id") === this.sessionId;
     const sameLogin = attr("login_number") === this.loginNumber;
@@ -236,7 +247,16 @@ export class SimulatedPos {
     for (const [, , dline] of data.lines as [number, number, Record<string, any>][]) {
       this.nextLineId = Math.max(this.nextLineId, dline.id + 1);
       // Orderline.initialize resets ms_info after init_from_JSON.
-      order.lines.push({ uid: `${this.uidPrefix(order)}-${dline.id}`, id: dline.id, product_id: dline.product_id, qty: dline.qty, price_unit: dline.price_unit, discount: dline.discount ?? 0, ms_info: {}, offline: false });
+      order.lines.push({
+        uid: `${this.uidPrefix(order)}-${dline.id}`,
+        id: dline.id,
+        product_id: dline.product_id,
+        qty: dline.qty,
+        price_unit: dline.price_unit,
+        discount: dline.discount ?? 0,
+        ms_info: {},
+        offline: false,
+      });
     }
     return order;
   }
@@ -292,8 +312,18 @@ export class SimulatedPos {
   }
 
   private rpc<T>(action: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<T> {
-    const message = { action, data: { ...data, pos_id: this.posId, nonce: randomUUID() }, session_id: this.sessionId, login_number: this.loginNumber, ...extra };
-    return call<T>(`${this.url}/pos_multi_session_sync/update`, { multi_session_id: this.multiSessionId, dbname: this.dbname, user_ID: this.userId, message }, this.headers);
+    const message = {
+      action,
+      data: { ...data, pos_id: this.posId, nonce: randomUUID() },
+      session_id: this.sessionId,
+      login_number: this.loginNumber,
+      ...extra,
+    };
+    return call<T>(
+      `${this.url}/pos_multi_session_sync/update`,
+      { multi_session_id: this.multiSessionId, dbname: this.dbname, user_ID: this.userId, message },
+      this.headers,
+    );
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {
@@ -351,9 +381,18 @@ export async function settle(terminals: readonly SimulatedPos[]): Promise<void> 
 }
 
 /** What the server holds for an order, as a terminal loading from scratch would get it. */
-export async function serverOrder(url: string, uid: string, options: { dbname?: string; multiSessionId?: number } = {}): Promise<Record<string, any> | undefined> {
+export async function serverOrder(
+  url: string,
+  uid: string,
+  options: { dbname?: string; multiSessionId?: number } = {},
+): Promise<Record<string, any> | undefined> {
   const message = { action: "sync_all", data: { pos_id: 999, run_ID: 1 }, uid, immediate_rerendering: true, session_id: 999, login_number: 1 };
-  const reply = await call<Message>(`${url}/pos_multi_session_sync/update`, { multi_session_id: options.multiSessionId ?? 1, dbname: options.dbname ?? "shop1", user_ID: 999, message });
+  const reply = await call<Message>(`${url}/pos_multi_session_sync/update`, {
+    multi_session_id: options.multiSessionId ?? 1,
+    dbname: options.dbname ?? "shop1",
+    user_ID: 999,
+    message,
+  });
   return (reply.data.orders as Message[])[0]?.data;
 }
 

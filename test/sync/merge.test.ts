@@ -29,7 +29,11 @@ async function shopWithOrder(terminalCount = 2, overrides: Record<string, unknow
   await first!.addProduct("o1", COFFEE);
   await first!.addProduct("o1", TEA);
   await settle(terminals);
-  for (const terminal of terminals) expect(terminal.screen("o1")).toEqual([[COFFEE, 1], [TEA, 1]]);
+  for (const terminal of terminals)
+    expect(terminal.screen("o1")).toEqual([
+      [COFFEE, 1],
+      [TEA, 1],
+    ]);
   return terminals;
 }
 
@@ -55,7 +59,10 @@ describe("merge on", () => {
 
     expect(b!.replies.at(-1)).toMatchObject({ action: "update_revision_ID", uid: "o1" });
     expect(b!.warnings).toBe(0);
-    expect(await expectConverged([a!, b!])).toEqual([[COFFEE, 5], [TEA, 7]]);
+    expect(await expectConverged([a!, b!])).toEqual([
+      [COFFEE, 5],
+      [TEA, 7],
+    ]);
     expect(counts()).toEqual({ merged: 1, conflict: 0, unmergeable: 0 });
   });
 
@@ -65,7 +72,12 @@ describe("merge on", () => {
     await b!.addProduct("o1", JUICE);
 
     expect(b!.warnings).toBe(0);
-    expect(await expectConverged([a!, b!])).toEqual([[COFFEE, 1], [TEA, 1], [CAKE, 1], [JUICE, 1]]);
+    expect(await expectConverged([a!, b!])).toEqual([
+      [COFFEE, 1],
+      [TEA, 1],
+      [CAKE, 1],
+      [JUICE, 1],
+    ]);
   });
 
   test("both add the product already on the order: the same change on one line is still a conflict", async () => {
@@ -75,7 +87,10 @@ describe("merge on", () => {
 
     expect(b!.replies.at(-1)).toEqual({ action: "revision_error", order_uid: "o1", state: "draft" });
     expect(b!.warnings).toBe(1);
-    expect(await expectConverged([a!, b!])).toEqual([[COFFEE, 2], [TEA, 1]]);
+    expect(await expectConverged([a!, b!])).toEqual([
+      [COFFEE, 2],
+      [TEA, 1],
+    ]);
     expect(counts()).toEqual({ merged: 0, conflict: 1, unmergeable: 0 });
   });
 
@@ -85,7 +100,10 @@ describe("merge on", () => {
     await b!.setQuantity("o1", COFFEE, 9);
 
     expect(b!.replies.at(-1)).toMatchObject({ action: "revision_error" });
-    expect(await expectConverged([a!, b!])).toEqual([[COFFEE, 5], [TEA, 1]]);
+    expect(await expectConverged([a!, b!])).toEqual([
+      [COFFEE, 5],
+      [TEA, 1],
+    ]);
   });
 
   test("a removal against an edit, either way round: refused, all converge", async () => {
@@ -134,9 +152,17 @@ describe("merge on", () => {
     expect(coffee).toMatchObject({ qty: 5, is_changed: true });
     expect(cake).toMatchObject({ qty: 1, is_changed: true });
     expect(tea.is_changed).toBeUndefined();
-    expect(b!.screen("o1")).toEqual([[COFFEE, 5], [TEA, 1], [CAKE, 1]]);
+    expect(b!.screen("o1")).toEqual([
+      [COFFEE, 5],
+      [TEA, 1],
+      [CAKE, 1],
+    ]);
     expect(b!.orders.get("o1")!.revision_ID).toBe(4);
-    expect(await expectConverged([a!, b!])).toEqual([[COFFEE, 5], [TEA, 1], [CAKE, 1]]);
+    expect(await expectConverged([a!, b!])).toEqual([
+      [COFFEE, 5],
+      [TEA, 1],
+      [CAKE, 1],
+    ]);
   });
 
   test("the sender's reply arrives before the other's broadcast, then it edits again: accepted, no false conflict", async () => {
@@ -147,12 +173,19 @@ describe("merge on", () => {
     // longer offline, drops it from the screen until its copy arrives.
     await b!.deliver(1);
     expect(b!.orders.get("o1")!.revision_ID).toBe(3);
-    expect(b!.screen("o1")).toEqual([[COFFEE, 5], [TEA, 1]]);
+    expect(b!.screen("o1")).toEqual([
+      [COFFEE, 5],
+      [TEA, 1],
+    ]);
 
     await b!.setQuantity("o1", TEA, 8);
     expect(b!.replies.at(-1)).toMatchObject({ action: "update_revision_ID" });
     expect(b!.warnings).toBe(0);
-    expect(await expectConverged([a!, b!])).toEqual([[COFFEE, 5], [TEA, 8], [CAKE, 1]]);
+    expect(await expectConverged([a!, b!])).toEqual([
+      [COFFEE, 5],
+      [TEA, 8],
+      [CAKE, 1],
+    ]);
     expect(counts()).toEqual({ merged: 2, conflict: 0, unmergeable: 0 });
   });
 
@@ -163,7 +196,12 @@ describe("merge on", () => {
     await b!.setQuantity("o1", TEA, 8);
 
     expect(b!.warnings).toBe(0);
-    expect(await expectConverged([a!, b!])).toEqual([[COFFEE, 1], [TEA, 8], [CAKE, 1], [JUICE, 1]]);
+    expect(await expectConverged([a!, b!])).toEqual([
+      [COFFEE, 1],
+      [TEA, 8],
+      [CAKE, 1],
+      [JUICE, 1],
+    ]);
   });
 
   test("the sender's copy arrives before its reply: its new line stays on screen, and the reply does not move it back", async () => {
@@ -175,11 +213,19 @@ describe("merge on", () => {
     // While the reply is held, B's bus brings A's update, B's own, and the copy.
     await waitFor(async () => (await b!.deliver(Infinity), b!.orders.get("o1")!.revision_ID === 4), "B applying its copy");
     expect(b!.replies).toHaveLength(repliesBefore);
-    expect(b!.screen("o1")).toEqual([[COFFEE, 5], [TEA, 1], [CAKE, 1]]);
+    expect(b!.screen("o1")).toEqual([
+      [COFFEE, 5],
+      [TEA, 1],
+      [CAKE, 1],
+    ]);
     await sent;
     b!.headers = undefined;
     expect(b!.orders.get("o1")!.revision_ID).toBe(4);
-    expect(await expectConverged([a!, b!])).toEqual([[COFFEE, 5], [TEA, 1], [CAKE, 1]]);
+    expect(await expectConverged([a!, b!])).toEqual([
+      [COFFEE, 5],
+      [TEA, 1],
+      [CAKE, 1],
+    ]);
   });
 
   test("three terminals change three things at the same moment: all kept on every screen", async () => {
@@ -189,7 +235,11 @@ describe("merge on", () => {
     await c!.setQuantity("o1", TEA, 7);
 
     expect([a!, b!, c!].map((terminal) => terminal.warnings)).toEqual([0, 0, 0]);
-    expect(await expectConverged([a!, b!, c!])).toEqual([[COFFEE, 5], [TEA, 7], [CAKE, 1]]);
+    expect(await expectConverged([a!, b!, c!])).toEqual([
+      [COFFEE, 5],
+      [TEA, 7],
+      [CAKE, 1],
+    ]);
     expect(counts()).toEqual({ merged: 2, conflict: 0, unmergeable: 0 });
   });
 
@@ -201,7 +251,10 @@ describe("merge on", () => {
     expect(b!.replies.at(-1)).toMatchObject({ action: "revision_error" });
     expect(counts()).toEqual({ merged: 0, conflict: 0, unmergeable: 1 });
     await settle([a!, b!]);
-    expect(serverScreen(await serverOrder(server.url, "o1"))).toEqual([[COFFEE, 34], [TEA, 1]]);
+    expect(serverScreen(await serverOrder(server.url, "o1"))).toEqual([
+      [COFFEE, 34],
+      [TEA, 1],
+    ]);
     const db = new Database(server.dbPath, { readonly: true });
     const kept = db.prepare("SELECT min(revision_id) AS low, max(revision_id) AS high, count(*) AS n FROM order_revisions WHERE uid = 'o1'").get();
     db.close();
@@ -217,7 +270,10 @@ describe("merge on", () => {
 
     await b!.setQuantity("o1", TEA, 7);
     expect(b!.replies.at(-1)).toMatchObject({ action: "update_revision_ID" });
-    expect(await expectConverged([a!, b!])).toEqual([[COFFEE, 5], [TEA, 7]]);
+    expect(await expectConverged([a!, b!])).toEqual([
+      [COFFEE, 5],
+      [TEA, 7],
+    ]);
   });
 });
 
@@ -230,10 +286,19 @@ describe("merge off (the default)", () => {
     expect(b!.replies.at(-1)).toEqual({ action: "revision_error", order_uid: "o1", state: "draft" });
     expect(b!.warnings).toBe(1);
     await settle([a!, b!]);
-    expect(serverScreen(await serverOrder(server.url, "o1"))).toEqual([[COFFEE, 5], [TEA, 1]]);
-    expect(a!.screen("o1")).toEqual([[COFFEE, 5], [TEA, 1]]);
+    expect(serverScreen(await serverOrder(server.url, "o1"))).toEqual([
+      [COFFEE, 5],
+      [TEA, 1],
+    ]);
+    expect(a!.screen("o1")).toEqual([
+      [COFFEE, 5],
+      [TEA, 1],
+    ]);
     // B's sync_all does not mark the tea line, so B's screen keeps the lost 7: the original's pain.
-    expect(b!.screen("o1")).toEqual([[COFFEE, 5], [TEA, 7]]);
+    expect(b!.screen("o1")).toEqual([
+      [COFFEE, 5],
+      [TEA, 7],
+    ]);
     expect(counts()).toEqual({ merged: 0, conflict: 0, unmergeable: 0 });
     const db = new Database(server.dbPath, { readonly: true });
     expect(db.prepare("SELECT count(*) AS n FROM order_revisions").get()).toEqual({ n: 0 });
