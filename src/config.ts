@@ -70,8 +70,10 @@ export const settingsSchema = z.object({
   backendKey: key.optional(),
   maxChannelsPerPoll: z.coerce.number().int().positive().default(100),
   maxPollsPerClient: z.coerce.number().int().positive().default(256),
-  // --- admin key (operator routes: fault rules, console, metrics) ---
+  /** Opens the operator routes (console, metrics, fault rules) as a bearer token; without it they answer on loopback only. */
   adminKey: key.optional(),
+  /** Merge a stale update_order with what others changed since its revision, when they touched other lines. */
+  merge: booleanFlag.default(false),
 });
 
 /** Inside the code every duration is in milliseconds: the seconds of the settings become `...Ms` fields. */
@@ -104,8 +106,8 @@ export const settingSources = {
   backendKey: ["POS_SYNC_BACKEND_KEY", "backend-key"],
   maxChannelsPerPoll: ["POS_SYNC_MAX_CHANNELS_PER_POLL", "max-channels-per-poll"],
   maxPollsPerClient: ["POS_SYNC_MAX_POLLS_PER_CLIENT", "max-polls-per-client"],
-  // --- admin key ---
   adminKey: ["POS_SYNC_ADMIN_KEY", "admin-key"],
+  merge: ["POS_SYNC_MERGE", "merge"],
 } as const satisfies Record<keyof ConfigInput, readonly [string, string]>;
 
 type SettingName = keyof typeof settingSources;
@@ -115,7 +117,7 @@ export class ConfigError extends Error {
 }
 
 /** Flags of settings that are on or off: given without a value, they mean on. */
-const booleanFlags = [settingSources.testFeatures[1]];
+const booleanFlags = [settingSources.testFeatures[1], settingSources.merge[1]];
 
 /** Reads every setting from flags first, then environment variables, then defaults. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {

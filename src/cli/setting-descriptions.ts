@@ -20,4 +20,5 @@ export const settingDescriptions = {
   maxChannelsPerPoll: "channels one poll may name",
   maxPollsPerClient: "polls one client address may hold at once",
   adminKey: "opens the operator routes (console, metrics, fault rules) as Authorization: Bearer; without it they answer on loopback only",
+  merge: "merge concurrent edits of different lines of an order instead of refusing the stale one (the flag alone means on)",
 } as const satisfies Record<keyof ConfigInput, string>;

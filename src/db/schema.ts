@@ -75,3 +75,23 @@ export const knownTerminals = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.dbname, table.posId] })],
 );
+
+/**
+ * The content of each order's recent revisions and the terminal that wrote them, kept so a
+ * stale update can be merged (POS_SYNC_MERGE). Written with the order, pruned to the newest few.
+ */
+export const orderRevisions = sqliteTable(
+  "order_revisions",
+  {
+    dbname: text("dbname").notNull(),
+    multiSessionId: integer("multi_session_id").notNull(),
+    uid: text("uid").notNull(),
+    revisionId: integer("revision_id").notNull(),
+    message: text("message").notNull(),
+    nonce: text("nonce"),
+    sessionId: integer("session_id"),
+    loginNumber: integer("login_number"),
+    posId: integer("pos_id"),
+  },
+  (table) => [primaryKey({ columns: [table.dbname, table.multiSessionId, table.uid, table.revisionId] })],
+);

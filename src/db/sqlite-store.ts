@@ -1,11 +1,11 @@
 import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
 import { openDatabase, type Connection } from "./connection.ts";
-import { knownTerminals, multiSessions, notificationIdFloor, notifications, orders, terminals } from "./schema.ts";
+import { knownTerminals, multiSessions, notificationIdFloor, notifications, orderRevisions, orders, terminals } from "./schema.ts";
 import type { Logger } from "../log.ts";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
-import type { MultiSession, NewNotification, Notification, Order, Store, StoreTx, Terminal } from "./store.ts";
+import type { MultiSession, NewNotification, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "./store.ts";
 
 const channelIn = (placeholder: string) => sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
 
@@ -95,7 +95,7 @@ export class SqliteStore implements Store {
 type Statements = ReturnType<typeof prepareStatements>;
 
 function prepareStatements({ db, sqlite }: Connection) {
-  const sessionKey = (table: typeof orders | typeof terminals | typeof multiSessions) =>
+  const sessionKey = (table: typeof orders | typeof terminals | typeof multiSessions | typeof orderRevisions) =>
     and(eq(table.dbname, sql.placeholder("dbname")), eq(table.multiSessionId, sql.placeholder("multiSessionId")));
   return {
     knownTerminals: sqlite.prepare<[string, string], { posId: string }>(
@@ -195,6 +195,51 @@ function prepareStatements({ db, sqlite }: Connection) {
       .where(and(sessionKey(orders), eq(orders.state, "draft"), eq(orders.runId, sql.placeholder("runId"))))
       .orderBy(sql`rowid`)
       .prepare(),
+    saveRevision: db
+      .insert(orderRevisions)
+      .values({
+        dbname: sql.placeholder("dbname"),
+        multiSessionId: sql.placeholder("multiSessionId"),
+        uid: sql.placeholder("uid"),
+        revisionId: sql.placeholder("revisionId"),
+        message: sql.placeholder("message"),
+        nonce: sql.placeholder("nonce"),
+        sessionId: sql.placeholder("sessionId"),
+        loginNumber: sql.placeholder("loginNumber"),
+        posId: sql.placeholder("posId"),
+      })
+      .onConflictDoUpdate({
+        target: [orderRevisions.dbname, orderRevisions.multiSessionId, orderRevisions.uid, orderRevisions.revisionId],
+        set: {
+          message: sql`excluded.message`,
+          nonce: sql`excluded.nonce`,
+          sessionId: sql`excluded.session_id`,
+          loginNumber: sql`excluded.login_number`,
+          posId: sql`excluded.pos_id`,
+        },
+      })
+      .prepare(),
+    pruneRevisions: db
+      .delete(orderRevisions)
+      .where(and(sessionKey(orderRevisions), eq(orderRevisions.uid, sql.placeholder("uid")), lte(orderRevisions.revisionId, sql.placeholder("upTo"))))
+      .prepare(),
+    getRevision: db
+      .select()
+      .from(orderRevisions)
+      .where(and(sessionKey(orderRevisions), eq(orderRevisions.uid, sql.placeholder("uid")), eq(orderRevisions.revisionId, sql.placeholder("revisionId"))))
+      .prepare(),
+    listRevisionsSince: db
+      .select()
+      .from(orderRevisions)
+      .where(
+        and(
+          sessionKey(orderRevisions),
+          eq(orderRevisions.uid, sql.placeholder("uid")),
+          sql`${orderRevisions.revisionId} > ${sql.placeholder("afterRevisionId")}`,
+        ),
+      )
+      .orderBy(orderRevisions.revisionId)
+      .prepare(),
     getTerminal: db
       .select()
       .from(terminals)
@@ -246,6 +291,20 @@ function createTx(statements: Statements, { db }: Connection, ids: NotificationI
 
     listDraftOrders(dbname: string, multiSessionId: number, runId: number): Order[] {
       return statements.listDraftOrders.all({ dbname, multiSessionId, runId });
+    },
+
+    saveRevision(revision: OrderRevision, keep: number): void {
+      statements.saveRevision.run({ ...revision });
+      const { dbname, multiSessionId, uid } = revision;
+      statements.pruneRevisions.run({ dbname, multiSessionId, uid, upTo: revision.revisionId - keep });
+    },
+
+    getRevision(dbname: string, multiSessionId: number, uid: string, revisionId: number): OrderRevision | undefined {
+      return statements.getRevision.get({ dbname, multiSessionId, uid, revisionId });
+    },
+
+    listRevisionsSince(dbname: string, multiSessionId: number, uid: string, afterRevisionId: number): OrderRevision[] {
+      return statements.listRevisionsSince.all({ dbname, multiSessionId, uid, afterRevisionId });
     },
 
     getTerminal(dbname: string, posId: number): Terminal | undefined {

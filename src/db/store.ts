@@ -45,6 +45,21 @@ export interface Order {
   state: OrderState;
 }
 
+/** One accepted revision of an order, kept for merging stale updates (POS_SYNC_MERGE). */
+export interface OrderRevision {
+  dbname: string;
+  multiSessionId: number;
+  uid: string;
+  revisionId: number;
+  /** JSON text of the order's message at this revision, as stored in Order.message. */
+  message: string;
+  nonce: string | null;
+  /** The author terminal: the message's session_id and login_number, and data.pos_id when known. */
+  sessionId: number | null;
+  loginNumber: number | null;
+  posId: number | null;
+}
+
 /** Reads and writes inside one transaction. */
 export interface StoreTx {
   /**
@@ -62,6 +77,15 @@ export interface StoreTx {
   getOrder(dbname: string, multiSessionId: number, uid: string): Awaitable<Order | undefined>;
   saveOrder(order: Order): Awaitable<void>;
   listDraftOrders(dbname: string, multiSessionId: number, runId: number): Awaitable<Order[]>;
+
+  /**
+   * Stores (or replaces) one revision of an order, then deletes that order's revisions at or
+   * below `revision.revisionId - keep`, so the newest `keep` stay, contiguous.
+   */
+  saveRevision(revision: OrderRevision, keep: number): Awaitable<void>;
+  getRevision(dbname: string, multiSessionId: number, uid: string, revisionId: number): Awaitable<OrderRevision | undefined>;
+  /** The order's stored revisions above `afterRevisionId`, oldest first. */
+  listRevisionsSince(dbname: string, multiSessionId: number, uid: string, afterRevisionId: number): Awaitable<OrderRevision[]>;
 
   getTerminal(dbname: string, posId: number): Awaitable<Terminal | undefined>;
   saveTerminal(terminal: Terminal): Awaitable<void>;

@@ -12,7 +12,7 @@ export function createRouteTable(deps: AppDeps): RouteTable {
   const { config } = deps;
   const families: RouteFamily[] = [
     longpollingRoutes(deps, { maxChannelsPerPoll: config.maxChannelsPerPoll, maxPollsPerClient: config.maxPollsPerClient }),
-    multiSessionRoutes(deps, { testFeatures: config.testFeatures, slowDelayMs: config.slowDelayMs }),
+    multiSessionRoutes(deps, { testFeatures: config.testFeatures, slowDelayMs: config.slowDelayMs, merge: config.merge }),
     backendRoutes(deps),
   ];
   return new Map(families.flatMap((family) => Object.entries(family) as [string, RpcRoute][]));

@@ -5,40 +5,51 @@ import type { SyncContext, SyncMessage } from "./context.ts";
 import { integer, removeOrderDataSchema, syncAllSchema, updateOrderDataSchema, type UpdateRequest } from "../protocol/messages.ts";
 
 const runIdSchema = integer("a run number").optional();
+import { mergeCountersOf, type MergeOutcome } from "./merge-outcomes.ts";
 import { startNewRunIfNewer } from "./new-run.ts";
 import { removeOrder } from "./remove-order.ts";
 import { syncAll } from "./sync-all.ts";
-import { updateOrder } from "./update-order.ts";
+import { updateOrder, type MergeSetting } from "./update-order.ts";
+
+export interface ApplyOptions {
+  /** POS_SYNC_MERGE: merge stale update_order messages with concurrent changes when they can be. */
+  merge?: boolean;
+}
 
 /**
  * /pos_multi_session_sync/update: docs/protocol.md, "Multi-session order sync", in one transaction.
  * Notifications reach pollers only after the commit.
  */
-export async function applyUpdate(bus: Bus, request: UpdateRequest): Promise<unknown> {
+export async function applyUpdate(bus: Bus, request: UpdateRequest, options: ApplyOptions = {}): Promise<unknown> {
   const message = { ...request.message, data: request.message.data ?? {} } as SyncMessage;
-  const rule = ruleFor(message);
+  let mergeOutcome: MergeOutcome | undefined;
+  const merge: MergeSetting | undefined = options.merge ? { onOutcome: (outcome) => (mergeOutcome = outcome) } : undefined;
+  const rule = ruleFor(message, merge);
   const runId = parseOrThrow(runIdSchema, message.data.run_ID, "message.data.run_ID");
-  return bus.transaction(async (tx, outbox) => {
+  const result = await bus.transaction(async (tx, outbox) => {
     const session = await tx.getOrCreateMultiSession(request.dbname, request.multi_session_id);
     const ctx: SyncContext = { tx, outbox, dbname: request.dbname, userId: request.user_ID, session };
     await startNewRunIfNewer(ctx, runId);
     return rule(ctx);
   });
+  // Counted once committed, so a rolled-back request counts nothing.
+  if (mergeOutcome) mergeCountersOf(bus).count(mergeOutcome);
+  return result;
 }
 
 /** Checks the fields the action's rule reads before anything is written. */
-function ruleFor(message: SyncMessage): (ctx: SyncContext) => Promise<unknown> {
+function ruleFor(message: SyncMessage, merge: MergeSetting | undefined): (ctx: SyncContext) => Promise<unknown> {
   switch (message.action) {
     case "update_order": {
       const data = parseOrThrow(updateOrderDataSchema, message.data, "message.data");
-      return (ctx) =>
-        updateOrder(ctx, message, {
-          uid: data.uid,
-          revisionId: data.revision_ID,
-          nonce: data.nonce,
-          sequenceNumber: data.sequence_number,
-          runId: data.run_ID,
-        });
+      const update = {
+        uid: data.uid,
+        revisionId: data.revision_ID,
+        nonce: data.nonce,
+        sequenceNumber: data.sequence_number,
+        runId: data.run_ID,
+      };
+      return (ctx) => updateOrder(ctx, message, update, merge);
     }
     case "sync_all": {
       const request = parseOrThrow(syncAllSchema, message, "message");

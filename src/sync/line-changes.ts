@@ -50,7 +50,7 @@ function sameLine(a: JsonObject, b: JsonObject): boolean {
   return true;
 }
 
-function deepEqual(a: Json, b: Json): boolean {
+export function deepEqual(a: Json, b: Json): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;

@@ -2,6 +2,9 @@ import type { Order } from "../db/store.ts";
 import { broadcast } from "./broadcast.ts";
 import { revisionError, type RevisionError, type SyncContext, type SyncMessage } from "./context.ts";
 import { markChangedLines } from "./line-changes.ts";
+import { mergeStaleUpdate } from "./merge-update.ts";
+import type { MergeOutcome } from "./merge-outcomes.ts";
+import { authorOf, recordRevision } from "./revision-history.ts";
 
 export interface OrderUpdate {
   uid: string;
@@ -19,6 +22,11 @@ export interface RevisionAccepted {
   run_ID: number;
 }
 
+/** POS_SYNC_MERGE on: revisions are kept, and stale updates merged when they can be. */
+export interface MergeSetting {
+  onOutcome(outcome: MergeOutcome): void;
+}
+
 /** A retry of an update already applied: nothing changes, nothing is sent. */
 const ALREADY_APPLIED = { action: "" } as const;
 
@@ -27,18 +35,25 @@ export async function updateOrder(
   ctx: SyncContext,
   message: SyncMessage,
   update: OrderUpdate,
+  merge?: MergeSetting,
 ): Promise<RevisionAccepted | RevisionError | typeof ALREADY_APPLIED> {
   const { tx, dbname, session } = ctx;
   const order = await tx.getOrder(dbname, session.multiSessionId, update.uid);
 
   if (update.revisionId !== (order?.revisionId ?? 1)) {
     if (order && update.nonce === order.nonce) return ALREADY_APPLIED;
+    if (merge && order && order.state !== "deleted") {
+      const attempt = await mergeStaleUpdate(ctx, order, message, update);
+      merge.onOutcome(attempt.outcome);
+      if (attempt.outcome === "merged") return attempt.reply;
+    }
     return revisionError(update.uid, order?.state);
   }
   if (order?.state === "deleted") return revisionError(update.uid, order.state);
 
   const saved = order ? await updateExistingOrder(ctx, order, message, update) : await storeNewOrder(ctx, message, update);
   message.data.revision_ID = saved.revisionId;
+  if (merge) await recordRevision(ctx, saved, authorOf(message));
   await broadcast(ctx, message);
   return {
     action: "update_revision_ID",

@@ -10,6 +10,8 @@ import { rpcRoute, type RouteFamily } from "../route.ts";
 export interface MultiSessionSettings {
   testFeatures: boolean;
   slowDelayMs: number;
+  /** POS_SYNC_MERGE: merge a stale update_order with the changes since its revision when they touch other lines. */
+  merge: boolean;
 }
 
 /** docs/protocol.md, "Multi-session order sync": /pos_multi_session_sync/update and the test-only GC route. */
@@ -17,7 +19,7 @@ export function multiSessionRoutes({ bus, access, clock }: { bus: Bus; access: A
   return {
     [ROUTES.multiSessionUpdate]: rpcRoute(updateRequestSchema, async (params, caller) => {
       access.requireDatabases(caller, [params.dbname]);
-      const result = await applyUpdate(bus, params);
+      const result = await applyUpdate(bus, params, { merge: settings.merge });
       // Slow-connection test mode: applied, committed and broadcast already; only this reply waits.
       if (settings.testFeatures && caller.header(SLOW_CONNECTION_HEADER.name) === SLOW_CONNECTION_HEADER.value) await delay(settings.slowDelayMs);
       return result;
