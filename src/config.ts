@@ -41,6 +41,8 @@ export const configSchema = z.object({
     .default({}),
   keyFile: z.string().min(1).optional(),
   backendKey: key.optional(),
+  /** Opens the operator routes (/console, /metrics) from anywhere; without it they answer on loopback only. */
+  adminKey: key.optional(),
   maxChannelsPerPoll: z.coerce.number().int().positive().default(100),
   maxPollsPerClient: z.coerce.number().int().positive().default(256),
 });
@@ -65,6 +67,7 @@ export const settingSources = {
   keys: ["POS_SYNC_KEYS", "keys"],
   keyFile: ["POS_SYNC_KEY_FILE", "key-file"],
   backendKey: ["POS_SYNC_BACKEND_KEY", "backend-key"],
+  adminKey: ["POS_SYNC_ADMIN_KEY", "admin-key"],
   maxChannelsPerPoll: ["POS_SYNC_MAX_CHANNELS_PER_POLL", "max-channels-per-poll"],
   maxPollsPerClient: ["POS_SYNC_MAX_POLLS_PER_CLIENT", "max-polls-per-client"],
 } as const satisfies Record<keyof Config, readonly [string, string]>;

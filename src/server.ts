@@ -7,6 +7,7 @@ import { Bus, systemClock, type Clock } from "./bus/bus.ts";
 import { KnownTerminals } from "./bus/known-terminals.ts";
 import { startRetention } from "./bus/retention.ts";
 import type { Config } from "./config.ts";
+import { Monitor } from "./console/monitor.ts";
 import { SqliteStore } from "./db/sqlite-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
@@ -22,6 +23,7 @@ export interface RunningServer {
   bus: Bus;
   /** sendToChannelById and sendToAllPoses, for a backend in the same process. */
   push: BackendPush;
+  monitor: Monitor;
   /** Stops accepting, answers held polls with [], waits for replies in flight (at most `graceMs`), closes the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -29,6 +31,8 @@ export interface RunningServer {
 export interface ServerOptions {
   log?: Logger;
   clock?: Clock;
+  /** E.g. a faster chart for tests and the screenshot: { historyIntervalMs: 200 }. */
+  monitor?: { historyIntervalMs?: number };
 }
 
 /** Opens the store and serves the app on the configured host and port (0 picks a free one). */
@@ -36,13 +40,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const store = new SqliteStore(config.db, { synchronous: config.dbSynchronous });
-  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeout * 1000 }, clock);
+  const monitor = new Monitor({ clock, pollTimeoutMs: config.pollTimeout * 1000, heldPolls: () => bus.heldPolls, ...options.monitor });
+  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeout * 1000, observer: monitor.metrics.bus }, clock);
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);
   const push = createBackendPush(bus, knownTerminals);
-  const deps = { config, store, bus, access, knownTerminals, push, clock, log };
+  const deps = { config, store, bus, access, knownTerminals, push, clock, log, monitor };
   const app = createApp(deps);
-  const servePoll = nativePollListener(pollRoute(deps), { bodyLimit: config.bodyLimit, corsOrigins: config.corsOrigins, log });
+  const servePoll = nativePollListener(pollRoute(deps), { bodyLimit: config.bodyLimit, corsOrigins: config.corsOrigins, log, onReply: (route, reply) => monitor.metrics.replied(route, reply.status, reply.errorType) });
   const stopRetention = startRetention(bus, clock, { retentionMs: config.retention * 1000, intervalMs: config.gcInterval * 1000 }, log);
 
   let inFlight = 0;
@@ -74,6 +79,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const close = (graceMs = 4000) =>
     (closing ??= (async () => {
       stopRetention();
+      monitor.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       bus.close();
       // Once the replies in flight are written, no connection has anything left to say.
@@ -86,5 +92,5 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       log.info("stopped");
     })());
 
-  return { url, port, store, bus, push, close };
+  return { url, port, store, bus, push, monitor, close };
 }

@@ -3,6 +3,9 @@ import type { BackendPush } from "../bus/backend-push.ts";
 import type { Bus, Clock } from "../bus/bus.ts";
 import type { KnownTerminals } from "../bus/known-terminals.ts";
 import type { Config } from "../config.ts";
+import type { Monitor } from "../console/monitor.ts";
+import { consoleRoutes } from "../console/routes.ts";
+import { countRequests } from "../metrics/requests.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../log.ts";
 import type { Access } from "./access.ts";
@@ -22,6 +25,7 @@ export interface AppDeps {
   push: BackendPush;
   clock: Clock;
   log: Logger;
+  monitor: Monitor;
 }
 
 /**
@@ -36,6 +40,8 @@ export function createApp(deps: AppDeps): Hono {
   api.route("/", backendRoutes(deps));
 
   const app = new Hono();
+  app.use("*", countRequests(deps.monitor.metrics));
+  app.route("/", consoleRoutes(deps)); // before CORS: only the console's own page reads these
   app.options("*", corsPreflight(config.corsOrigins));
   app.use("*", corsHeaders(config.corsOrigins));
   if (log.isLevelEnabled("debug")) {

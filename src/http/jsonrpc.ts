@@ -16,7 +16,12 @@ export type RpcId = z.infer<typeof envelopeSchema>["id"];
 export interface RpcReply {
   status: number;
   body: string;
+  /** For metrics: the error's exception_type, or the protocol error's kind. */
+  errorType?: string;
 }
+
+/** Context variable where sendReply leaves the error type for the request metrics (src/metrics/). */
+export const REPLY_ERROR_TYPE = "replyErrorType";
 
 export const JSON_HEADERS = { "Content-Type": "application/json" };
 
@@ -28,14 +33,18 @@ export function resultReply(id: RpcId, resultJson: string): RpcReply {
 /** Application errors travel with HTTP 200, as Odoo clients read them from the body. */
 export function applicationErrorReply(id: RpcId, error: PosSyncError): RpcReply {
   const data = { name: error.odooName, message: error.message, arguments: [error.message], exception_type: error.exceptionType, debug: "" };
-  return { status: 200, body: JSON.stringify({ jsonrpc: "2.0", id, error: { code: 200, message: "Odoo Server Error", data } }) };
+  return { status: 200, body: JSON.stringify({ jsonrpc: "2.0", id, error: { code: 200, message: "Odoo Server Error", data } }), errorType: error.exceptionType };
 }
 
 /** Requests that are not JSON-RPC calls at all, or that hit no route. */
 export function protocolErrorReply(status: 400 | 404 | 413 | 500, code: number, message: string): RpcReply {
-  return { status, body: JSON.stringify({ jsonrpc: "2.0", id: null, error: { code, message, data: { name: "pos_sync.ProtocolError", message } } }) };
+  const errorType = status === 413 ? "body_too_large" : (PROTOCOL_ERROR_TYPES[code] ?? "protocol_error");
+  return { status, body: JSON.stringify({ jsonrpc: "2.0", id: null, error: { code, message, data: { name: "pos_sync.ProtocolError", message } } }), errorType };
 }
 
+const PROTOCOL_ERROR_TYPES: Record<number, string> = { [-32700]: "parse_error", [-32600]: "invalid_request", [-32601]: "no_route", [-32603]: "internal_error" };
+
 export function sendReply(c: Context, reply: RpcReply): Response {
+  if (reply.errorType) c.set(REPLY_ERROR_TYPE, reply.errorType);
   return c.body(reply.body, reply.status as 200, JSON_HEADERS);
 }

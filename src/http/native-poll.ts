@@ -14,6 +14,8 @@ export interface NativePollOptions {
   bodyLimit: number;
   corsOrigins: string[];
   log: Logger;
+  /** Told every reply's status, for metrics. */
+  onReply?: (route: string, reply: RpcReply) => void;
 }
 
 /**
@@ -41,6 +43,7 @@ export function nativePollListener<S extends z.ZodType>(poll: RpcRoute<S>, optio
       options.log.error({ err: error, path: "/longpolling/poll" }, "request failed");
       reply = protocolErrorReply(500, -32603, "Internal error");
     }
+    options.onReply?.("/longpolling/poll", reply);
     if (res.destroyed) return;
     res.writeHead(reply.status, {
       "Content-Type": "application/json",

@@ -26,13 +26,13 @@ const pingParams = z.object({
   db_name: dbnameSchema,
 });
 
-export type PollDeps = Pick<AppDeps, "bus" | "access" | "knownTerminals" | "config">;
+export type PollDeps = Pick<AppDeps, "bus" | "access" | "knownTerminals" | "config" | "monitor">;
 
 /**
  * /longpolling/poll (section 3). Served by Node's own HTTP server (native-poll.ts), not Hono:
  * a held poll through the Hono adapter costs a quarter more memory.
  */
-export function pollRoute({ bus, access, knownTerminals, config }: PollDeps) {
+export function pollRoute({ bus, access, knownTerminals, config, monitor }: PollDeps) {
   const heldPolls = new HeldPollLimit(config.maxPollsPerClient);
   return rpcRoute(pollParams, async ({ channels, last, options }, request) => {
     if (channels.length > config.maxChannelsPerPoll) {
@@ -40,10 +40,11 @@ export function pollRoute({ bus, access, knownTerminals, config }: PollDeps) {
     }
     if (access.keyed) access.requireDatabases(request, channels.map(databaseOf));
     await knownTerminals.seenPolling(channels);
-    if (options.peek) return notificationsJson(await bus.poll(channels, last, { peek: true }));
+    const { presence } = monitor;
+    if (options.peek) return notificationsJson(await presence.watchPoll(channels, request.clientAddress, bus.poll(channels, last, { peek: true })));
     const release = heldPolls.acquire(request.clientAddress);
     try {
-      return notificationsJson(await bus.poll(channels, last, { onClientGone: (gone) => request.onClientGone(gone) }));
+      return notificationsJson(await presence.watchPoll(channels, request.clientAddress, bus.poll(channels, last, { onClientGone: (gone) => request.onClientGone(gone) })));
     } finally {
       release();
     }
@@ -51,7 +52,7 @@ export function pollRoute({ bus, access, knownTerminals, config }: PollDeps) {
 }
 
 /** Sections 3 and 4 but the poll itself: /longpolling/send and the PING/PONG check. */
-export function longpollingRoutes({ bus, access, config }: AppDeps): Hono {
+export function longpollingRoutes({ bus, access, config, monitor }: AppDeps): Hono {
   const app = new Hono();
 
   app.post(
@@ -71,6 +72,7 @@ export function longpollingRoutes({ bus, access, config }: AppDeps): Hono {
     rpcHandler(
       rpcRoute(pingParams, async (params, request) => {
         access.requireDatabases(request, [params.db_name]);
+        monitor.presence.pinged(params.db_name, params.pos_id);
         await bus.send(channelOf(params.db_name, LONGPOLLING_CHANNEL, params.pos_id), "PONG");
         return 1;
       }),

@@ -11,7 +11,7 @@ import { rpcRoute } from "../rpc.ts";
 const SLOW_CONNECTION = "slowConnection";
 
 /** Section 5: /pos_multi_session_sync/update and the test-only GC route. */
-export function multiSessionRoutes({ bus, access, config, clock }: AppDeps): Hono {
+export function multiSessionRoutes({ bus, access, config, clock, monitor }: AppDeps): Hono {
   const app = new Hono();
 
   app.post(
@@ -20,6 +20,7 @@ export function multiSessionRoutes({ bus, access, config, clock }: AppDeps): Hon
       rpcRoute(updateRequestSchema, async (params, request) => {
         access.requireDatabases(request, [params.dbname]);
         const result = await applyUpdate(bus, params);
+        monitor.updateApplied(params, result);
         // Slow-connection test mode: applied, committed and broadcast already; only this reply waits.
         if (config.testFeatures && request.header("phantomtest") === SLOW_CONNECTION) await delay(config.slowDelayMs);
         return result;
