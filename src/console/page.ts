@@ -51,7 +51,7 @@ const PAGE = `<!doctype html>
   header button { background: transparent; border: 1px solid #56607a; color: #fff; border-radius: 4px; padding: 3px 10px; cursor: pointer; }
   main { padding: 16px 20px; max-width: 1200px; }
   h2 { font-size: 15px; margin: 20px 0 8px; }
-  .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; }
+  .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(130px, 1fr)); gap: 10px; }
   .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
   .card .label { color: var(--muted); font-size: 12px; }
   .card .value { font-size: 20px; font-weight: 600; }

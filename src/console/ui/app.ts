@@ -173,7 +173,9 @@ async function draw(route: Route): Promise<void> {
 
 function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] {
   const card = (label: string, value: string, id: string) => el("div", { class: "card" }, el("div", { class: "label" }, label), el("div", { class: "value", id }, value));
-  const latest = overview.history.points.at(-1);
+  const minute = overview.history.points.filter((point) => point.at > overview.history.points.at(-1)!.at - 60_000);
+  const rate = minute.length > 0 ? minute.reduce((sum, point) => sum + point.notificationsPerSecond, 0) / minute.length : undefined;
+  const p99s = minute.flatMap((point) => (point.commitP99Ms === null ? [] : [point.commitP99Ms]));
   return [
     el(
       "div",
@@ -184,8 +186,8 @@ function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] 
       card("held polls", String(overview.heldPolls), "held-polls"),
       card("terminals online / known", `${overview.terminals.online} / ${overview.terminals.known}`, "terminals"),
       card("databases", String(overview.databases), "databases"),
-      card("notifications/s", latest ? String(latest.notificationsPerSecond) : "–", "rate"),
-      card("commit p99", latest?.commitP99Ms != null ? `${latest.commitP99Ms} ms` : "–", "commit-p99"),
+      card("notifications/s, last minute", rate === undefined ? "–" : round(rate), "rate"),
+      card("commit p99, worst in last minute", p99s.length > 0 ? `${round(Math.max(...p99s))} ms` : "–", "commit-p99"),
     ),
     el("h2", {}, `Last ${duration(overview.history.points.length * overview.history.intervalSeconds)} (a point every ${overview.history.intervalSeconds} s)`),
     chart(overview.history.points),
