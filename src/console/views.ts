@@ -47,8 +47,9 @@ export interface OrderView {
 
 const NODE_ID = `${hostname()}:${process.pid}`;
 
-export async function overviewView({ config, store, bus, monitor }: ViewDeps, viewer: Viewer) {
-  const summaries = await databaseSummaries({ config, store, bus, monitor }, viewer);
+export async function overviewView(deps: ViewDeps, viewer: Viewer) {
+  const { config, store, bus, monitor } = deps;
+  const summaries = await databaseSummaries(deps, viewer);
   const now = Date.now();
   return {
     version: VERSION,
