@@ -92,15 +92,16 @@ export class Bus {
   }
 
   /** The notifications after `last` (or, for last=0, of the last poll timeout), waiting for some unless peeking. */
-  async poll(channels: readonly string[], last: number, options: PollOptions = {}): Promise<Notification[]> {
+  poll(channels: readonly string[], last: number, options: PollOptions = {}): Promise<Notification[]> {
     const observer = this.options.observer;
     if (!observer) return this.waitForNotifications(channels, last, options);
     const answer: PollAnswer = {};
-    const notifications = await this.waitForNotifications(channels, last, options, answer);
-    const outcome: PollOutcome =
-      notifications.length > 0 ? "notifications" : answer.clientGone ? "client_gone" : options.peek || this.closed ? "empty" : "timeout";
-    observer.pollAnswered(outcome, notifications.length, answer.committedAt === undefined ? undefined : (performance.now() - answer.committedAt) / 1000);
-    return notifications;
+    return this.waitForNotifications(channels, last, options, answer).then((notifications) => {
+      const outcome: PollOutcome =
+        notifications.length > 0 ? "notifications" : answer.clientGone ? "client_gone" : options.peek || this.closed ? "empty" : "timeout";
+      observer.pollAnswered(outcome, notifications.length, answer.committedAt === undefined ? undefined : (performance.now() - answer.committedAt) / 1000);
+      return notifications;
+    });
   }
 
   private async waitForNotifications(channels: readonly string[], last: number, options: PollOptions, answer?: PollAnswer): Promise<Notification[]> {

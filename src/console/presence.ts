@@ -47,12 +47,14 @@ export class Presence {
   ) {}
 
   /** Counts `poll` as held by the terminals its channels name until it settles, and notes any PONG it delivers. */
-  async watchPoll<T extends readonly { channel: string }[]>(channels: readonly string[], clientAddress: string, poll: Promise<T>): Promise<T> {
-    const keys = new Set<string>();
+  watchPoll<T extends readonly { channel: string }[]>(channels: readonly string[], clientAddress: string, poll: Promise<T>): Promise<T> {
+    // An array and .then rather than a Set and an async frame: this lives as long as each held poll.
+    const keys: string[] = [];
     for (const channel of channels) {
       const parsed = this.parse(channel);
-      if (parsed) keys.add(parsed.key);
+      if (parsed && !keys.includes(parsed.key)) keys.push(parsed.key);
     }
+    if (keys.length === 0) return poll;
     const now = this.clock.now();
     for (const key of keys) {
       const entry = this.touch(key);
@@ -60,22 +62,29 @@ export class Presence {
       entry.lastPollAt = now;
       entry.clientAddress = clientAddress;
     }
-    try {
-      const notifications = await poll;
-      const answeredAt = this.clock.now();
-      for (const { channel } of notifications) {
-        const parsed = this.parse(channel);
-        if (parsed?.pong) this.touch(parsed.key).lastPongAt = answeredAt;
-      }
-      return notifications;
-    } finally {
-      const endedAt = this.clock.now();
-      for (const key of keys) {
-        const entry = this.entries.get(key);
-        if (!entry) continue;
-        entry.heldPolls = Math.max(0, entry.heldPolls - 1);
-        entry.lastPollAt = endedAt;
-      }
+    return poll.then(
+      (notifications) => {
+        this.pollEnded(keys, notifications);
+        return notifications;
+      },
+      (error: unknown) => {
+        this.pollEnded(keys, []);
+        throw error;
+      },
+    );
+  }
+
+  private pollEnded(keys: readonly string[], notifications: readonly { channel: string }[]): void {
+    const endedAt = this.clock.now();
+    for (const { channel } of notifications) {
+      const parsed = this.parse(channel);
+      if (parsed?.pong) this.touch(parsed.key).lastPongAt = endedAt;
+    }
+    for (const key of keys) {
+      const entry = this.entries.get(key);
+      if (!entry) continue;
+      entry.heldPolls = Math.max(0, entry.heldPolls - 1);
+      entry.lastPollAt = endedAt;
     }
   }
 
