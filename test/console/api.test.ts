@@ -1,8 +1,11 @@
+import { pino } from "pino";
 import { afterEach, describe, expect, test } from "vitest";
+import { parseConfig } from "../../src/config.ts";
 import { operatorAccess } from "../../src/console/access.ts";
+import { startServer as startRunningServer } from "../../src/server.ts";
 import { line, PosTerminal } from "../helpers/pos-terminal.ts";
 import { call, channel } from "../helpers/rpc.ts";
-import { startServer, type TestServer } from "../helpers/server.ts";
+import { startServer, tempDbPath, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { getJson } from "./helpers.ts";
 
@@ -165,6 +168,28 @@ describe("who may look", () => {
     expect(withAdmin(`Bearer ${ADMIN}`, "192.168.1.20")).toEqual({ viewer: { role: "admin" } });
     expect(withAdmin(`Bearer ${KEYS.shop1}`, "192.168.1.20")).toEqual({ viewer: { role: "shop", dbname: "shop1" } });
     expect(withAdmin(undefined, "127.0.0.1")).toMatchObject({ status: 401 });
+  });
+
+  test("a bad admin key stops the start with a message naming the setting", () => {
+    expect(() => parseConfig({ adminKey: "short" })).toThrow(/POS_SYNC_ADMIN_KEY \(--admin-key\)/);
+  });
+
+  test("keys never reach the log, even at trace level", async () => {
+    const lines: string[] = [];
+    const log = pino({ level: "trace" }, { write: (line: string) => void lines.push(line) });
+    const config = parseConfig({ port: 0, db: tempDbPath(), keys: KEYS, adminKey: ADMIN, logLevel: "trace" });
+    const running = await startRunningServer(config, { log });
+    try {
+      for (const key of [ADMIN, KEYS.shop1, KEYS.shop2, "a-wrong-key-123"]) {
+        for (const path of ["/console/api/overview", "/console/api/databases/shop2", "/metrics", "/console/api/nowhere"]) await getJson(running.url, path, key).catch(() => undefined);
+      }
+      await call(`${running.url}/k/${KEYS.shop1}/pos_longpolling/update`, { message: "PING", pos_id: 1, db_name: "shop1" });
+    } finally {
+      await running.close();
+    }
+    expect(lines.length).toBeGreaterThan(0);
+    const logged = lines.join("");
+    for (const key of [ADMIN, KEYS.shop1, KEYS.shop2, "a-wrong-key-123"]) expect(logged).not.toContain(key);
   });
 
   test("the page and its script are served; the page refuses nobody on loopback", async () => {
