@@ -47,7 +47,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const push = createBackendPush(bus, knownTerminals);
   const deps = { config, store, bus, access, knownTerminals, push, clock, log, monitor };
   const app = createApp(deps);
-  const servePoll = nativePollListener(pollRoute(deps), { bodyLimit: config.bodyLimit, corsOrigins: config.corsOrigins, log, onReply: (route, reply) => monitor.metrics.replied(route, reply.status, reply.errorType) });
+  const servePoll = nativePollListener(pollRoute(deps), {
+    bodyLimit: config.bodyLimit,
+    corsOrigins: config.corsOrigins,
+    log,
+    onReply: (route, reply) => monitor.metrics.replied(route, reply.status, reply.errorType),
+  });
   const stopRetention = startRetention(bus, clock, { retentionMs: config.retention * 1000, intervalMs: config.gcInterval * 1000 }, log);
 
   let inFlight = 0;

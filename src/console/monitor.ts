@@ -26,7 +26,11 @@ export class Monitor {
   readonly startedAt: number;
 
   constructor(options: MonitorOptions) {
-    this.metrics = new Metrics({ version: VERSION, heldPolls: options.heldPolls, ...(options.historyIntervalMs ? { historyIntervalMs: options.historyIntervalMs } : {}) });
+    this.metrics = new Metrics({
+      version: VERSION,
+      heldPolls: options.heldPolls,
+      ...(options.historyIntervalMs ? { historyIntervalMs: options.historyIntervalMs } : {}),
+    });
     this.presence = new Presence(options.clock, options.pollTimeoutMs);
     this.activity = new Activity(options.clock);
     this.startedAt = options.clock.now();

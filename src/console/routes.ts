@@ -26,14 +26,19 @@ export function consoleRoutes(deps: ViewDeps): Hono<Env> {
     await next();
   };
 
-  app.get("/metrics", requireViewer("admin"), async (c) => c.body(await deps.monitor.metrics.text(), 200, { "Content-Type": deps.monitor.metrics.contentType, ...NO_STORE }));
+  app.get("/metrics", requireViewer("admin"), async (c) =>
+    c.body(await deps.monitor.metrics.text(), 200, { "Content-Type": deps.monitor.metrics.contentType, ...NO_STORE }),
+  );
 
   // The page itself holds no data; it is refused only where the API would refuse everyone.
   app.get("/console", (c) => {
-    if (!deps.config.adminKey && !isLoopback(remoteAddress(c))) return c.text("The console answers on loopback only until an admin key is set (POS_SYNC_ADMIN_KEY)", 403);
+    if (!deps.config.adminKey && !isLoopback(remoteAddress(c)))
+      return c.text("The console answers on loopback only until an admin key is set (POS_SYNC_ADMIN_KEY)", 403);
     return c.html(consolePage(), 200, { ...PAGE_SECURITY_HEADERS, "Cache-Control": "no-cache" });
   });
-  app.get("/console/app.js", async (c) => c.body(await consoleScript(), 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache" }));
+  app.get("/console/app.js", async (c) =>
+    c.body(await consoleScript(), 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache" }),
+  );
 
   const api = new Hono<Env>();
   api.use("*", requireViewer());

@@ -164,4 +164,3 @@ function orderData(message: string): Record<string, unknown> {
     return {};
   }
 }
-

@@ -6,8 +6,7 @@ import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
 import type { MultiSession, NewNotification, Notification, Order, Store, StoreTx, Terminal } from "./store.ts";
 
-const channelIn = (placeholder: string) =>
-  sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
+const channelIn = (placeholder: string) => sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
 
 /** The embedded store: one SQLite file (or :memory:), every statement prepared once. */
 export class SqliteStore implements Store {
@@ -105,9 +104,7 @@ function prepareStatements({ db, sqlite }: Connection) {
        ORDER BY 1`,
     ),
     healthCheck: sqlite.prepare("SELECT 1 AS ok"),
-    databaseNames: sqlite.prepare<[], { dbname: string }>(
-      "SELECT dbname FROM multi_sessions UNION SELECT dbname FROM known_terminals ORDER BY 1",
-    ),
+    databaseNames: sqlite.prepare<[], { dbname: string }>("SELECT dbname FROM multi_sessions UNION SELECT dbname FROM known_terminals ORDER BY 1"),
     multiSessionsOf: sqlite.prepare<[string], MultiSession>(
       `SELECT dbname, multi_session_id AS multiSessionId, run_id AS runId, order_id AS orderId
        FROM multi_sessions WHERE dbname = ? ORDER BY multi_session_id`,
@@ -162,24 +159,14 @@ function prepareStatements({ db, sqlite }: Connection) {
     notificationsAfter: db
       .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
       .from(notifications)
-      .where(
-        and(
-          channelIn("channels"),
-          sql`${notifications.id} > ${sql.placeholder("afterId")}`,
-          sql`${notifications.id} <= ${sql.placeholder("upToId")}`,
-        ),
-      )
+      .where(and(channelIn("channels"), sql`${notifications.id} > ${sql.placeholder("afterId")}`, sql`${notifications.id} <= ${sql.placeholder("upToId")}`))
       .orderBy(notifications.id)
       .prepare(),
     notificationsSince: db
       .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
       .from(notifications)
       .where(
-        and(
-          channelIn("channels"),
-          sql`${notifications.createdAt} >= ${sql.placeholder("since")}`,
-          sql`${notifications.id} <= ${sql.placeholder("upToId")}`,
-        ),
+        and(channelIn("channels"), sql`${notifications.createdAt} >= ${sql.placeholder("since")}`, sql`${notifications.id} <= ${sql.placeholder("upToId")}`),
       )
       .orderBy(notifications.id)
       .prepare(),
@@ -241,10 +228,7 @@ function createTx(statements: Statements, { db }: Connection, ids: NotificationI
     },
 
     getOrCreateMultiSession(dbname: string, multiSessionId: number): MultiSession {
-      return (
-        statements.getMultiSession.get({ dbname, multiSessionId }) ??
-        statements.insertMultiSession.get({ dbname, multiSessionId })!
-      );
+      return statements.getMultiSession.get({ dbname, multiSessionId }) ?? statements.insertMultiSession.get({ dbname, multiSessionId })!;
     },
 
     saveMultiSession(session: MultiSession): void {

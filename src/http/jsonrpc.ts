@@ -33,7 +33,11 @@ export function resultReply(id: RpcId, resultJson: string): RpcReply {
 /** Application errors travel with HTTP 200, as Odoo clients read them from the body. */
 export function applicationErrorReply(id: RpcId, error: PosSyncError): RpcReply {
   const data = { name: error.odooName, message: error.message, arguments: [error.message], exception_type: error.exceptionType, debug: "" };
-  return { status: 200, body: JSON.stringify({ jsonrpc: "2.0", id, error: { code: 200, message: "Odoo Server Error", data } }), errorType: error.exceptionType };
+  return {
+    status: 200,
+    body: JSON.stringify({ jsonrpc: "2.0", id, error: { code: 200, message: "Odoo Server Error", data } }),
+    errorType: error.exceptionType,
+  };
 }
 
 /** Requests that are not JSON-RPC calls at all, or that hit no route. */

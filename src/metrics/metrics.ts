@@ -34,7 +34,10 @@ export class Metrics {
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: "pos_sync_" });
-    new Gauge({ name: "pos_sync_build_info", help: "Always 1; the version is in the label", labelNames: ["version"], registers }).set({ version: options.version }, 1);
+    new Gauge({ name: "pos_sync_build_info", help: "Always 1; the version is in the label", labelNames: ["version"], registers }).set(
+      { version: options.version },
+      1,
+    );
     new Gauge({
       name: "pos_sync_held_polls",
       help: "Long polls held open right now",
@@ -43,17 +46,46 @@ export class Metrics {
         this.set(options.heldPolls());
       },
     });
-    const pollsAnswered = new Counter({ name: "pos_sync_polls_answered_total", help: "Polls answered, by result: notifications, timeout (empty), client_gone, empty (peek or shutdown)", labelNames: ["result"], registers });
+    const pollsAnswered = new Counter({
+      name: "pos_sync_polls_answered_total",
+      help: "Polls answered, by result: notifications, timeout (empty), client_gone, empty (peek or shutdown)",
+      labelNames: ["result"],
+      registers,
+    });
     const written = new Counter({ name: "pos_sync_notifications_written_total", help: "Notifications committed to the store", registers });
     const delivered = new Counter({ name: "pos_sync_notifications_delivered_total", help: "Notifications handed to pollers in replies", registers });
-    const deliverySeconds = new Histogram({ name: "pos_sync_delivery_seconds", help: "From the commit of a notification to the answer of the poll it woke", buckets: LATENCY_BUCKETS, registers });
-    const commitSeconds = new Histogram({ name: "pos_sync_commit_seconds", help: "From the start of a bus transaction to its commit (includes waiting for the group commit)", buckets: LATENCY_BUCKETS, registers });
+    const deliverySeconds = new Histogram({
+      name: "pos_sync_delivery_seconds",
+      help: "From the commit of a notification to the answer of the poll it woke",
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    const commitSeconds = new Histogram({
+      name: "pos_sync_commit_seconds",
+      help: "From the start of a bus transaction to its commit (includes waiting for the group commit)",
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
     const retentionDeleted = new Counter({ name: "pos_sync_retention_deleted_total", help: "Notifications deleted by retention (and test GC)", registers });
-    this.requests = new Counter({ name: "pos_sync_requests_total", help: "HTTP requests answered, by route pattern and status", labelNames: ["route", "status"], registers });
-    this.appErrors = new Counter({ name: "pos_sync_app_errors_total", help: "Error replies, by type (validation_error, access_denied, user_error, parse_error, ...)", labelNames: ["type"], registers });
+    this.requests = new Counter({
+      name: "pos_sync_requests_total",
+      help: "HTTP requests answered, by route pattern and status",
+      labelNames: ["route", "status"],
+      registers,
+    });
+    this.appErrors = new Counter({
+      name: "pos_sync_app_errors_total",
+      help: "Error replies, by type (validation_error, access_denied, user_error, parse_error, ...)",
+      labelNames: ["type"],
+      registers,
+    });
     this.revisionErrors = new Counter({ name: "pos_sync_revision_errors_total", help: "update_order/remove_order refused with revision_error", registers });
     this.syncAlls = new Counter({ name: "pos_sync_sync_all_total", help: "sync_all requests answered", registers });
-    this.nonceRetries = new Counter({ name: "pos_sync_nonce_retries_total", help: "update_order retries recognised by their nonce (nothing applied twice)", registers });
+    this.nonceRetries = new Counter({
+      name: "pos_sync_nonce_retries_total",
+      help: "update_order retries recognised by their nonce (nothing applied twice)",
+      registers,
+    });
     for (const result of ["notifications", "timeout", "client_gone", "empty"] satisfies PollOutcome[]) pollsAnswered.inc({ result }, 0);
 
     const history = (this.history = new MetricsHistory(options.historyIntervalMs ?? 5000, options.heldPolls));

@@ -37,7 +37,10 @@ describe("the console's JSON routes", () => {
     const { url } = await server();
     await pollingTerminal(url, 1);
     await pollingTerminal(url, 2);
-    await waitFor(async () => (await getJson(url, "/console/api/databases/shop1/sessions/1")).body.terminals.every((t: any) => t.state === "online"), "both online");
+    await waitFor(
+      async () => (await getJson(url, "/console/api/databases/shop1/sessions/1")).body.terminals.every((t: any) => t.state === "online"),
+      "both online",
+    );
 
     const session = (await getJson(url, "/console/api/databases/shop1/sessions/1")).body;
     expect(session).toMatchObject({ dbname: "shop1", multiSessionId: 1, runId: 1, orderId: 0 });
@@ -45,7 +48,13 @@ describe("the console's JSON routes", () => {
     expect(terminalIn(session, "1").messageId).toBeGreaterThanOrEqual(2);
 
     const overview = (await getJson(url, "/console/api/overview")).body;
-    expect(overview).toMatchObject({ version: expect.any(String), viewer: { role: "admin" }, store: { kind: "sqlite", healthy: true }, databases: 1, terminals: { online: 2, known: 2 } });
+    expect(overview).toMatchObject({
+      version: expect.any(String),
+      viewer: { role: "admin" },
+      store: { kind: "sqlite", healthy: true },
+      databases: 1,
+      terminals: { online: 2, known: 2 },
+    });
     expect(overview.heldPolls).toBeGreaterThanOrEqual(0);
     expect((await getJson(url, "/console/api/databases")).body).toEqual([{ dbname: "shop1", multiSessions: 1, terminals: 2, online: 2 }]);
     const database = (await getJson(url, "/console/api/databases/shop1")).body;
@@ -57,14 +66,25 @@ describe("the console's JSON routes", () => {
     const a = new PosTerminal(url, { posId: 1 });
     await a.syncAll();
     await a.send("update_order", { uid: "o1", revision_ID: 1, nonce: "n1", sequence_number: 1, run_ID: 1, pos_id: 1, lines: [[0, 0, line("l1", 1)]] });
-    await a.send("update_order", { uid: "o1", revision_ID: 1, nonce: "n2", sequence_number: 1, run_ID: 1, pos_id: 1, lines: [[0, 0, line("l1", 2)], [0, 0, line("l2", 1)]] });
+    await a.send("update_order", {
+      uid: "o1",
+      revision_ID: 1,
+      nonce: "n2",
+      sequence_number: 1,
+      run_ID: 1,
+      pos_id: 1,
+      lines: [
+        [0, 0, line("l1", 2)],
+        [0, 0, line("l2", 1)],
+      ],
+    });
     expect(await a.send("update_order", { uid: "o1", revision_ID: 1, nonce: "n2", run_ID: 1, pos_id: 1, lines: [] })).toEqual({ action: "" });
-    expect(await a.send("update_order", { uid: "o1", revision_ID: 1, nonce: "stale", run_ID: 1, pos_id: 2, lines: [] })).toMatchObject({ action: "revision_error" });
+    expect(await a.send("update_order", { uid: "o1", revision_ID: 1, nonce: "stale", run_ID: 1, pos_id: 2, lines: [] })).toMatchObject({
+      action: "revision_error",
+    });
 
     const session = (await getJson(url, "/console/api/databases/shop1/sessions/1")).body;
-    expect(session.orders).toEqual([
-      { uid: "o1", revision: 2, runId: 1, sequenceNumber: 1, lines: 2, lastChangeAt: expect.any(Number), lastChangeBy: "1" },
-    ]);
+    expect(session.orders).toEqual([{ uid: "o1", revision: 2, runId: 1, sequenceNumber: 1, lines: 2, lastChangeAt: expect.any(Number), lastChangeBy: "1" }]);
     expect(session.timeline.map((e: any) => [e.action, e.outcome, e.uid, e.revision, e.posId])).toEqual([
       ["sync_all", "sync_all", null, null, 1],
       ["update_order", "updated", "o1", 1, 1],
@@ -115,7 +135,10 @@ describe("the console's JSON routes", () => {
     expect(await getJson(url, "/console/api/databases/bad%20name")).toEqual({ status: 400, body: { error: expect.stringContaining("dbname") } });
     expect(await getJson(url, "/console/api/databases/shop1/sessions/x")).toEqual({ status: 400, body: { error: expect.stringContaining("multiSessionId") } });
     expect(await getJson(url, "/console/api/databases/shop1/sessions/1?after=-1")).toEqual({ status: 400, body: { error: expect.stringContaining("after") } });
-    expect(await getJson(url, "/console/api/databases/shop1/sessions/1")).toEqual({ status: 404, body: { error: expect.stringContaining("No multi-session 1") } });
+    expect(await getJson(url, "/console/api/databases/shop1/sessions/1")).toEqual({
+      status: 404,
+      body: { error: expect.stringContaining("No multi-session 1") },
+    });
     expect((await getJson(url, "/console/api/nothing")).status).toBe(404);
   });
 });
@@ -181,7 +204,8 @@ describe("who may look", () => {
     const running = await startRunningServer(config, { log });
     try {
       for (const key of [ADMIN, KEYS.shop1, KEYS.shop2, "a-wrong-key-123"]) {
-        for (const path of ["/console/api/overview", "/console/api/databases/shop2", "/metrics", "/console/api/nowhere"]) await getJson(running.url, path, key).catch(() => undefined);
+        for (const path of ["/console/api/overview", "/console/api/databases/shop2", "/metrics", "/console/api/nowhere"])
+          await getJson(running.url, path, key).catch(() => undefined);
       }
       await call(`${running.url}/k/${KEYS.shop1}/pos_longpolling/update`, { message: "PING", pos_id: 1, db_name: "shop1" });
     } finally {

@@ -16,10 +16,9 @@ import { launchChromium, startTerminal } from "./browser.ts";
 const ADMIN = "the-admin-key-0123";
 const KEYS = { shop1: "key-of-shop-one", shop2: "key-of-shop-two" };
 const dir = mkdtempSync(join(tmpdir(), "pos-sync-screenshot-"));
-const server = await startServer(
-  parseConfig({ port: 0, pollTimeout: 4, logLevel: "silent", db: join(dir, "pos-sync.sqlite"), keys: KEYS, adminKey: ADMIN }),
-  { monitor: { historyIntervalMs: 1000 } },
-);
+const server = await startServer(parseConfig({ port: 0, pollTimeout: 4, logLevel: "silent", db: join(dir, "pos-sync.sqlite"), keys: KEYS, adminKey: ADMIN }), {
+  monitor: { historyIntervalMs: 1000 },
+});
 const shop1 = `${server.url}/k/${KEYS.shop1}`;
 try {
   const [bar, kitchen, terrace] = await Promise.all([1, 2, 3].map((posId) => startTerminal(server.url, "shop1", posId, KEYS.shop1)));
@@ -36,7 +35,13 @@ try {
       const by = i % 2 ? bar! : kitchen!;
       const lines = Array.from({ length: 1 + (i % 4) }, (_, n) => [0, 0, { uid: `${uid}-l${n}`, product_id: 10 + n, qty: 1 + ((i + n) % 3) }]);
       await by.updateOrder({ uid, lines });
-      if (i === 56) await call(`${shop1}/pos_multi_session_sync/update`, { multi_session_id: 1, dbname: "shop1", user_ID: 2, message: { action: "update_order", data: { uid, revision_ID: 1, nonce: "stale", pos_id: 2, lines: [] } } });
+      if (i === 56)
+        await call(`${shop1}/pos_multi_session_sync/update`, {
+          multi_session_id: 1,
+          dbname: "shop1",
+          user_ID: 2,
+          message: { action: "update_order", data: { uid, revision_ID: 1, nonce: "stale", pos_id: 2, lines: [] } },
+        });
       await delay(250 + (i % 5) * 150);
     }
   })();

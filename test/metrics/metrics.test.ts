@@ -57,14 +57,19 @@ describe("/metrics", () => {
     expect(value(text, "pos_sync_held_polls")).toBe(0);
     expect(text).toContain("pos_sync_process_cpu_seconds_total");
     expect(text).toContain("pos_sync_nodejs_eventloop_lag_seconds");
-    const names = text.split("\n").filter((line) => line && !line.startsWith("#")).map((line) => line.split(/[{ ]/)[0]);
+    const names = text
+      .split("\n")
+      .filter((line) => line && !line.startsWith("#"))
+      .map((line) => line.split(/[{ ]/)[0]);
     expect(names.filter((name) => !name!.startsWith("pos_sync_"))).toEqual([]);
   });
 
   test("held polls are read at scrape time; a client that goes away is counted as such", async () => {
     const { url } = await server({ pollTimeout: 30 });
     const controller = new AbortController();
-    const held = rpc(`${url}/longpolling/poll`, { channels: [channel("shop1", "pos.longpolling", 1)], last: 0 }, { signal: controller.signal }).catch(() => "aborted");
+    const held = rpc(`${url}/longpolling/poll`, { channels: [channel("shop1", "pos.longpolling", 1)], last: 0 }, { signal: controller.signal }).catch(
+      () => "aborted",
+    );
     let text = "";
     for (let i = 0; i < 200 && value(text, "pos_sync_held_polls") !== 1; i++) text = await scrape(url);
     expect(value(text, "pos_sync_held_polls")).toBe(1);

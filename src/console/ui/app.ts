@@ -166,13 +166,17 @@ async function draw(route: Route): Promise<void> {
     if (timeline.session !== sessionKey) return;
     timeline.events = [...timeline.events, ...detail.timeline].slice(-TIMELINE_KEPT);
     timeline.lastSeq = timeline.events.at(-1)?.seq ?? timeline.lastSeq;
-    setCrumbs([[route.dbname, `#/db/${encodeURIComponent(route.dbname)}`], [`multi-session ${route.multiSessionId}`, undefined]]);
+    setCrumbs([
+      [route.dbname, `#/db/${encodeURIComponent(route.dbname)}`],
+      [`multi-session ${route.multiSessionId}`, undefined],
+    ]);
     main.replaceChildren(...sessionView(detail, timeline.events));
   }
 }
 
 function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] {
-  const card = (label: string, value: string, id: string) => el("div", { class: "card" }, el("div", { class: "label" }, label), el("div", { class: "value", id }, value));
+  const card = (label: string, value: string, id: string) =>
+    el("div", { class: "card" }, el("div", { class: "label" }, label), el("div", { class: "value", id }, value));
   const minute = overview.history.points.filter((point) => point.at > overview.history.points.at(-1)!.at - 60_000);
   const rate = minute.length > 0 ? minute.reduce((sum, point) => sum + point.notificationsPerSecond, 0) / minute.length : undefined;
   const p99s = minute.flatMap((point) => (point.commitP99Ms === null ? [] : [point.commitP99Ms]));
@@ -194,7 +198,16 @@ function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] 
     el("h2", {}, "Databases"),
     table(
       ["database", "multi-sessions", "terminals", "online"],
-      databases.map((db) => el("tr", { "data-dbname": db.dbname }, el("td", {}, link(`#/db/${encodeURIComponent(db.dbname)}`, db.dbname)), num(db.multiSessions), num(db.terminals), num(db.online))),
+      databases.map((db) =>
+        el(
+          "tr",
+          { "data-dbname": db.dbname },
+          el("td", {}, link(`#/db/${encodeURIComponent(db.dbname)}`, db.dbname)),
+          num(db.multiSessions),
+          num(db.terminals),
+          num(db.online),
+        ),
+      ),
       "databases",
     ),
     el("p", { class: "muted" }, `node ${overview.node.id} · poll timeout ${overview.pollTimeoutSeconds} s`),
@@ -207,7 +220,12 @@ function databaseView(detail: DatabaseDetail): Node[] {
   for (const session of detail.multiSessions) {
     const href = `#/db/${encodeURIComponent(detail.dbname)}/ms/${session.multiSessionId}`;
     nodes.push(
-      el("h2", {}, link(href, `Multi-session ${session.multiSessionId}`), el("span", { class: "muted" }, ` · run ${session.runId} · last order number ${session.orderId}`)),
+      el(
+        "h2",
+        {},
+        link(href, `Multi-session ${session.multiSessionId}`),
+        el("span", { class: "muted" }, ` · run ${session.runId} · last order number ${session.orderId}`),
+      ),
       terminalTable(session.terminals),
     );
   }
@@ -235,9 +253,19 @@ function sessionView(detail: SessionDetail, events: TimelineEvent[]): Node[] {
   const list = el("ul", { class: "timeline", id: "timeline" }, ...[...events].reverse().map(timelineItem));
   if (events.length === 0) list.append(el("li", { class: "muted" }, "Nothing yet: updates, removals, conflicts and sync_alls appear here as they happen."));
   return [
-    el("h2", {}, `Multi-session ${detail.multiSessionId}`, el("span", { class: "muted" }, ` · ${detail.dbname} · run ${detail.runId} · last order number ${detail.orderId}`)),
+    el(
+      "h2",
+      {},
+      `Multi-session ${detail.multiSessionId}`,
+      el("span", { class: "muted" }, ` · ${detail.dbname} · run ${detail.runId} · last order number ${detail.orderId}`),
+    ),
     terminalTable(detail.terminals),
-    el("div", { class: "two" }, el("div", {}, el("h2", {}, `Open orders (${detail.orders.length})`), orders), el("div", {}, el("h2", {}, "Live timeline"), list)),
+    el(
+      "div",
+      { class: "two" },
+      el("div", {}, el("h2", {}, `Open orders (${detail.orders.length})`), orders),
+      el("div", {}, el("h2", {}, "Live timeline"), list),
+    ),
   ];
 }
 
@@ -270,12 +298,17 @@ const stateHelp: Record<State, string> = {
 
 function timelineItem(event: TimelineEvent): HTMLElement {
   const what =
-    event.outcome === "updated" ? `${event.uid} → revision ${event.revision}`
-    : event.outcome === "conflict" ? `revision_error on ${event.uid} (sent revision ${event.revision})`
-    : event.outcome === "retry" ? `retry of ${event.uid} recognised (nonce)`
-    : event.outcome === "removed" ? `${event.uid} removed`
-    : event.outcome === "sync_all" ? "sync_all"
-    : event.action;
+    event.outcome === "updated"
+      ? `${event.uid} → revision ${event.revision}`
+      : event.outcome === "conflict"
+        ? `revision_error on ${event.uid} (sent revision ${event.revision})`
+        : event.outcome === "retry"
+          ? `retry of ${event.uid} recognised (nonce)`
+          : event.outcome === "removed"
+            ? `${event.uid} removed`
+            : event.outcome === "sync_all"
+              ? "sync_all"
+              : event.action;
   const by = event.posId !== null ? `pos ${event.posId}` : `user ${event.userId}`;
   return el("li", { class: event.outcome, "data-seq": String(event.seq) }, `${clock(event.at)} · ${by} · ${what}`);
 }
@@ -297,9 +330,16 @@ function chart(points: HistoryPoint[]): HTMLElement {
     svg.append(svgEl("polyline", { points: coords.join(" "), fill: "none", stroke: color, "stroke-width": "2", "vector-effect": "non-scaling-stroke" }));
     return max;
   };
-  for (const y of [0.25, 0.5, 0.75]) svg.append(svgEl("line", { x1: "0", x2: String(width), y1: String(height * y), y2: String(height * y), stroke: "#eef0f4" }));
-  const rateMax = series(points.map((p) => p.notificationsPerSecond), "#2f6fde");
-  const p99Max = series(points.map((p) => p.commitP99Ms ?? 0), "#d98b00");
+  for (const y of [0.25, 0.5, 0.75])
+    svg.append(svgEl("line", { x1: "0", x2: String(width), y1: String(height * y), y2: String(height * y), stroke: "#eef0f4" }));
+  const rateMax = series(
+    points.map((p) => p.notificationsPerSecond),
+    "#2f6fde",
+  );
+  const p99Max = series(
+    points.map((p) => p.commitP99Ms ?? 0),
+    "#d98b00",
+  );
   box.append(
     svg,
     el(

@@ -44,7 +44,9 @@ export function pollRoute({ bus, access, knownTerminals, config, monitor }: Poll
     if (options.peek) return notificationsJson(await presence.watchPoll(channels, request.clientAddress, bus.poll(channels, last, { peek: true })));
     const release = heldPolls.acquire(request.clientAddress);
     try {
-      return notificationsJson(await presence.watchPoll(channels, request.clientAddress, bus.poll(channels, last, { onClientGone: (gone) => request.onClientGone(gone) })));
+      return notificationsJson(
+        await presence.watchPoll(channels, request.clientAddress, bus.poll(channels, last, { onClientGone: (gone) => request.onClientGone(gone) })),
+      );
     } finally {
       release();
     }
