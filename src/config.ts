@@ -68,10 +68,10 @@ export const settingsSchema = z.object({
     .default({}),
   keyFile: z.string().min(1).optional(),
   backendKey: key.optional(),
-  maxChannelsPerPoll: z.coerce.number().int().positive().default(100),
-  maxPollsPerClient: z.coerce.number().int().positive().default(256),
   /** Opens the operator routes (console, metrics, fault rules) as a bearer token; without it they answer on loopback only. */
   adminKey: key.optional(),
+  maxChannelsPerPoll: z.coerce.number().int().positive().default(100),
+  maxPollsPerClient: z.coerce.number().int().positive().default(256),
   /** Merge a stale update_order with what others changed since its revision, when they touched other lines. */
   merge: booleanFlag.default(false),
 });
@@ -104,9 +104,9 @@ export const settingSources = {
   keys: ["POS_SYNC_KEYS", "keys"],
   keyFile: ["POS_SYNC_KEY_FILE", "key-file"],
   backendKey: ["POS_SYNC_BACKEND_KEY", "backend-key"],
+  adminKey: ["POS_SYNC_ADMIN_KEY", "admin-key"],
   maxChannelsPerPoll: ["POS_SYNC_MAX_CHANNELS_PER_POLL", "max-channels-per-poll"],
   maxPollsPerClient: ["POS_SYNC_MAX_POLLS_PER_CLIENT", "max-polls-per-client"],
-  adminKey: ["POS_SYNC_ADMIN_KEY", "admin-key"],
   merge: ["POS_SYNC_MERGE", "merge"],
 } as const satisfies Record<keyof ConfigInput, readonly [string, string]>;
 

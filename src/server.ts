@@ -11,7 +11,10 @@ import { idFloorAt } from "./db/id-floor.ts";
 import { SqliteStore } from "./db/sqlite-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
+import { Monitor } from "./console/monitor.ts";
 import { FaultRules } from "./faults/fault-rules.ts";
+import { requestMetricsHooks } from "./metrics/requests.ts";
+import { mergeCountersOf } from "./sync/merge-outcomes.ts";
 import { faultHooks } from "./faults/hooks.ts";
 import { createApp } from "./http/app.ts";
 import type { AppDeps } from "./http/deps.ts";
@@ -29,6 +32,8 @@ export interface RunningServer {
   push: BackendPush;
   /** The run-time fault rules; only with test features on. */
   faults: FaultRules | undefined;
+  /** Metrics, presence and activity (the console's and /metrics' source). */
+  monitor: Monitor;
   /** Stops accepting, answers held polls with [], waits for replies in flight (at most `graceMs`), closes the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -38,6 +43,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** Observers of every JSON-RPC call (src/http/hooks.ts). */
   hooks?: readonly RouteHooks[];
+  /** E.g. a faster chart for tests and the screenshot: { historyIntervalMs: 200 }. */
+  monitor?: { historyIntervalMs?: number };
 }
 
 /** Opens the store and builds what the app is made of (also for tests that call the app directly). */
@@ -45,20 +52,28 @@ export async function openDeps(config: Config, options: ServerOptions = {}): Pro
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const store = new SqliteStore(config.db, { synchronous: config.dbSynchronous, log, idFloor: idFloorAt(clock.now()) });
-  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs }, clock);
+  const faults = config.testFeatures ? new FaultRules({ clock, log }) : undefined;
+  const monitor = new Monitor({
+    clock,
+    pollTimeoutMs: config.pollTimeoutMs,
+    heldPolls: () => bus.heldPolls,
+    mergeOutcomes: () => mergeCountersOf(bus).snapshot(),
+    faultInjections: () => faults?.firedTotal() ?? {},
+    ...options.monitor,
+  });
+  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs, observer: monitor.metrics.bus }, clock);
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);
   const push = createBackendPush(bus, knownTerminals);
   const errorLog = createErrorLog(log);
-  const faults = config.testFeatures ? new FaultRules({ clock, log }) : undefined;
-  const hooks = [...(options.hooks ?? []), ...(faults ? [faultHooks(faults)] : [])];
-  return { config, store, bus, access, knownTerminals, push, clock, log, errorLog, faults, ...(hooks.length > 0 ? { hooks } : {}) };
+  const hooks = [requestMetricsHooks(monitor.metrics), ...(options.hooks ?? []), ...(faults ? [faultHooks(faults)] : [])];
+  return { config, store, bus, access, knownTerminals, push, clock, log, monitor, errorLog, faults, hooks };
 }
 
 /** Opens the store and serves the app on the configured host and port (0 picks a free one). */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const deps = await openDeps(config, options);
-  const { store, bus, push, clock, log, access, faults } = deps;
+  const { store, bus, push, clock, log, access, faults, monitor } = deps;
   const app = createApp(deps);
   const stopRetention = startRetention(bus, clock, { retentionMs: config.retentionMs, intervalMs: config.gcIntervalMs }, log);
   const server = createServer(app.listener);
@@ -71,6 +86,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // Closed cleanly so a failed start leaves no -wal/-shm files behind.
     stopRetention();
     bus.close();
+    monitor.close();
     await store.close();
     throw error;
   }
@@ -84,6 +100,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     (closing ??= (async () => {
       stopRetention();
       faults?.close();
+      monitor.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       bus.close();
       // Once the replies in flight are written, no connection has anything left to say.
@@ -96,5 +113,5 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       log.info("stopped");
     })());
 
-  return { url, port, store, bus, push, faults, close };
+  return { url, port, store, bus, push, faults, monitor, close };
 }

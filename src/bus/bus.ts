@@ -14,6 +14,20 @@ export interface BusOptions {
   pollTimeoutMs: number;
   /** How many of the latest notifications re-polls are answered from without the database. */
   recentCapacity?: number;
+  /** Told what the bus does, for metrics (src/metrics/). */
+  observer?: BusObserver;
+}
+
+/** "empty": a peek or a poll cut short by shutdown that found nothing. */
+export type PollOutcome = "notifications" | "timeout" | "client_gone" | "empty";
+
+/** Hooks for metrics; each is called once per event, after the fact, and must not throw. */
+export interface BusObserver {
+  /** A transaction committed `written` notifications, `seconds` after it was started. */
+  committed(seconds: number, written: number): void;
+  /** A poll was answered; `latencySeconds` is commit-to-answer when the poll was woken by a commit. */
+  pollAnswered(outcome: PollOutcome, delivered: number, latencySeconds?: number): void;
+  deleted(count: number): void;
 }
 
 export interface PollOptions {
@@ -22,12 +36,21 @@ export interface PollOptions {
   onClientGone?: (gone: () => void) => () => void;
 }
 
+/** How a poll ended, filled in while it waits (only when there is an observer). */
+interface PollAnswer {
+  clientGone?: boolean;
+  /** performance.now() of the commit whose notifications woke the poll. */
+  committedAt?: number;
+}
+
 /** The long-poll bus: durable notifications, and polls that wait for them. */
 export class Bus {
   readonly dispatcher = new Dispatcher();
   private lastCommittedId: number;
   private readonly recent: RecentNotifications;
   private closed = false;
+  /** performance.now() of the latest commit that sent notifications, for delivery latency. */
+  private lastCommitAt = 0;
 
   private constructor(
     private readonly store: Store,
@@ -49,13 +72,17 @@ export class Bus {
    */
   async transaction<T>(work: (tx: StoreTx, outbox: Outbox) => Promise<T>): Promise<T> {
     const outbox = new Outbox();
+    const started = performance.now();
     const { result } = await this.store.transaction(
       async (tx) => {
         const result = await work(tx, outbox);
         const sent = outbox.items.length > 0 ? await tx.insertNotifications(outbox.items, this.clock.now()) : [];
         return { result, sent };
       },
-      ({ sent }) => this.deliver(sent),
+      ({ sent }) => {
+        this.options.observer?.committed((performance.now() - started) / 1000, sent.length);
+        this.deliver(sent);
+      },
     );
     return result;
   }
@@ -65,13 +92,26 @@ export class Bus {
   }
 
   /** The notifications after `last` (or, for last=0, of the last poll timeout), waiting for some unless peeking. */
-  async poll(channels: readonly string[], last: number, options: PollOptions = {}): Promise<Notification[]> {
+  poll(channels: readonly string[], last: number, options: PollOptions = {}): Promise<Notification[]> {
+    const observer = this.options.observer;
+    if (!observer) return this.waitForNotifications(channels, last, options);
+    const answer: PollAnswer = {};
+    return this.waitForNotifications(channels, last, options, answer).then((notifications) => {
+      const outcome: PollOutcome =
+        notifications.length > 0 ? "notifications" : answer.clientGone ? "client_gone" : options.peek || this.closed ? "empty" : "timeout";
+      observer.pollAnswered(outcome, notifications.length, answer.committedAt === undefined ? undefined : (performance.now() - answer.committedAt) / 1000);
+      return notifications;
+    });
+  }
+
+  private async waitForNotifications(channels: readonly string[], last: number, options: PollOptions, answer?: PollAnswer): Promise<Notification[]> {
     if (options.peek || this.closed) return this.stored(channels, last);
     let arrived: Notification[] | undefined;
     let wake: ((batch: Notification[]) => void) | undefined;
     let wakeScheduled = false;
     // Wake on the next turn of the event loop, so commits of the same turn share one reply.
     const unsubscribe = this.dispatcher.subscribe(channels, (batch) => {
+      if (answer && !arrived) answer.committedAt = this.lastCommitAt;
       arrived = arrived ? arrived.concat(batch) : batch;
       if (!wake || wakeScheduled) return;
       wakeScheduled = true;
@@ -81,6 +121,7 @@ export class Bus {
     let clientGone = false;
     const forgetClient = options.onClientGone?.(() => {
       clientGone = true;
+      if (answer) answer.clientGone = true;
       wake?.([]);
     });
     try {
@@ -101,6 +142,7 @@ export class Bus {
   /** Deletes the notifications created at or before `createdAt`; returns their ids. */
   async deleteUpTo(createdAt: number): Promise<number[]> {
     const deleted = await this.store.deleteNotificationsUpTo(createdAt);
+    this.options.observer?.deleted(deleted.length);
     if (deleted.length > 0) this.recent.forgetUpTo(deleted.reduce((highest, id) => Math.max(highest, id)));
     return deleted;
   }
@@ -123,6 +165,7 @@ export class Bus {
 
   private deliver(sent: Notification[]): void {
     if (sent.length === 0) return;
+    this.lastCommitAt = performance.now();
     this.lastCommittedId = sent[sent.length - 1]!.id;
     this.recent.add(sent);
     this.dispatcher.publish(sent);

@@ -79,6 +79,22 @@ export class SqliteStore implements Store {
     return this.commits.read(() => this.statements.knownTerminals.all(dbname, dbname).map((row) => row.posId));
   }
 
+  databaseNames(): Promise<string[]> {
+    return this.commits.read(() => this.statements.databaseNames.all().map((row) => row.dbname));
+  }
+
+  multiSessionsOf(dbname: string): Promise<MultiSession[]> {
+    return this.commits.read(() => this.statements.multiSessionsOf.all(dbname));
+  }
+
+  terminalsOf(dbname: string): Promise<Terminal[]> {
+    return this.commits.read(() => this.statements.terminalsOf.all(dbname));
+  }
+
+  openOrders(dbname: string, multiSessionId: number): Promise<Order[]> {
+    return this.commits.read(() => this.statements.openOrders.all(dbname, multiSessionId));
+  }
+
   isHealthy(): Promise<boolean> {
     return this.commits.read(() => this.statements.healthCheck.get() !== undefined);
   }
@@ -104,6 +120,19 @@ function prepareStatements({ db, sqlite }: Connection) {
        ORDER BY 1`,
     ),
     healthCheck: sqlite.prepare("SELECT 1 AS ok"),
+    databaseNames: sqlite.prepare<[], { dbname: string }>("SELECT dbname FROM multi_sessions UNION SELECT dbname FROM known_terminals ORDER BY 1"),
+    multiSessionsOf: sqlite.prepare<[string], MultiSession>(
+      `SELECT dbname, multi_session_id AS multiSessionId, run_id AS runId, order_id AS orderId
+       FROM multi_sessions WHERE dbname = ? ORDER BY multi_session_id`,
+    ),
+    terminalsOf: sqlite.prepare<[string], Terminal>(
+      `SELECT dbname, pos_id AS posId, multi_session_id AS multiSessionId, user_id AS userId, message_id AS messageId
+       FROM terminals WHERE dbname = ? ORDER BY pos_id`,
+    ),
+    openOrders: sqlite.prepare<[string, number], Order>(
+      `SELECT dbname, multi_session_id AS multiSessionId, uid, message, revision_id AS revisionId, run_id AS runId, nonce, state
+       FROM orders WHERE dbname = ? AND multi_session_id = ? AND state = 'draft' ORDER BY rowid`,
+    ),
     begin: sqlite.prepare("BEGIN IMMEDIATE"),
     commit: sqlite.prepare("COMMIT"),
     rollback: sqlite.prepare("ROLLBACK"),

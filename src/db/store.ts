@@ -123,6 +123,16 @@ export interface Store {
   /** Pos ids of a database, registered by sync_all or seen polling. */
   knownTerminals(dbname: string): Awaitable<string[]>;
 
+  // Reads for the operator console (src/console/); outside any transaction, small and unordered promises.
+  /** Every database name with a multi-session or a terminal seen polling, in name order. */
+  databaseNames(): Awaitable<string[]>;
+  /** The multi-sessions of a database, in id order. */
+  multiSessionsOf(dbname: string): Awaitable<MultiSession[]>;
+  /** The terminals registered (by sync_all) in any multi-session of a database, in pos id order. */
+  terminalsOf(dbname: string): Awaitable<Terminal[]>;
+  /** The draft orders of a multi-session (any run), in the order they were created. */
+  openOrders(dbname: string, multiSessionId: number): Awaitable<Order[]>;
+
   isHealthy(): Awaitable<boolean>;
   close(): Awaitable<void>;
 }

@@ -11,6 +11,8 @@ import { routingPath, withoutKey } from "./paths.ts";
 import { protocolErrorReply } from "./replies.ts";
 import { createRouteTable } from "./route-table.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { consoleRoutes } from "../console/routes.ts";
+import { countRequests } from "../metrics/requests.ts";
 import { faultRoutes } from "../faults/routes.ts";
 
 /** The whole HTTP server, without a socket: src/server.ts listens with `listener`, tests may call `handle`. */
@@ -73,7 +75,9 @@ export function createApp(deps: AppDeps): App {
         });
         return;
       }
-      if (req.method !== "OPTIONS") for (const [name, value] of Object.entries(corsFor(headerValue(req.headers.origin)))) res.setHeader(name, value);
+      // The console's routes are read by its own page only: no CORS headers for them.
+      if (req.method !== "OPTIONS" && !isOperatorPath(path))
+        for (const [name, value] of Object.entries(corsFor(headerValue(req.headers.origin)))) res.setHeader(name, value);
       if (path !== url) req.url = path + query(url);
       serveWithHono(req, res).then(done, done);
     },
@@ -81,7 +85,7 @@ export function createApp(deps: AppDeps): App {
     async handle({ method, path: url, headers = {}, body = "" }) {
       const lowerHeaders = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
       const path = routingPath(url);
-      const cors = method === "OPTIONS" ? {} : corsFor(lowerHeaders.origin);
+      const cors = method === "OPTIONS" || isOperatorPath(path) ? {} : corsFor(lowerHeaders.origin);
       const corsLower = Object.fromEntries(Object.entries(cors).map(([name, value]) => [name.toLowerCase(), value]));
       const match = frontDoor.match(method, path);
       if (match) {
@@ -101,7 +105,9 @@ export function createApp(deps: AppDeps): App {
 function plainRoutes(deps: AppDeps): Hono {
   const { config, log } = deps;
   const app = new Hono();
+  app.use("*", countRequests(deps.monitor.metrics));
   app.options("*", corsPreflight(config.corsOrigins));
+  app.route("/", consoleRoutes(deps));
   app.route("/", healthRoutes(deps));
   app.route("/", faultRoutes({ faults: deps.faults, adminKey: config.adminKey, bodyLimit: config.bodyLimit }));
   app.notFound((c) => {
@@ -114,6 +120,10 @@ function plainRoutes(deps: AppDeps): Hono {
     return c.body(reply.body, 500, { "Content-Type": "application/json" });
   });
   return app;
+}
+
+function isOperatorPath(path: string): boolean {
+  return path === "/metrics" || path === "/console" || path.startsWith("/console/");
 }
 
 function query(url: string): string {

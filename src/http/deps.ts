@@ -2,6 +2,7 @@ import type { BackendPush } from "../bus/backend-push.ts";
 import type { Bus, Clock } from "../bus/bus.ts";
 import type { KnownTerminals } from "../bus/known-terminals.ts";
 import type { Config } from "../config.ts";
+import type { Monitor } from "../console/monitor.ts";
 import type { FaultRules } from "../faults/fault-rules.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../log.ts";
@@ -19,6 +20,8 @@ export interface AppDeps {
   push: BackendPush;
   clock: Clock;
   log: Logger;
+  /** Metrics, terminals' presence and recent activity: what the console and /metrics show. */
+  monitor: Monitor;
   /** Observers of every JSON-RPC call (metrics, fault rules); none by default. */
   hooks?: readonly RouteHooks[];
   /** Rate-limited info lines for refused accesses and application errors. */

@@ -74,7 +74,7 @@ export class FrontDoor {
       ...(reply.status === 413 ? { Connection: "close" } : undefined),
     });
     res.end(reply.body);
-    this.finish(context, reply.status);
+    this.finish(context, reply.status, reply.errorType);
   }
 
   /** Serves a matched call whose body is already in hand (no socket): tests, embedding. */
@@ -86,7 +86,7 @@ export class FrontDoor {
       return body;
     };
     const reply = await this.answer(match, read, caller, context);
-    this.finish(context, dropped ? undefined : reply.status);
+    this.finish(context, dropped ? undefined : reply.status, reply.errorType);
     return dropped ? undefined : reply;
   }
 
@@ -119,9 +119,9 @@ export class FrontDoor {
     return reply;
   }
 
-  private finish(context: CallContext | undefined, status: number | undefined): void {
+  private finish(context: CallContext | undefined, status: number | undefined, errorType?: string): void {
     if (!context) return;
-    const outcome: CallOutcome = { status, ms: performance.now() - context.startedAt };
+    const outcome: CallOutcome = { status, ms: performance.now() - context.startedAt, errorType };
     for (const hooks of this.hooks) hooks.finished?.(context, outcome);
   }
 }

@@ -25,6 +25,8 @@ export interface CallOutcome {
   status: number | undefined;
   /** Milliseconds from arrival to the reply written (or the drop). */
   ms: number;
+  /** The reply's error kind (exception_type, or the protocol error's), when it was an error. */
+  errorType?: string | undefined;
 }
 
 export interface RouteHooks {

@@ -5,6 +5,8 @@ import { APPLICATION_ERROR, PROTOCOL_ERROR, type RpcId } from "../protocol/envel
 export interface RpcReply {
   status: number;
   body: string;
+  /** For metrics: the application error's exception_type, or the kind of protocol error. */
+  errorType?: string;
 }
 
 /** A success body around `resultJson`, already-serialised JSON, so hot routes can splice stored text in. */
@@ -30,9 +32,17 @@ export function isExpectedError(error: unknown): boolean {
 function applicationErrorReply(id: RpcId, error: PosSyncError): RpcReply {
   const message = error instanceof ValidationError ? `Invalid params: ${error.message}` : error.message;
   const data = { name: error.odooName, message, arguments: [message], exception_type: error.exceptionType, debug: "" };
-  return { status: 200, body: JSON.stringify({ jsonrpc: "2.0", id, error: { ...APPLICATION_ERROR, data } }) };
+  return { status: 200, body: JSON.stringify({ jsonrpc: "2.0", id, error: { ...APPLICATION_ERROR, data } }), errorType: error.exceptionType };
 }
 
 export function protocolErrorReply(status: 400 | 404 | 413 | 500, code: number, message: string): RpcReply {
-  return { status, body: JSON.stringify({ jsonrpc: "2.0", id: null, error: { code, message, data: { name: "pos_sync.ProtocolError", message } } }) };
+  const body = JSON.stringify({ jsonrpc: "2.0", id: null, error: { code, message, data: { name: "pos_sync.ProtocolError", message } } });
+  return { status, body, errorType: status === 413 ? "body_too_large" : (PROTOCOL_ERROR_TYPES[code] ?? "protocol_error") };
 }
+
+const PROTOCOL_ERROR_TYPES: Record<number, string> = {
+  [PROTOCOL_ERROR.parseError]: "parse_error",
+  [PROTOCOL_ERROR.invalidRequest]: "invalid_request",
+  [PROTOCOL_ERROR.methodNotFound]: "no_route",
+  [PROTOCOL_ERROR.internalError]: "internal_error",
+};

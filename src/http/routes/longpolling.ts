@@ -1,5 +1,6 @@
 import type { Bus } from "../../bus/bus.ts";
 import type { KnownTerminals } from "../../bus/known-terminals.ts";
+import type { Monitor } from "../../console/monitor.ts";
 import type { Notification } from "../../db/store.ts";
 import { AccessDeniedError, LimitExceededError } from "../../errors.ts";
 import { CHANNEL, channelOf, parseChannel } from "../../protocol/channels.ts";
@@ -16,7 +17,7 @@ export interface LongpollingSettings {
 
 /** docs/protocol.md, "Polling and cursors": the poll, /longpolling/send and the PING/PONG check. */
 export function longpollingRoutes(
-  { bus, access, knownTerminals }: { bus: Bus; access: Access; knownTerminals: KnownTerminals },
+  { bus, access, knownTerminals, monitor }: { bus: Bus; access: Access; knownTerminals: KnownTerminals; monitor: Monitor },
   settings: LongpollingSettings,
 ): RouteFamily {
   const heldPolls = new HeldPollLimit(settings.maxPollsPerClient);
@@ -27,10 +28,12 @@ export function longpollingRoutes(
       }
       if (access.keyed) access.requireDatabases(caller, channels.map(databaseOf));
       await knownTerminals.seenPolling(channels);
-      if (options.peek) return notificationsJson(await bus.poll(channels, last, { peek: true }));
+      const { presence } = monitor;
+      if (options.peek) return notificationsJson(await presence.watchPoll(channels, caller.clientAddress, bus.poll(channels, last, { peek: true })));
       const release = heldPolls.acquire(caller.clientAddress);
       try {
-        return notificationsJson(await bus.poll(channels, last, { onClientGone: (gone) => caller.onClientGone(gone) }));
+        const held = bus.poll(channels, last, { onClientGone: (gone) => caller.onClientGone(gone) });
+        return notificationsJson(await presence.watchPoll(channels, caller.clientAddress, held));
       } finally {
         release();
       }
@@ -44,6 +47,7 @@ export function longpollingRoutes(
 
     [ROUTES.ping]: rpcRoute(pingParamsSchema, async (params, caller) => {
       access.requireDatabases(caller, [params.db_name]);
+      monitor.presence.pinged(params.db_name, params.pos_id);
       await bus.send(channelOf(params.db_name, CHANNEL.longpolling, params.pos_id), "PONG");
       return 1;
     }),

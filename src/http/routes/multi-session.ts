@@ -1,5 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Bus, Clock } from "../../bus/bus.ts";
+import type { Monitor } from "../../console/monitor.ts";
 import { FeatureDisabledError } from "../../errors.ts";
 import { testGcParamsSchema, updateRequestSchema } from "../../protocol/messages.ts";
 import { ROUTES, SLOW_CONNECTION_HEADER } from "../../protocol/routes.ts";
@@ -15,11 +16,15 @@ export interface MultiSessionSettings {
 }
 
 /** docs/protocol.md, "Multi-session order sync": /pos_multi_session_sync/update and the test-only GC route. */
-export function multiSessionRoutes({ bus, access, clock }: { bus: Bus; access: Access; clock: Clock }, settings: MultiSessionSettings): RouteFamily {
+export function multiSessionRoutes(
+  { bus, access, clock, monitor }: { bus: Bus; access: Access; clock: Clock; monitor: Monitor },
+  settings: MultiSessionSettings,
+): RouteFamily {
   return {
     [ROUTES.multiSessionUpdate]: rpcRoute(updateRequestSchema, async (params, caller) => {
       access.requireDatabases(caller, [params.dbname]);
       const result = await applyUpdate(bus, params, { merge: settings.merge });
+      monitor.updateApplied(params, result);
       // Slow-connection test mode: applied, committed and broadcast already; only this reply waits.
       if (settings.testFeatures && caller.header(SLOW_CONNECTION_HEADER.name) === SLOW_CONNECTION_HEADER.value) await delay(settings.slowDelayMs);
       return result;

@@ -1,0 +1,51 @@
+import { readFileSync } from "node:fs";
+import type { Clock } from "../bus/bus.ts";
+import { Metrics } from "../metrics/metrics.ts";
+import type { UpdateRequest } from "../protocol/messages.ts";
+import { Activity } from "./activity.ts";
+import { Presence } from "./presence.ts";
+
+/** package.json sits two folders up both from src/console/ and from dist/console/. */
+export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+export interface MonitorOptions {
+  clock: Clock;
+  pollTimeoutMs: number;
+  heldPolls: () => number;
+  historyIntervalMs?: number;
+  mergeOutcomes?: () => Readonly<Record<string, number>>;
+  faultInjections?: () => Readonly<Record<string, number>>;
+}
+
+/**
+ * Everything the operator sees that is not in the store: metrics, terminals' presence, recent
+ * activity. Routes feed it with one call each; the console and /metrics read it.
+ */
+export class Monitor {
+  readonly metrics: Metrics;
+  readonly presence: Presence;
+  readonly activity: Activity;
+  readonly startedAt: number;
+
+  constructor(options: MonitorOptions) {
+    this.metrics = new Metrics({
+      version: VERSION,
+      heldPolls: options.heldPolls,
+      ...(options.historyIntervalMs ? { historyIntervalMs: options.historyIntervalMs } : {}),
+      ...(options.mergeOutcomes ? { mergeOutcomes: options.mergeOutcomes } : {}),
+      ...(options.faultInjections ? { faultInjections: options.faultInjections } : {}),
+    });
+    this.presence = new Presence(options.clock, options.pollTimeoutMs);
+    this.activity = new Activity(options.clock);
+    this.startedAt = options.clock.now();
+  }
+
+  /** A /pos_multi_session_sync/update request was applied with `result`. */
+  updateApplied(request: UpdateRequest, result: unknown): void {
+    this.metrics.syncOutcome(this.activity.record(request, result));
+  }
+
+  close(): void {
+    this.metrics.close();
+  }
+}

@@ -1,0 +1,165 @@
+import type { Clock } from "../bus/bus.ts";
+import { CHANNEL, parseChannel } from "../protocol/channels.ts";
+
+/**
+ * online: holding a poll now (or between two polls); waiting: the last PING's PONG has not been
+ * polled yet; idle: seen within a poll timeout but not polling now; offline: not seen for longer
+ * than a poll timeout (or never, by this node).
+ */
+export type TerminalState = "online" | "waiting" | "idle" | "offline";
+
+export interface TerminalPresence {
+  state: TerminalState;
+  /** Polls this terminal holds right now. */
+  heldPolls: number;
+  /** Epoch ms; null when this node has not seen it since it started. */
+  lastPollAt: number | null;
+  lastPingAt: number | null;
+  lastPongAt: number | null;
+  clientAddress: string | null;
+}
+
+interface Entry {
+  heldPolls: number;
+  lastPollAt: number | undefined;
+  lastPingAt: number | undefined;
+  lastPongAt: number | undefined;
+  clientAddress: string | undefined;
+}
+
+/** A poll answered this long ago still counts as polling: the terminal is about to poll again. */
+const REPOLL_GRACE_MS = 1000;
+/** Bounds memory against clients inventing channel names; the least recently seen go first. */
+const MAX_TERMINALS = 50_000;
+
+/**
+ * What this node has seen of each terminal's polls and PINGs, in memory: the operator console's
+ * answer to "is terminal 3 polling, and did it answer its last PING?".
+ */
+export class Presence {
+  private readonly entries = new Map<string, Entry>();
+  /** channel -> terminal key and whether it is the PONG channel; parsing JSON once per channel. */
+  private readonly channels = new Map<string, { key: string; pong: boolean } | null>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly pollTimeoutMs: number,
+  ) {}
+
+  /** Counts `poll` as held by the terminals its channels name until it settles, and notes any PONG it delivers. */
+  watchPoll<T extends readonly { channel: string }[]>(channels: readonly string[], clientAddress: string, poll: Promise<T>): Promise<T> {
+    // An array and .then rather than a Set and an async frame: this lives as long as each held poll.
+    const keys: string[] = [];
+    for (const channel of channels) {
+      const parsed = this.parse(channel);
+      if (parsed && !keys.includes(parsed.key)) keys.push(parsed.key);
+    }
+    if (keys.length === 0) return poll;
+    const now = this.clock.now();
+    for (const key of keys) {
+      const entry = this.touch(key);
+      entry.heldPolls += 1;
+      entry.lastPollAt = now;
+      entry.clientAddress = clientAddress;
+    }
+    return poll.then(
+      (notifications) => {
+        this.pollEnded(keys, notifications);
+        return notifications;
+      },
+      (error: unknown) => {
+        this.pollEnded(keys, []);
+        throw error;
+      },
+    );
+  }
+
+  private pollEnded(keys: readonly string[], notifications: readonly { channel: string }[]): void {
+    const endedAt = this.clock.now();
+    for (const { channel } of notifications) {
+      const parsed = this.parse(channel);
+      if (parsed?.pong) this.touch(parsed.key).lastPongAt = endedAt;
+    }
+    for (const key of keys) {
+      const entry = this.entries.get(key);
+      if (!entry) continue;
+      entry.heldPolls = Math.max(0, entry.heldPolls - 1);
+      entry.lastPollAt = endedAt;
+    }
+  }
+
+  pinged(dbname: string, posId: number | string): void {
+    this.touch(terminalKey(dbname, String(posId))).lastPingAt = this.clock.now();
+  }
+
+  of(dbname: string, posId: number | string): TerminalPresence {
+    const entry = this.entries.get(terminalKey(dbname, String(posId)));
+    const now = this.clock.now();
+    return {
+      state: entry ? stateOf(entry, now, this.pollTimeoutMs) : "offline",
+      heldPolls: entry?.heldPolls ?? 0,
+      lastPollAt: entry?.lastPollAt ?? null,
+      lastPingAt: entry?.lastPingAt ?? null,
+      lastPongAt: entry?.lastPongAt ?? null,
+      clientAddress: entry?.clientAddress ?? null,
+    };
+  }
+
+  /** Pos ids of a database this node has seen polling or PINGing. */
+  posIdsOf(dbname: string): string[] {
+    const prefix = `${dbname}\u0000`;
+    return [...this.entries.keys()].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
+  }
+
+  /** Terminals online or waiting (polling, or between two polls) out of all this node has seen. */
+  counts(): { online: number; known: number } {
+    const now = this.clock.now();
+    let online = 0;
+    for (const entry of this.entries.values()) {
+      const state = stateOf(entry, now, this.pollTimeoutMs);
+      if (state === "online" || state === "waiting") online += 1;
+    }
+    return { online, known: this.entries.size };
+  }
+
+  private parse(channel: string): { key: string; pong: boolean } | null {
+    let parsed = this.channels.get(channel);
+    if (parsed === undefined) {
+      const parts = parseChannel(channel);
+      parsed = parts ? { key: terminalKey(parts.dbname, parts.posId), pong: parts.name === CHANNEL.longpolling } : null;
+      if (this.channels.size >= MAX_TERMINALS * 2) this.channels.clear();
+      this.channels.set(channel, parsed);
+    }
+    return parsed;
+  }
+
+  /** The entry of `key`, moved to the young end of the map. */
+  private touch(key: string): Entry {
+    let entry = this.entries.get(key);
+    if (entry) this.entries.delete(key);
+    else {
+      entry = { heldPolls: 0, lastPollAt: undefined, lastPingAt: undefined, lastPongAt: undefined, clientAddress: undefined };
+      if (this.entries.size >= MAX_TERMINALS) this.evictOldestIdle();
+    }
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  private evictOldestIdle(): void {
+    for (const [key, entry] of this.entries) {
+      if (entry.heldPolls === 0) return void this.entries.delete(key);
+    }
+  }
+}
+
+function stateOf(entry: Entry, now: number, pollTimeoutMs: number): TerminalState {
+  const polling = entry.heldPolls > 0 || (entry.lastPollAt !== undefined && now - entry.lastPollAt <= REPOLL_GRACE_MS);
+  const seenRecently = polling || (entry.lastPollAt !== undefined && now - entry.lastPollAt <= pollTimeoutMs);
+  if (!seenRecently) return "offline";
+  if (entry.lastPingAt !== undefined && entry.lastPingAt > (entry.lastPongAt ?? -Infinity)) return "waiting";
+  return polling ? "online" : "idle";
+}
+
+function terminalKey(dbname: string, posId: string): string {
+  return `${dbname}\u0000${posId}`;
+}

@@ -1,0 +1,436 @@
+/**
+ * The console page's script (compiled by `npm run build`, served at /console/app.js). It reads
+ * the JSON routes under /console/api twice a second and redraws. The key lives in
+ * sessionStorage and travels as Authorization: Bearer; it never enters a URL.
+ */
+export {};
+
+type State = "online" | "waiting" | "idle" | "offline";
+
+interface Viewer {
+  role: "admin" | "shop";
+  dbname?: string;
+}
+
+interface HistoryPoint {
+  at: number;
+  notificationsPerSecond: number;
+  deliveredPerSecond: number;
+  commitP99Ms: number | null;
+  heldPolls: number;
+}
+
+interface Overview {
+  version: string;
+  viewer: Viewer;
+  node: { id: string; startedAt: number; uptimeSeconds: number };
+  store: { kind: string; healthy: boolean };
+  pollTimeoutSeconds: number;
+  heldPolls: number;
+  terminals: { online: number; known: number };
+  databases: number;
+  history: { intervalSeconds: number; points: HistoryPoint[] };
+}
+
+interface DatabaseSummary {
+  dbname: string;
+  multiSessions: number;
+  terminals: number;
+  online: number;
+}
+
+interface Terminal {
+  posId: string;
+  multiSessionId: number | null;
+  userId: number | null;
+  messageId: number | null;
+  state: State;
+  heldPolls: number;
+  lastPollAt: number | null;
+  lastPingAt: number | null;
+  lastPongAt: number | null;
+  clientAddress: string | null;
+}
+
+interface DatabaseDetail {
+  dbname: string;
+  multiSessions: { multiSessionId: number; runId: number; orderId: number; terminals: Terminal[] }[];
+  unregistered: Terminal[];
+}
+
+interface Order {
+  uid: string;
+  revision: number;
+  runId: number;
+  sequenceNumber: number | null;
+  lines: number;
+  lastChangeAt: number | null;
+  lastChangeBy: string | null;
+}
+
+interface TimelineEvent {
+  seq: number;
+  at: number;
+  action: string;
+  outcome: string;
+  uid: string | null;
+  revision: number | null;
+  posId: number | null;
+  userId: number;
+}
+
+interface SessionDetail {
+  dbname: string;
+  multiSessionId: number;
+  runId: number;
+  orderId: number;
+  terminals: Terminal[];
+  orders: Order[];
+  timeline: TimelineEvent[];
+}
+
+type Route = { view: "overview" } | { view: "database"; dbname: string } | { view: "session"; dbname: string; multiSessionId: number };
+
+const KEY_STORAGE = "pos-sync-console-key";
+/** Twice a second: an order must show within a second of its update. */
+const REFRESH_MS = 500;
+const TIMELINE_KEPT = 200;
+
+class Unauthorized extends Error {}
+
+const main = document.getElementById("main") as HTMLElement;
+const loginForm = document.getElementById("login") as HTMLFormElement;
+const loginError = document.getElementById("login-error") as HTMLElement;
+const keyInput = document.getElementById("key") as HTMLInputElement;
+const logoutButton = document.getElementById("logout") as HTMLButtonElement;
+const who = document.getElementById("who") as HTMLElement;
+const crumbs = document.getElementById("crumbs") as HTMLElement;
+
+let timer: ReturnType<typeof setTimeout> | undefined;
+let generation = 0;
+/** The session whose timeline is accumulated below, and the last event seen. */
+let timeline: { session: string; lastSeq: number; events: TimelineEvent[] } = { session: "", lastSeq: 0, events: [] };
+
+async function api<T>(path: string): Promise<T> {
+  const key = sessionStorage.getItem(KEY_STORAGE);
+  const response = await fetch(`/console/api${path}`, { headers: key ? { Authorization: `Bearer ${key}` } : {}, cache: "no-store" });
+  const body = (await response.json().catch(() => ({}))) as { error?: string };
+  if (response.status === 401) throw new Unauthorized(body.error ?? "A key is needed");
+  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+  return body as T;
+}
+
+function currentRoute(): Route {
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "db" && parts[1]) {
+    if (parts[2] === "ms" && parts[3] && /^\d+$/.test(parts[3])) return { view: "session", dbname: parts[1], multiSessionId: Number(parts[3]) };
+    return { view: "database", dbname: parts[1] };
+  }
+  return { view: "overview" };
+}
+
+/** Redraws the current view now, then every REFRESH_MS until the route changes. */
+function refresh(): void {
+  clearTimeout(timer);
+  const mine = ++generation;
+  void draw(currentRoute())
+    .then(() => {
+      loginForm.hidden = true;
+      main.hidden = false;
+    })
+    .catch((error: unknown) => {
+      if (mine !== generation) return;
+      if (error instanceof Unauthorized) return showLogin(error.message);
+      main.replaceChildren(el("p", { class: "error", id: "load-error" }, String((error as Error).message)));
+    })
+    .finally(() => {
+      if (mine === generation && loginForm.hidden) timer = setTimeout(refresh, REFRESH_MS);
+    });
+}
+
+async function draw(route: Route): Promise<void> {
+  if (route.view === "overview") {
+    const [overview, databases] = await Promise.all([api<Overview>("/overview"), api<DatabaseSummary[]>("/databases")]);
+    showViewer(overview.viewer);
+    setCrumbs([]);
+    main.replaceChildren(...overviewView(overview, databases));
+  } else if (route.view === "database") {
+    const detail = await api<DatabaseDetail>(`/databases/${encodeURIComponent(route.dbname)}`);
+    setCrumbs([[route.dbname, undefined]]);
+    main.replaceChildren(...databaseView(detail));
+  } else {
+    const sessionKey = `${route.dbname}/${route.multiSessionId}`;
+    if (timeline.session !== sessionKey) timeline = { session: sessionKey, lastSeq: 0, events: [] };
+    const path = `/databases/${encodeURIComponent(route.dbname)}/sessions/${route.multiSessionId}?after=${timeline.lastSeq}`;
+    const detail = await api<SessionDetail>(path);
+    if (timeline.session !== sessionKey) return;
+    timeline.events = [...timeline.events, ...detail.timeline].slice(-TIMELINE_KEPT);
+    timeline.lastSeq = timeline.events.at(-1)?.seq ?? timeline.lastSeq;
+    setCrumbs([
+      [route.dbname, `#/db/${encodeURIComponent(route.dbname)}`],
+      [`multi-session ${route.multiSessionId}`, undefined],
+    ]);
+    main.replaceChildren(...sessionView(detail, timeline.events));
+  }
+}
+
+function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] {
+  const card = (label: string, value: string, id: string) =>
+    el("div", { class: "card" }, el("div", { class: "label" }, label), el("div", { class: "value", id }, value));
+  const minute = overview.history.points.filter((point) => point.at > overview.history.points.at(-1)!.at - 60_000);
+  const rate = minute.length > 0 ? minute.reduce((sum, point) => sum + point.notificationsPerSecond, 0) / minute.length : undefined;
+  const p99s = minute.flatMap((point) => (point.commitP99Ms === null ? [] : [point.commitP99Ms]));
+  return [
+    el(
+      "div",
+      { class: "cards" },
+      card("version", overview.version, "version"),
+      card("uptime", duration(overview.node.uptimeSeconds), "uptime"),
+      card("store", `${overview.store.kind}${overview.store.healthy ? "" : " (down)"}`, "store"),
+      card("held polls", String(overview.heldPolls), "held-polls"),
+      card("terminals online / known", `${overview.terminals.online} / ${overview.terminals.known}`, "terminals"),
+      card("databases", String(overview.databases), "databases"),
+      card("notifications/s, last minute", rate === undefined ? "–" : round(rate), "rate"),
+      card("commit p99, worst in last minute", p99s.length > 0 ? `${round(Math.max(...p99s))} ms` : "–", "commit-p99"),
+    ),
+    el("h2", {}, `Last ${duration(overview.history.points.length * overview.history.intervalSeconds)} (a point every ${overview.history.intervalSeconds} s)`),
+    chart(overview.history.points),
+    el("h2", {}, "Databases"),
+    table(
+      ["database", "multi-sessions", "terminals", "online"],
+      databases.map((db) =>
+        el(
+          "tr",
+          { "data-dbname": db.dbname },
+          el("td", {}, link(`#/db/${encodeURIComponent(db.dbname)}`, db.dbname)),
+          num(db.multiSessions),
+          num(db.terminals),
+          num(db.online),
+        ),
+      ),
+      "databases",
+    ),
+    el("p", { class: "muted" }, `node ${overview.node.id} · poll timeout ${overview.pollTimeoutSeconds} s`),
+  ];
+}
+
+function databaseView(detail: DatabaseDetail): Node[] {
+  const nodes: Node[] = [el("h2", {}, `Database ${detail.dbname}`)];
+  if (detail.multiSessions.length === 0) nodes.push(el("p", { class: "muted" }, "No multi-session yet."));
+  for (const session of detail.multiSessions) {
+    const href = `#/db/${encodeURIComponent(detail.dbname)}/ms/${session.multiSessionId}`;
+    nodes.push(
+      el(
+        "h2",
+        {},
+        link(href, `Multi-session ${session.multiSessionId}`),
+        el("span", { class: "muted" }, ` · run ${session.runId} · last order number ${session.orderId}`),
+      ),
+      terminalTable(session.terminals),
+    );
+  }
+  if (detail.unregistered.length > 0) nodes.push(el("h2", {}, "Polling, not registered by sync_all"), terminalTable(detail.unregistered));
+  return nodes;
+}
+
+function sessionView(detail: SessionDetail, events: TimelineEvent[]): Node[] {
+  const orders = table(
+    ["order uid", "revision", "lines", "number", "last change", "by terminal"],
+    detail.orders.map((order) =>
+      el(
+        "tr",
+        { "data-uid": order.uid, "data-revision": String(order.revision) },
+        el("td", {}, order.uid),
+        num(order.revision),
+        num(order.lines),
+        num(order.sequenceNumber ?? "–"),
+        el("td", {}, order.lastChangeAt ? ago(order.lastChangeAt) : "–"),
+        el("td", {}, order.lastChangeBy ?? "–"),
+      ),
+    ),
+    "orders",
+  );
+  const list = el("ul", { class: "timeline", id: "timeline" }, ...[...events].reverse().map(timelineItem));
+  if (events.length === 0) list.append(el("li", { class: "muted" }, "Nothing yet: updates, removals, conflicts and sync_alls appear here as they happen."));
+  return [
+    el(
+      "h2",
+      {},
+      `Multi-session ${detail.multiSessionId}`,
+      el("span", { class: "muted" }, ` · ${detail.dbname} · run ${detail.runId} · last order number ${detail.orderId}`),
+    ),
+    terminalTable(detail.terminals),
+    el(
+      "div",
+      { class: "two" },
+      el("div", {}, el("h2", {}, `Open orders (${detail.orders.length})`), orders),
+      el("div", {}, el("h2", {}, "Live timeline"), list),
+    ),
+  ];
+}
+
+function terminalTable(terminals: Terminal[]): HTMLElement {
+  return table(
+    ["pos", "user", "state", "last poll", "last PING", "message counter", "client address"],
+    terminals.map((terminal) =>
+      el(
+        "tr",
+        { "data-pos-id": terminal.posId, "data-state": terminal.state },
+        el("td", {}, terminal.posId),
+        num(terminal.userId ?? "–"),
+        el("td", {}, el("span", { class: `state ${terminal.state}`, title: stateHelp[terminal.state] }, terminal.state)),
+        el("td", {}, terminal.heldPolls > 0 ? "polling now" : terminal.lastPollAt ? ago(terminal.lastPollAt) : "never"),
+        el("td", {}, terminal.lastPingAt ? `${ago(terminal.lastPingAt)}${terminal.state === "waiting" ? ", no PONG yet" : ""}` : "–"),
+        num(terminal.messageId ?? "–"),
+        el("td", {}, terminal.clientAddress ?? "–"),
+      ),
+    ),
+    "terminals",
+  );
+}
+
+const stateHelp: Record<State, string> = {
+  online: "holding a poll now",
+  waiting: "its last PING's PONG has not been polled yet",
+  idle: "seen within a poll timeout, not polling now",
+  offline: "not seen for longer than a poll timeout",
+};
+
+function timelineItem(event: TimelineEvent): HTMLElement {
+  const what =
+    event.outcome === "updated"
+      ? `${event.uid} → revision ${event.revision}`
+      : event.outcome === "conflict"
+        ? `revision_error on ${event.uid} (sent revision ${event.revision})`
+        : event.outcome === "retry"
+          ? `retry of ${event.uid} recognised (nonce)`
+          : event.outcome === "removed"
+            ? `${event.uid} removed`
+            : event.outcome === "sync_all"
+              ? "sync_all"
+              : event.action;
+  const by = event.posId !== null ? `pos ${event.posId}` : `user ${event.userId}`;
+  return el("li", { class: event.outcome, "data-seq": String(event.seq) }, `${clock(event.at)} · ${by} · ${what}`);
+}
+
+/** Notifications/s and commit p99 on their own scales, drawn as two polylines. */
+function chart(points: HistoryPoint[]): HTMLElement {
+  const box = el("div", { class: "chart", id: "chart" });
+  if (points.length < 2) {
+    box.append(el("p", { class: "muted" }, "Collecting: the chart starts after two points."));
+    return box;
+  }
+  const width = 600;
+  const height = 120;
+  const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none" });
+  const series = (values: number[], color: string) => {
+    const max = Math.max(...values, 1e-9);
+    const step = width / (values.length - 1);
+    const coords = values.map((value, i) => `${(i * step).toFixed(1)},${(height - 4 - (value / max) * (height - 12)).toFixed(1)}`);
+    svg.append(svgEl("polyline", { points: coords.join(" "), fill: "none", stroke: color, "stroke-width": "2", "vector-effect": "non-scaling-stroke" }));
+    return max;
+  };
+  for (const y of [0.25, 0.5, 0.75])
+    svg.append(svgEl("line", { x1: "0", x2: String(width), y1: String(height * y), y2: String(height * y), stroke: "#eef0f4" }));
+  const rateMax = series(
+    points.map((p) => p.notificationsPerSecond),
+    "#2f6fde",
+  );
+  const p99Max = series(
+    points.map((p) => p.commitP99Ms ?? 0),
+    "#d98b00",
+  );
+  box.append(
+    svg,
+    el(
+      "div",
+      { class: "legend" },
+      el("span", {}, el("b", { style: "background:#2f6fde" }), `notifications/s (max ${round(rateMax)})`),
+      el("span", {}, el("b", { style: "background:#d98b00" }), `commit p99 ms (max ${round(p99Max)})`),
+    ),
+  );
+  return box;
+}
+
+function table(headers: string[], rows: HTMLElement[], id: string): HTMLElement {
+  const numeric = new Set(["multi-sessions", "terminals", "online", "user", "message counter", "revision", "lines", "number"]);
+  return el(
+    "table",
+    { id },
+    el("thead", {}, el("tr", {}, ...headers.map((header) => el("th", numeric.has(header) ? { class: "num" } : {}, header)))),
+    el("tbody", {}, ...(rows.length > 0 ? rows : [el("tr", {}, el("td", { colspan: String(headers.length), class: "muted" }, "none"))])),
+  );
+}
+
+function showViewer(viewer: Viewer): void {
+  who.textContent = viewer.role === "admin" ? "admin" : `database ${viewer.dbname}`;
+  logoutButton.hidden = !sessionStorage.getItem(KEY_STORAGE);
+}
+
+function setCrumbs(items: [string, string | undefined][]): void {
+  crumbs.replaceChildren(...items.flatMap(([label, href]) => [document.createTextNode(" / "), href ? link(href, label) : el("span", {}, label)]));
+}
+
+function showLogin(message: string): void {
+  clearTimeout(timer);
+  main.hidden = true;
+  loginForm.hidden = false;
+  loginError.textContent = sessionStorage.getItem(KEY_STORAGE) ? message : "";
+  keyInput.focus();
+}
+
+loginForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(KEY_STORAGE, keyInput.value.trim());
+  keyInput.value = "";
+  refresh();
+});
+
+logoutButton.addEventListener("click", () => {
+  sessionStorage.removeItem(KEY_STORAGE);
+  location.hash = "#/";
+  refresh();
+});
+
+window.addEventListener("hashchange", refresh);
+refresh();
+
+function el(tag: string, attributes: Record<string, string>, ...children: (Node | string)[]): HTMLElement {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  element.append(...children);
+  return element;
+}
+
+function svgEl(tag: string, attributes: Record<string, string>): SVGElement {
+  const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  return element;
+}
+
+function link(href: string, text: string): HTMLElement {
+  return el("a", { href }, text);
+}
+
+function num(value: number | string): HTMLElement {
+  return el("td", { class: "num" }, String(value));
+}
+
+function ago(epochMs: number): string {
+  const seconds = Math.max(0, Math.round((Date.now() - epochMs) / 1000));
+  return seconds < 1 ? "just now" : `${duration(seconds)} ago`;
+}
+
+function duration(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+}
+
+function clock(epochMs: number): string {
+  return new Date(epochMs).toLocaleTimeString([], { hour12: false });
+}
+
+function round(value: number): string {
+  return value >= 10 ? value.toFixed(0) : value.toFixed(2);
+}

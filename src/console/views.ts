@@ -1,0 +1,166 @@
+import { hostname } from "node:os";
+import type { Bus } from "../bus/bus.ts";
+import type { Config } from "../config.ts";
+import type { Order, Store, Terminal } from "../db/store.ts";
+import type { Viewer } from "./access.ts";
+import type { TimelineEvent } from "./activity.ts";
+import type { Monitor } from "./monitor.ts";
+import { VERSION } from "./monitor.ts";
+import type { TerminalPresence } from "./presence.ts";
+
+/** The JSON the console page reads; each view is one GET under /console/api (docs/console.md). */
+
+export interface ViewDeps {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  monitor: Monitor;
+}
+
+export interface DatabaseSummary {
+  dbname: string;
+  multiSessions: number;
+  terminals: number;
+  online: number;
+}
+
+export interface TerminalView extends TerminalPresence {
+  posId: string;
+  /** null for a terminal seen polling that never registered with sync_all. */
+  multiSessionId: number | null;
+  userId: number | null;
+  /** The last message_ID sent to it (the terminals table's counter). */
+  messageId: number | null;
+}
+
+export interface OrderView {
+  uid: string;
+  revision: number;
+  runId: number;
+  sequenceNumber: number | null;
+  lines: number;
+  /** Epoch ms of the last accepted change seen by this node; null when it happened before it started. */
+  lastChangeAt: number | null;
+  /** The terminal that sent the last accepted change (its message's data.pos_id). */
+  lastChangeBy: string | null;
+}
+
+const NODE_ID = `${hostname()}:${process.pid}`;
+
+export async function overviewView(deps: ViewDeps, viewer: Viewer) {
+  const { config, store, bus, monitor } = deps;
+  const summaries = await databaseSummaries(deps, viewer);
+  const now = Date.now();
+  return {
+    version: VERSION,
+    viewer,
+    node: { id: NODE_ID, startedAt: monitor.startedAt, uptimeSeconds: Math.round((now - monitor.startedAt) / 1000) },
+    store: { kind: /^postgres(ql)?:\/\//.test(config.db) ? "postgresql" : "sqlite", healthy: await Promise.resolve(store.isHealthy()).catch(() => false) },
+    pollTimeoutSeconds: config.pollTimeoutMs / 1000,
+    heldPolls: bus.heldPolls,
+    terminals: {
+      online: summaries.reduce((sum, db) => sum + db.online, 0),
+      known: summaries.reduce((sum, db) => sum + db.terminals, 0),
+    },
+    databases: summaries.length,
+    history: { intervalSeconds: monitor.metrics.history.intervalMs / 1000, points: monitor.metrics.history.list() },
+  };
+}
+
+export async function databaseSummaries(deps: ViewDeps, viewer: Viewer): Promise<DatabaseSummary[]> {
+  const names = viewer.role === "admin" ? await deps.store.databaseNames() : [viewer.dbname];
+  return Promise.all(
+    names.map(async (dbname) => {
+      const terminals = await terminalViews(deps, dbname);
+      return {
+        dbname,
+        multiSessions: (await deps.store.multiSessionsOf(dbname)).length,
+        terminals: terminals.length,
+        online: terminals.filter((terminal) => terminal.state === "online" || terminal.state === "waiting").length,
+      };
+    }),
+  );
+}
+
+export async function databaseView(deps: ViewDeps, dbname: string) {
+  const [sessions, terminals] = await Promise.all([deps.store.multiSessionsOf(dbname), terminalViews(deps, dbname)]);
+  return {
+    dbname,
+    multiSessions: sessions.map((session) => ({
+      multiSessionId: session.multiSessionId,
+      runId: session.runId,
+      orderId: session.orderId,
+      terminals: terminals.filter((terminal) => terminal.multiSessionId === session.multiSessionId),
+    })),
+    /** Seen polling, never registered in a multi-session with sync_all. */
+    unregistered: terminals.filter((terminal) => terminal.multiSessionId === null),
+  };
+}
+
+/** undefined when the multi-session does not exist. */
+export async function sessionView(deps: ViewDeps, dbname: string, multiSessionId: number, timelineAfter = 0) {
+  const session = (await deps.store.multiSessionsOf(dbname)).find((candidate) => candidate.multiSessionId === multiSessionId);
+  if (!session) return undefined;
+  const [terminals, orders] = await Promise.all([terminalViews(deps, dbname), deps.store.openOrders(dbname, multiSessionId)]);
+  const timeline = deps.monitor.activity.timeline(dbname, multiSessionId, timelineAfter);
+  return {
+    dbname,
+    multiSessionId,
+    runId: session.runId,
+    orderId: session.orderId,
+    terminals: terminals.filter((terminal) => terminal.multiSessionId === multiSessionId),
+    orders: orders.map((order) => orderView(deps.monitor, order)),
+    timeline,
+  };
+}
+
+export function timelineView(deps: ViewDeps, dbname: string, multiSessionId: number, after: number): { events: TimelineEvent[] } {
+  return { events: deps.monitor.activity.timeline(dbname, multiSessionId, after) };
+}
+
+/** Registered terminals, then those only seen polling (by the store's known terminals or by this node). */
+async function terminalViews({ store, monitor }: ViewDeps, dbname: string): Promise<TerminalView[]> {
+  const [registered, known] = await Promise.all([store.terminalsOf(dbname), store.knownTerminals(dbname)]);
+  const views = registered.map((terminal) => terminalView(monitor, dbname, String(terminal.posId), terminal));
+  const listed = new Set(views.map((view) => view.posId));
+  for (const posId of [...known, ...monitor.presence.posIdsOf(dbname)].sort()) {
+    if (listed.has(posId)) continue;
+    listed.add(posId);
+    views.push(terminalView(monitor, dbname, posId, undefined));
+  }
+  return views;
+}
+
+function terminalView(monitor: Monitor, dbname: string, posId: string, terminal: Terminal | undefined): TerminalView {
+  return {
+    posId,
+    multiSessionId: terminal?.multiSessionId ?? null,
+    userId: terminal?.userId ?? null,
+    messageId: terminal?.messageId ?? null,
+    ...monitor.presence.of(dbname, posId),
+  };
+}
+
+function orderView(monitor: Monitor, order: Order): OrderView {
+  const data = orderData(order.message);
+  const change = monitor.activity.lastChange(order.dbname, order.multiSessionId, order.uid);
+  const sentBy = change?.posId ?? data.pos_id;
+  return {
+    uid: order.uid,
+    revision: order.revisionId,
+    runId: order.runId,
+    sequenceNumber: typeof data.sequence_number === "number" ? data.sequence_number : null,
+    lines: Array.isArray(data.lines) ? data.lines.length : 0,
+    lastChangeAt: change?.at ?? null,
+    lastChangeBy: typeof sentBy === "number" || typeof sentBy === "string" ? String(sentBy) : null,
+  };
+}
+
+function orderData(message: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(message) as { data?: unknown };
+    return parsed.data && typeof parsed.data === "object" ? (parsed.data as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
