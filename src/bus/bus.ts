@@ -1,4 +1,5 @@
 import type { Notification, Store, StoreTx } from "../db/store.ts";
+import { phaseTiming } from "../metrics/phase-timing.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { Outbox } from "./outbox.ts";
 import { RecentNotifications } from "./recent-notifications.ts";
@@ -49,13 +50,14 @@ export class Bus {
    */
   async transaction<T>(work: (tx: StoreTx, outbox: Outbox) => Promise<T>): Promise<T> {
     const outbox = new Outbox();
+    const sample = phaseTiming.begin();
     const { result } = await this.store.transaction(
       async (tx) => {
         const result = await work(tx, outbox);
         const sent = outbox.items.length > 0 ? await tx.insertNotifications(outbox.items, this.clock.now()) : [];
         return { result, sent };
       },
-      ({ sent }) => this.deliver(sent),
+      ({ sent }) => (phaseTiming.committed(sample, sent), this.deliver(sent)),
     );
     return result;
   }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { Logger } from "../log.ts";
+import { phaseTiming } from "../metrics/phase-timing.ts";
 import { allowOriginHeaders } from "./cors.ts";
 import { protocolErrorReply, type RpcReply } from "./jsonrpc.ts";
 import { readNodeBody } from "./read-body.ts";
@@ -48,6 +49,7 @@ export function nativePollListener<S extends z.ZodType>(poll: RpcRoute<S>, optio
       ...corsFor(headerValue(req.headers.origin)),
     });
     res.end(reply.body);
+    phaseTiming.written(request);
     if (options.log.isLevelEnabled("debug")) {
       const ms = +(performance.now() - started).toFixed(2);
       options.log.debug({ method: "POST", path: pathKey ? "/k/:key/longpolling/poll" : "/longpolling/poll", status: reply.status, ms }, "request");

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { channelOf, LONGPOLLING_CHANNEL, parseChannel } from "../../bus/channel.ts";
 import type { Notification } from "../../db/store.ts";
 import { AccessDeniedError, LimitExceededError } from "../../errors.ts";
+import { phaseTiming } from "../../metrics/phase-timing.ts";
 import { dbnameSchema, integer } from "../../sync/messages.ts";
 import type { AppDeps } from "../app.ts";
 import { HeldPollLimit } from "../client-limits.ts";
@@ -43,7 +44,9 @@ export function pollRoute({ bus, access, knownTerminals, config }: PollDeps) {
     if (options.peek) return notificationsJson(await bus.poll(channels, last, { peek: true }));
     const release = heldPolls.acquire(request.clientAddress);
     try {
-      return notificationsJson(await bus.poll(channels, last, { onClientGone: (gone) => request.onClientGone(gone) }));
+      const notifications = await bus.poll(channels, last, { onClientGone: (gone) => request.onClientGone(gone) });
+      phaseTiming.woken(notifications, request);
+      return notificationsJson(notifications);
     } finally {
       release();
     }
