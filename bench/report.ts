@@ -1,11 +1,11 @@
-/** The markdown table of a run: ours, Nchan and the ratio ours/nchan per metric. */
-import type { DeliveryResult, IdleResult, RunResult, ScenarioResult } from "./results.ts";
+/** The markdown tables of a run: ours, the Node floor and Nchan, and the ratios ours/floor and ours/nchan per metric. */
+import type { DeliveryResult, IdleResult, RunResult, ScenarioResult, TargetName } from "./results.ts";
 
 interface Metric {
   name: string;
   value: (r: ScenarioResult) => number | string;
   digits?: number;
-  /** Ratio ours/nchan is meaningful. */
+  /** Ratios ours/other are meaningful. */
   ratio?: boolean;
 }
 
@@ -42,7 +42,7 @@ const idleMetrics: Metric[] = [
   { name: "server RSS before → held → released (MB)", value: (r) => [i(r).rssBeforeBytes, i(r).rssHeldBytes, i(r).rssReleasedBytes].map((b) => (b / 2 ** 20).toFixed(1)).join(" → ") },
 ];
 
-function label(r: ScenarioResult): string {
+export function label(r: ScenarioResult): string {
   if (r.scenario === "idle") return `idle, ${r.polls} polls`;
   if (r.scenario === "fanout") return `fan-out ${r.sessions}x${r.terminals}, ${r.rate}/s, ${r.durationSeconds} s`;
   return `saturation ${r.sessions}x${r.terminals}, ${r.inflight} in flight, ${r.durationSeconds} s`;
@@ -53,27 +53,87 @@ function format(value: number | string, digits = 2): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
 }
 
+const COLUMNS: Record<TargetName, string> = { ours: "ours", "node-floor": "Node floor", nchan: "Nchan" };
+const ORDER: TargetName[] = ["ours", "node-floor", "nchan"];
+
+function ratio(a: number | string, b: number | string): string {
+  return typeof a === "number" && typeof b === "number" && b !== 0 && Number.isFinite(a / b) ? format(a / b, 2) : "";
+}
+
+/** A row per figure: ours, each other target, then ours/other for each. */
+function table(targets: TargetName[], head: string[], rows: { cells: string[]; values: Partial<Record<TargetName, number | string>>; digits?: number; ratio?: boolean }[]): string {
+  const others = targets.filter((t) => t !== "ours");
+  const header = [...head, ...targets.map((t) => COLUMNS[t]), ...others.map((t) => `ours / ${COLUMNS[t]}`)];
+  const lines = [`| ${header.join(" | ")} |`, `| ${header.map((_, k) => (k < head.length ? "---" : "---:")).join(" | ")} |`];
+  for (const row of rows) {
+    const values = targets.map((t) => format(row.values[t] ?? "n/a", row.digits));
+    const ratios = others.map((t) => (row.ratio ? ratio(row.values.ours ?? "n/a", row.values[t] ?? "n/a") : ""));
+    lines.push(`| ${[...row.cells, ...values, ...ratios].join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+/** The five figures of issue 14, for the first fan-out/saturation topology of the run. */
+function headline(run: RunResult, targets: TargetName[]): string | undefined {
+  const find = (t: TargetName, scenario: ScenarioResult["scenario"]) => run.results.find((r) => r.target === t && r.scenario === scenario);
+  const per = (f: (t: TargetName) => number | string | undefined) => Object.fromEntries(targets.map((t) => [t, f(t) ?? "n/a"])) as Partial<Record<TargetName, number | string>>;
+  const fanout = find("ours", "fanout") as DeliveryResult | undefined;
+  const saturation = find("ours", "saturation") as DeliveryResult | undefined;
+  const rows = [
+    fanout && {
+      cells: [`fan-out p99 at ${fanout.rate} broadcasts/s, ${fanout.sessions}x${fanout.terminals} (ms)`],
+      values: per((t) => (find(t, "fanout") as DeliveryResult | undefined)?.latencyMs.p99),
+      digits: 2,
+      ratio: true,
+    },
+    saturation && {
+      cells: [`server CPU per delivered notification at saturation, ${saturation.sessions}x${saturation.terminals} (µs)`],
+      values: per((t) => (find(t, "saturation") as DeliveryResult | undefined)?.serverMicrosPerNotification),
+      digits: 1,
+      ratio: true,
+    },
+    saturation && {
+      cells: ["delivered notifications/s at saturation"],
+      values: per((t) => (find(t, "saturation") as DeliveryResult | undefined)?.deliveredPerSecond),
+      digits: 0,
+      ratio: true,
+    },
+    find("ours", "idle") && {
+      cells: ["memory (RSS) per held poll (KB)"],
+      values: per((t) => {
+        const idle = find(t, "idle") as IdleResult | undefined;
+        return idle && idle.bytesPerHeldPoll / 1024;
+      }),
+      digits: 2,
+      ratio: true,
+    },
+    {
+      cells: ["lost notifications, all scenarios"],
+      values: per((t) => {
+        const mine = run.results.filter((r) => r.target === t);
+        if (mine.length === 0) return undefined;
+        return String(mine.reduce((n, r) => n + (r.scenario === "idle" ? r.probes - r.probesDelivered : r.lost), 0));
+      }),
+    },
+  ].filter((row) => row !== undefined);
+  return rows.length > 1 ? table(targets, ["figure"], rows as Parameters<typeof table>[2]) : undefined;
+}
+
 export function markdown(run: RunResult): string {
-  const withNchan = run.results.some((r) => r.target === "nchan");
-  const header = withNchan ? "| scenario | metric | ours | nchan | ours/nchan |\n| --- | --- | ---: | ---: | ---: |" : "| scenario | metric | ours |\n| --- | --- | ---: |";
-  const lines = [header];
+  const targets = ORDER.filter((t) => run.results.some((r) => r.target === t));
   const groups = new Map<string, ScenarioResult[]>();
   for (const r of run.results) groups.set(label(r), [...(groups.get(label(r)) ?? []), r]);
+  const rows: Parameters<typeof table>[2] = [];
   for (const [name, results] of groups) {
-    const ours = results.find((r) => r.target === "ours");
-    const nchan = results.find((r) => r.target === "nchan");
     const metrics = results[0]!.scenario === "idle" ? idleMetrics : results[0]!.scenario === "fanout" ? fanoutMetrics : saturationMetrics;
     for (const metric of metrics) {
-      const a = ours ? metric.value(ours) : "n/a";
-      const b = nchan ? metric.value(nchan) : "n/a";
-      const cells = [name, metric.name, format(a, metric.digits)];
-      if (withNchan) {
-        cells.push(format(b, metric.digits));
-        cells.push(metric.ratio && typeof a === "number" && typeof b === "number" && b !== 0 ? format(a / b, 2) : "");
-      }
-      lines.push(`| ${cells.join(" | ")} |`);
+      const values: Partial<Record<TargetName, number | string>> = {};
+      for (const r of results) values[r.target] = metric.value(r);
+      rows.push({ cells: [name, metric.name], values, ...(metric.digits !== undefined ? { digits: metric.digits } : {}), ...(metric.ratio ? { ratio: true } : {}) });
     }
   }
+  const top = headline(run, targets);
+  const lines = [...(top ? [top, ""] : []), table(targets, ["scenario", "metric"], rows)];
   const notes = [
     `${run.host.cpus} x ${run.host.model}, Node ${run.host.node}, Linux ${run.host.kernel}${run.nchanVersion ? `, Nchan ${run.nchanVersion} (one worker)` : ""}; load average ${run.host.loadAverage1m.toFixed(2)} at start.`,
   ];

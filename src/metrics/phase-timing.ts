@@ -32,6 +32,8 @@ export interface GcPause {
 
 export interface PhaseReport {
   every: number;
+  /** performance.now() when the report was made: the process's life, ms. */
+  lifeMs: number;
   samples: PhaseSample[];
   /** Sampled transactions whose notifications were not all delivered when the process exited or the table filled. */
   unfinished: number;
@@ -105,7 +107,7 @@ export class PhaseTiming {
 
   report(gc: GcPause[] = [], eventLoopDelayMs = { p50: NaN, p99: NaN, max: NaN }): PhaseReport {
     const open = new Set(this.pending.values()).size;
-    return { every: this.every, samples: this.samples, unfinished: this.unfinished + open, gc, eventLoopDelayMs };
+    return { every: this.every, lifeMs: performance.now(), samples: this.samples, unfinished: this.unfinished + open, gc, eventLoopDelayMs };
   }
 
   /** A subscriber that never polls again must not grow the table: drop the oldest half. */

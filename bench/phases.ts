@@ -1,0 +1,79 @@
+/**
+ * The phase breakdown of our server's broadcasts under fan-out, from the samples it writes at
+ * exit (src/metrics/phase-timing.ts): p50/p99 per phase, GC pauses, and what the slowest 1 %
+ * of sampled broadcasts overlapped.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import type { PhaseReport, PhaseSample } from "../src/metrics/phase-timing.ts";
+import { summarize, type Summary } from "./stats.ts";
+
+export const PHASES = {
+  "request parsed → committed": (s: PhaseSample) => s.committed - s.begun,
+  "committed → last poll woken": (s: PhaseSample) => s.lastWoken - s.committed,
+  "last poll woken → last reply written": (s: PhaseSample) => s.lastWritten - s.lastWoken,
+  "committed → first reply written": (s: PhaseSample) => s.firstWritten - s.committed,
+  "total: parsed → last reply written": (s: PhaseSample) => s.lastWritten - s.begun,
+} as const;
+
+export type PhaseName = keyof typeof PHASES;
+
+export interface PhaseBreakdown {
+  every: number;
+  samples: number;
+  unfinished: number;
+  phasesMs: Record<PhaseName, Summary>;
+  gc: { count: number; totalMs: number; p99Ms: number; maxMs: number; msPerSecond: number };
+  serverEventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** The sampled broadcasts at or over the p99 of the total. */
+  tail: { count: number; withGcPause: number; gcMsInTail: number; slowestPhase: Partial<Record<PhaseName, number>> };
+}
+
+export function readPhases(file: string): PhaseBreakdown | undefined {
+  if (!existsSync(file)) return undefined;
+  const report = JSON.parse(readFileSync(file, "utf8")) as PhaseReport;
+  const samples = report.samples.filter((s) => Number.isFinite(s.lastWritten));
+  const phasesMs = Object.fromEntries(Object.entries(PHASES).map(([name, f]) => [name, summarize(samples.map(f))])) as Record<PhaseName, Summary>;
+  const pauses = report.gc.map((g) => g.ms);
+  const gcSummary = summarize(pauses);
+  const life = report.lifeMs / 1000;
+  const totalGc = pauses.reduce((a, b) => a + b, 0);
+  const threshold = phasesMs["total: parsed → last reply written"].p99;
+  const tail = samples.filter((s) => s.lastWritten - s.begun >= threshold);
+  let withGcPause = 0;
+  let gcMsInTail = 0;
+  const slowestPhase: Partial<Record<PhaseName, number>> = {};
+  for (const s of tail) {
+    const overlap = report.gc.filter((g) => g.start < s.lastWritten && g.start + g.ms > s.begun).reduce((a, g) => a + g.ms, 0);
+    if (overlap > 0) withGcPause++;
+    gcMsInTail += overlap;
+    const parts = (Object.keys(PHASES) as PhaseName[]).filter((p) => !p.startsWith("total") && !p.includes("first"));
+    const worst = parts.reduce((a, b) => (PHASES[b](s) > PHASES[a](s) ? b : a));
+    slowestPhase[worst] = (slowestPhase[worst] ?? 0) + 1;
+  }
+  return {
+    every: report.every,
+    samples: samples.length,
+    unfinished: report.unfinished,
+    phasesMs,
+    gc: { count: pauses.length, totalMs: totalGc, p99Ms: gcSummary.p99, maxMs: gcSummary.max, msPerSecond: life > 0 ? totalGc / life : NaN },
+    serverEventLoopDelayMs: report.eventLoopDelayMs,
+    tail: { count: tail.length, withGcPause, gcMsInTail, slowestPhase },
+  };
+}
+
+export function phaseTable(label: string, b: PhaseBreakdown, loadLoopDelay?: { p99: number; max: number }): string {
+  const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "n/a");
+  const rows = (Object.keys(PHASES) as PhaseName[]).map((name) => {
+    const s = b.phasesMs[name];
+    return `| ${name} | ${f(s.p50)} | ${f(s.p99)} | ${f(s.max)} |`;
+  });
+  const slowest = Object.entries(b.tail.slowestPhase)
+    .map(([phase, n]) => `${phase} in ${n}`)
+    .join(", ");
+  const notes = [
+    `${b.samples} broadcasts sampled (1 in ${b.every}; ${b.unfinished} unfinished at exit). GC over the server's life: ${b.gc.count} pauses, ${f(b.gc.totalMs)} ms in all (${f(b.gc.msPerSecond)} ms/s), p99 ${f(b.gc.p99Ms)} ms, max ${f(b.gc.maxMs)} ms.`,
+    `Server event-loop delay p50 / p99 / max: ${f(b.serverEventLoopDelayMs.p50)} / ${f(b.serverEventLoopDelayMs.p99)} / ${f(b.serverEventLoopDelayMs.max)} ms${loadLoopDelay ? `; load generator's: p99 ${f(loadLoopDelay.p99)}, max ${f(loadLoopDelay.max)} ms` : ""}.`,
+    `Slowest 1 % (${b.tail.count} broadcasts at or over the total's p99): ${b.tail.withGcPause} overlapped a GC pause (${f(b.tail.gcMsInTail)} ms of GC in all); their longest phase: ${slowest || "n/a"}.`,
+  ];
+  return [`Phases of a broadcast on our server, ${label} (ms):`, "", "| phase | p50 | p99 | max |", "| --- | ---: | ---: | ---: |", ...rows, "", ...notes].join("\n");
+}
