@@ -20,6 +20,8 @@ export interface BenchArgs {
   vsNodeFloor: boolean;
   /** Run one target only (development aid). */
   only?: TargetName;
+  /** Rounds of every scenario and target, interleaved; the report gives each figure's median. */
+  repeat: number;
   /** Fan-out: sample the phases of 1 broadcast in N on our server (0: off). */
   phaseSampling: number;
   nchanPublish: NchanPublish;
@@ -45,6 +47,7 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
   --vs node-floor                         ... and against a bare node:http server of the same wire, in memory
                                           (bench/node-floor-server.ts); both: --vs node-floor,nchan
   --only ours|node-floor|nchan            run one target only (with --only nchan, no need for a built server)
+  --repeat N                              N rounds, targets interleaved within each; the tables give medians (1)
   --phase-sampling N                      fan-out: time the phases of 1 broadcast in N on our server (5; 0: off)
   --nchan-publish multi|per-channel       Nchan: one multi-channel publish per broadcast, or one per channel (multi)
   --nchan-longpoll multipart|single       Nchan: long-poll answers with every queued message (multipart/mixed),
@@ -79,6 +82,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
       smoke: { type: "boolean", default: false },
       vs: { type: "string", multiple: true },
       "phase-sampling": { type: "string" },
+      repeat: { type: "string" },
       only: { type: "string" },
       "nchan-publish": { type: "string", default: "multi" },
       "nchan-longpoll": { type: "string", default: "multipart" },
@@ -122,6 +126,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     vsNchan: vs.includes("nchan") || values.only === "nchan",
     vsNodeFloor: vs.includes("node-floor") || values.only === "node-floor",
     ...(values.only ? { only: values.only as TargetName } : {}),
+    repeat: Math.floor(positiveInt("repeat", values.repeat, 1)),
     phaseSampling: values["phase-sampling"] === "0" ? 0 : Math.floor(positiveInt("phase-sampling", values["phase-sampling"], 5)),
     nchanPublish,
     nchanLongpoll,

@@ -3,7 +3,7 @@
  * exit (src/metrics/phase-timing.ts): p50/p99 per phase, GC pauses, and what the slowest 1 %
  * of sampled broadcasts overlapped.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { PhaseReport, PhaseSample } from "../src/metrics/phase-timing.ts";
 import { summarize, type Summary } from "./stats.ts";
 
@@ -28,35 +28,38 @@ export interface PhaseBreakdown {
   tail: { count: number; withGcPause: number; gcMsInTail: number; slowestPhase: Partial<Record<PhaseName, number>> };
 }
 
-export function readPhases(file: string): PhaseBreakdown | undefined {
-  if (!existsSync(file)) return undefined;
-  const report = JSON.parse(readFileSync(file, "utf8")) as PhaseReport;
-  const samples = report.samples.filter((s) => Number.isFinite(s.lastWritten));
+/** The breakdown over the phase files of one scenario (one per round; each its own server process and GC timeline). */
+export function readPhases(files: string[]): PhaseBreakdown {
+  const reports = files.map((file) => JSON.parse(readFileSync(file, "utf8")) as PhaseReport);
+  const withGc = reports.flatMap((report) => report.samples.filter((s) => Number.isFinite(s.lastWritten)).map((s) => ({ s, gc: report.gc })));
+  const samples = withGc.map((x) => x.s);
   const phasesMs = Object.fromEntries(Object.entries(PHASES).map(([name, f]) => [name, summarize(samples.map(f))])) as Record<PhaseName, Summary>;
-  const pauses = report.gc.map((g) => g.ms);
+  const pauses = reports.flatMap((report) => report.gc.map((g) => g.ms));
   const gcSummary = summarize(pauses);
-  const life = report.lifeMs / 1000;
+  const life = reports.reduce((sum, report) => sum + report.lifeMs, 0) / 1000;
   const totalGc = pauses.reduce((a, b) => a + b, 0);
   const threshold = phasesMs["total: parsed → last reply written"].p99;
-  const tail = samples.filter((s) => s.lastWritten - s.begun >= threshold);
+  const tail = withGc.filter(({ s }) => s.lastWritten - s.begun >= threshold);
   let withGcPause = 0;
   let gcMsInTail = 0;
   const slowestPhase: Partial<Record<PhaseName, number>> = {};
-  for (const s of tail) {
-    const overlap = report.gc.filter((g) => g.start < s.lastWritten && g.start + g.ms > s.begun).reduce((a, g) => a + g.ms, 0);
+  const parts = (Object.keys(PHASES) as PhaseName[]).filter((p) => !p.startsWith("total") && !p.includes("first"));
+  for (const { s, gc } of tail) {
+    const overlap = gc.filter((g) => g.start < s.lastWritten && g.start + g.ms > s.begun).reduce((a, g) => a + g.ms, 0);
     if (overlap > 0) withGcPause++;
     gcMsInTail += overlap;
-    const parts = (Object.keys(PHASES) as PhaseName[]).filter((p) => !p.startsWith("total") && !p.includes("first"));
     const worst = parts.reduce((a, b) => (PHASES[b](s) > PHASES[a](s) ? b : a));
     slowestPhase[worst] = (slowestPhase[worst] ?? 0) + 1;
   }
+  const delays = reports.map((report) => report.eventLoopDelayMs);
+  const worstOf = (k: "p50" | "p99" | "max") => Math.max(...delays.map((x) => x[k]));
   return {
-    every: report.every,
+    every: reports[0]?.every ?? 0,
     samples: samples.length,
-    unfinished: report.unfinished,
+    unfinished: reports.reduce((n, report) => n + report.unfinished, 0),
     phasesMs,
     gc: { count: pauses.length, totalMs: totalGc, p99Ms: gcSummary.p99, maxMs: gcSummary.max, msPerSecond: life > 0 ? totalGc / life : NaN },
-    serverEventLoopDelayMs: report.eventLoopDelayMs,
+    serverEventLoopDelayMs: { p50: worstOf("p50"), p99: worstOf("p99"), max: worstOf("max") },
     tail: { count: tail.length, withGcPause, gcMsInTail, slowestPhase },
   };
 }
@@ -72,7 +75,7 @@ export function phaseTable(label: string, b: PhaseBreakdown, loadLoopDelay?: { p
     .join(", ");
   const notes = [
     `${b.samples} broadcasts sampled (1 in ${b.every}; ${b.unfinished} unfinished at exit). GC over the server's life: ${b.gc.count} pauses, ${f(b.gc.totalMs)} ms in all (${f(b.gc.msPerSecond)} ms/s), p99 ${f(b.gc.p99Ms)} ms, max ${f(b.gc.maxMs)} ms.`,
-    `Server event-loop delay p50 / p99 / max: ${f(b.serverEventLoopDelayMs.p50)} / ${f(b.serverEventLoopDelayMs.p99)} / ${f(b.serverEventLoopDelayMs.max)} ms${loadLoopDelay ? `; load generator's: p99 ${f(loadLoopDelay.p99)}, max ${f(loadLoopDelay.max)} ms` : ""}.`,
+    `Server event-loop delay p50 / p99 / max (worst round): ${f(b.serverEventLoopDelayMs.p50)} / ${f(b.serverEventLoopDelayMs.p99)} / ${f(b.serverEventLoopDelayMs.max)} ms${loadLoopDelay ? `; load generator's: p99 ${f(loadLoopDelay.p99)}, max ${f(loadLoopDelay.max)} ms` : ""}.`,
     `Slowest 1 % (${b.tail.count} broadcasts at or over the total's p99): ${b.tail.withGcPause} overlapped a GC pause (${f(b.tail.gcMsInTail)} ms of GC in all); their longest phase: ${slowest || "n/a"}.`,
   ];
   return [`Phases of a broadcast on our server, ${label} (ms):`, "", "| phase | p50 | p99 | max |", "| --- | ---: | ---: | ---: |", ...rows, "", ...notes].join("\n");

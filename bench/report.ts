@@ -73,50 +73,40 @@ function table(targets: TargetName[], head: string[], rows: { cells: string[]; v
   return lines.join("\n");
 }
 
+/** The median of numbers; for text, the distinct values. Runs with --repeat report each figure's median over rounds. */
+function combine(values: (number | string)[]): number | string {
+  if (values.length === 0) return "n/a";
+  if (values.every((v) => typeof v === "number")) {
+    const sorted = (values as number[]).slice().sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  }
+  return [...new Set(values.map((v) => format(v)))].join("; ");
+}
+
 /** The five figures of issue 14, for the first fan-out/saturation topology of the run. */
 function headline(run: RunResult, targets: TargetName[]): string | undefined {
-  const find = (t: TargetName, scenario: ScenarioResult["scenario"]) => run.results.find((r) => r.target === t && r.scenario === scenario);
-  const per = (f: (t: TargetName) => number | string | undefined) => Object.fromEntries(targets.map((t) => [t, f(t) ?? "n/a"])) as Partial<Record<TargetName, number | string>>;
-  const fanout = find("ours", "fanout") as DeliveryResult | undefined;
-  const saturation = find("ours", "saturation") as DeliveryResult | undefined;
-  const rows = [
-    fanout && {
-      cells: [`fan-out p99 at ${fanout.rate} broadcasts/s, ${fanout.sessions}x${fanout.terminals} (ms)`],
-      values: per((t) => (find(t, "fanout") as DeliveryResult | undefined)?.latencyMs.p99),
-      digits: 2,
-      ratio: true,
-    },
-    saturation && {
-      cells: [`server CPU per delivered notification at saturation, ${saturation.sessions}x${saturation.terminals} (µs)`],
-      values: per((t) => (find(t, "saturation") as DeliveryResult | undefined)?.serverMicrosPerNotification),
-      digits: 1,
-      ratio: true,
-    },
-    saturation && {
-      cells: ["delivered notifications/s at saturation"],
-      values: per((t) => (find(t, "saturation") as DeliveryResult | undefined)?.deliveredPerSecond),
-      digits: 0,
-      ratio: true,
-    },
-    find("ours", "idle") && {
-      cells: ["memory (RSS) per held poll (KB)"],
-      values: per((t) => {
-        const idle = find(t, "idle") as IdleResult | undefined;
-        return idle && idle.bytesPerHeldPoll / 1024;
-      }),
-      digits: 2,
-      ratio: true,
-    },
-    {
-      cells: ["lost notifications, all scenarios"],
-      values: per((t) => {
-        const mine = run.results.filter((r) => r.target === t);
-        if (mine.length === 0) return undefined;
-        return String(mine.reduce((n, r) => n + (r.scenario === "idle" ? r.probes - r.probesDelivered : r.lost), 0));
-      }),
-    },
-  ].filter((row) => row !== undefined);
-  return rows.length > 1 ? table(targets, ["figure"], rows as Parameters<typeof table>[2]) : undefined;
+  const firstLabel = (scenario: ScenarioResult["scenario"]) => {
+    const first = run.results.find((r) => r.target === "ours" && r.scenario === scenario);
+    return first && label(first);
+  };
+  const fanout = firstLabel("fanout");
+  const saturation = firstLabel("saturation");
+  const idle = firstLabel("idle");
+  const per = (name: string | undefined, f: (r: ScenarioResult) => number | string) =>
+    Object.fromEntries(targets.map((t) => [t, combine(run.results.filter((r) => r.target === t && label(r) === name).map(f))])) as Partial<Record<TargetName, number | string>>;
+  const rows: Parameters<typeof table>[2] = [];
+  if (fanout) rows.push({ cells: [`fan-out p99, ${fanout} (ms)`], values: per(fanout, (r) => d(r).latencyMs.p99), digits: 2, ratio: true });
+  if (saturation) {
+    rows.push({ cells: [`server CPU per delivered notification, ${saturation} (µs)`], values: per(saturation, (r) => d(r).serverMicrosPerNotification), digits: 1, ratio: true });
+    rows.push({ cells: [`delivered notifications/s, ${saturation}`], values: per(saturation, (r) => d(r).deliveredPerSecond), digits: 0, ratio: true });
+  }
+  if (idle) rows.push({ cells: [`memory (RSS) per held poll, ${idle} (KB)`], values: per(idle, (r) => i(r).bytesPerHeldPoll / 1024), digits: 2, ratio: true });
+  const lost = Object.fromEntries(
+    targets.map((t) => [t, String(run.results.filter((r) => r.target === t).reduce((n, r) => n + (r.scenario === "idle" ? r.probes - r.probesDelivered : r.lost), 0))]),
+  );
+  rows.push({ cells: ["lost notifications, all scenarios and rounds"], values: lost });
+  return rows.length > 1 ? table(targets, ["figure"], rows) : undefined;
 }
 
 export function markdown(run: RunResult): string {
@@ -128,7 +118,7 @@ export function markdown(run: RunResult): string {
     const metrics = results[0]!.scenario === "idle" ? idleMetrics : results[0]!.scenario === "fanout" ? fanoutMetrics : saturationMetrics;
     for (const metric of metrics) {
       const values: Partial<Record<TargetName, number | string>> = {};
-      for (const r of results) values[r.target] = metric.value(r);
+      for (const t of targets) values[t] = combine(results.filter((r) => r.target === t).map(metric.value));
       rows.push({ cells: [name, metric.name], values, ...(metric.digits !== undefined ? { digits: metric.digits } : {}), ...(metric.ratio ? { ratio: true } : {}) });
     }
   }
