@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { PhaseReport, PhaseSample } from "../src/metrics/phase-timing.ts";
+import type { DeliveryResult } from "./results.ts";
 import { summarize, type Summary } from "./stats.ts";
 
 export const PHASES = {
@@ -64,7 +65,9 @@ export function readPhases(files: string[]): PhaseBreakdown {
   };
 }
 
-export function phaseTable(label: string, b: PhaseBreakdown, loadLoopDelay?: { p99: number; max: number }): string {
+/** `fanout`: our fan-out result of the same scenario (first round), for the end-to-end figures beside the server's. */
+export function phaseTable(label: string, b: PhaseBreakdown, fanout?: DeliveryResult): string {
+  const loadLoopDelay = fanout?.loadEventLoopDelayMs;
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "n/a");
   const rows = (Object.keys(PHASES) as PhaseName[]).map((name) => {
     const s = b.phasesMs[name];
@@ -76,6 +79,12 @@ export function phaseTable(label: string, b: PhaseBreakdown, loadLoopDelay?: { p
   const notes = [
     `${b.samples} broadcasts sampled (1 in ${b.every}; ${b.unfinished} unfinished at exit). GC over the server's life: ${b.gc.count} pauses, ${f(b.gc.totalMs)} ms in all (${f(b.gc.msPerSecond)} ms/s), p99 ${f(b.gc.p99Ms)} ms, max ${f(b.gc.maxMs)} ms.`,
     `Server event-loop delay p50 / p99 / max (worst round): ${f(b.serverEventLoopDelayMs.p50)} / ${f(b.serverEventLoopDelayMs.p99)} / ${f(b.serverEventLoopDelayMs.max)} ms${loadLoopDelay ? `; load generator's: p99 ${f(loadLoopDelay.p99)}, max ${f(loadLoopDelay.max)} ms` : ""}.`,
+    ...(fanout
+      ? [
+          `End to end (load generator, first round): publish start → receipt p50 ${f(fanout.latencyMs.p50)} / p99 ${f(fanout.latencyMs.p99)} ms, publish round trip p50 ${f(fanout.publishMs.p50)} / p99 ${f(fanout.publishMs.p99)} ms. What the server-side total does not cover was spent before the request was parsed (the load generator's agent queue, the socket, our event loop) or after the reply was written.`,
+        ]
+      : []),
+    `A terminal whose previous reply was still on its way when the commit came is "woken" by its next poll: "committed → last poll woken" includes that round trip through the load generator.`,
     `Slowest 1 % (${b.tail.count} broadcasts at or over the total's p99): ${b.tail.withGcPause} overlapped a GC pause (${f(b.tail.gcMsInTail)} ms of GC in all); their longest phase: ${slowest || "n/a"}.`,
   ];
   return [`Phases of a broadcast on our server, ${label} (ms):`, "", "| phase | p50 | p99 | max |", "| --- | ---: | ---: | ---: |", ...rows, "", ...notes].join("\n");

@@ -164,7 +164,7 @@ async function main(): Promise<number> {
   let report = markdown(run);
   for (const [name, phases] of Object.entries(run.phases ?? {})) {
     const fanout = run.results.find((r) => r.target === "ours" && label(r) === name);
-    report += `\n${phaseTable(name, phases, fanout && fanout.scenario !== "idle" ? fanout.loadEventLoopDelayMs : undefined)}\n`;
+    report += `\n${phaseTable(name, phases, fanout && fanout.scenario !== "idle" ? fanout : undefined)}\n`;
   }
   if (run.profile) {
     report += `\nOur server under saturation (main thread, whole process life: start-up and drain included), top self time (${run.profile.file}):\n\n${profileTable(run.profile.top)}\n`;
