@@ -87,5 +87,7 @@ export function phaseTable(label: string, b: PhaseBreakdown, fanout?: DeliveryRe
     `A terminal whose previous reply was still on its way when the commit came is "woken" by its next poll: "committed → last poll woken" includes that round trip through the load generator.`,
     `Slowest 1 % (${b.tail.count} broadcasts at or over the total's p99): ${b.tail.withGcPause} overlapped a GC pause (${f(b.tail.gcMsInTail)} ms of GC in all); their longest phase: ${slowest || "n/a"}.`,
   ];
-  return [`Phases of a broadcast on our server, ${label} (ms):`, "", "| phase | p50 | p99 | max |", "| --- | ---: | ---: | ---: |", ...rows, "", ...notes].join("\n");
+  return [`Phases of a broadcast on our server, ${label} (ms):`, "", "| phase | p50 | p99 | max |", "| --- | ---: | ---: | ---: |", ...rows, "", ...notes].join(
+    "\n",
+  );
 }

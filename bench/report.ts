@@ -22,7 +22,10 @@ const fanoutMetrics: Metric[] = [
   { name: "server CPU (% of a core)", value: (r) => 100 * d(r).cpu.serverCore, digits: 1, ratio: true },
   { name: "load generator CPU (% of a core)", value: (r) => 100 * d(r).cpu.loadCore, digits: 1 },
   { name: "other processes' CPU (% of a core; noise)", value: (r) => 100 * d(r).cpu.otherCore, digits: 1 },
-  { name: "load generator event-loop delay p99 / max (ms)", value: (r) => `${d(r).loadEventLoopDelayMs.p99.toFixed(1)} / ${d(r).loadEventLoopDelayMs.max.toFixed(1)}` },
+  {
+    name: "load generator event-loop delay p99 / max (ms)",
+    value: (r) => `${d(r).loadEventLoopDelayMs.p99.toFixed(1)} / ${d(r).loadEventLoopDelayMs.max.toFixed(1)}`,
+  },
 ];
 
 const saturationMetrics: Metric[] = [
@@ -38,8 +41,14 @@ const saturationMetrics: Metric[] = [
 
 const idleMetrics: Metric[] = [
   { name: "server RSS per held poll (KB)", value: (r) => i(r).bytesPerHeldPoll / 1024, digits: 2, ratio: true },
-  { name: "held / asked (probes woken)", value: (r) => `${i(r).sent - i(r).returnedEarly - i(r).pollErrors}/${i(r).polls} (${i(r).probesDelivered}/${i(r).probes})` },
-  { name: "server RSS before → held → released (MB)", value: (r) => [i(r).rssBeforeBytes, i(r).rssHeldBytes, i(r).rssReleasedBytes].map((b) => (b / 2 ** 20).toFixed(1)).join(" → ") },
+  {
+    name: "held / asked (probes woken)",
+    value: (r) => `${i(r).sent - i(r).returnedEarly - i(r).pollErrors}/${i(r).polls} (${i(r).probesDelivered}/${i(r).probes})`,
+  },
+  {
+    name: "server RSS before → held → released (MB)",
+    value: (r) => [i(r).rssBeforeBytes, i(r).rssHeldBytes, i(r).rssReleasedBytes].map((b) => (b / 2 ** 20).toFixed(1)).join(" → "),
+  },
 ];
 
 export function label(r: ScenarioResult): string {
@@ -61,7 +70,11 @@ function ratio(a: number | string, b: number | string): string {
 }
 
 /** A row per figure: ours, each other target, then ours/other for each. */
-function table(targets: TargetName[], head: string[], rows: { cells: string[]; values: Partial<Record<TargetName, number | string>>; digits?: number; ratio?: boolean }[]): string {
+function table(
+  targets: TargetName[],
+  head: string[],
+  rows: { cells: string[]; values: Partial<Record<TargetName, number | string>>; digits?: number; ratio?: boolean }[],
+): string {
   const others = targets.filter((t) => t !== "ours");
   const header = [...head, ...targets.map((t) => COLUMNS[t]), ...others.map((t) => `ours / ${COLUMNS[t]}`)];
   const lines = [`| ${header.join(" | ")} |`, `| ${header.map((_, k) => (k < head.length ? "---" : "---:")).join(" | ")} |`];
@@ -94,16 +107,26 @@ function headline(run: RunResult, targets: TargetName[]): string | undefined {
   const saturation = firstLabel("saturation");
   const idle = firstLabel("idle");
   const per = (name: string | undefined, f: (r: ScenarioResult) => number | string) =>
-    Object.fromEntries(targets.map((t) => [t, combine(run.results.filter((r) => r.target === t && label(r) === name).map(f))])) as Partial<Record<TargetName, number | string>>;
+    Object.fromEntries(targets.map((t) => [t, combine(run.results.filter((r) => r.target === t && label(r) === name).map(f))])) as Partial<
+      Record<TargetName, number | string>
+    >;
   const rows: Parameters<typeof table>[2] = [];
   if (fanout) rows.push({ cells: [`fan-out p99, ${fanout} (ms)`], values: per(fanout, (r) => d(r).latencyMs.p99), digits: 2, ratio: true });
   if (saturation) {
-    rows.push({ cells: [`server CPU per delivered notification, ${saturation} (µs)`], values: per(saturation, (r) => d(r).serverMicrosPerNotification), digits: 1, ratio: true });
+    rows.push({
+      cells: [`server CPU per delivered notification, ${saturation} (µs)`],
+      values: per(saturation, (r) => d(r).serverMicrosPerNotification),
+      digits: 1,
+      ratio: true,
+    });
     rows.push({ cells: [`delivered notifications/s, ${saturation}`], values: per(saturation, (r) => d(r).deliveredPerSecond), digits: 0, ratio: true });
   }
   if (idle) rows.push({ cells: [`memory (RSS) per held poll, ${idle} (KB)`], values: per(idle, (r) => i(r).bytesPerHeldPoll / 1024), digits: 2, ratio: true });
   const lost = Object.fromEntries(
-    targets.map((t) => [t, String(run.results.filter((r) => r.target === t).reduce((n, r) => n + (r.scenario === "idle" ? r.probes - r.probesDelivered : r.lost), 0))]),
+    targets.map((t) => [
+      t,
+      String(run.results.filter((r) => r.target === t).reduce((n, r) => n + (r.scenario === "idle" ? r.probes - r.probesDelivered : r.lost), 0)),
+    ]),
   );
   rows.push({ cells: ["lost notifications, all scenarios and rounds"], values: lost });
   return rows.length > 1 ? table(targets, ["figure"], rows) : undefined;
@@ -119,7 +142,12 @@ export function markdown(run: RunResult): string {
     for (const metric of metrics) {
       const values: Partial<Record<TargetName, number | string>> = {};
       for (const t of targets) values[t] = combine(results.filter((r) => r.target === t).map(metric.value));
-      rows.push({ cells: [name, metric.name], values, ...(metric.digits !== undefined ? { digits: metric.digits } : {}), ...(metric.ratio ? { ratio: true } : {}) });
+      rows.push({
+        cells: [name, metric.name],
+        values,
+        ...(metric.digits !== undefined ? { digits: metric.digits } : {}),
+        ...(metric.ratio ? { ratio: true } : {}),
+      });
     }
   }
   const top = headline(run, targets);

@@ -103,7 +103,9 @@ async function main(): Promise<number> {
   };
   let oursFailed = false;
   let checks = 0;
-  const targets: TargetName[] = args.only ? [args.only] : ["ours", ...(args.vsNodeFloor ? ["node-floor" as const] : []), ...(args.vsNchan ? ["nchan" as const] : [])];
+  const targets: TargetName[] = args.only
+    ? [args.only]
+    : ["ours", ...(args.vsNodeFloor ? ["node-floor" as const] : []), ...(args.vsNchan ? ["nchan" as const] : [])];
   const phaseDir = mkdtempSync(join(os.tmpdir(), "pos-sync-phases-"));
   const phaseFiles = new Map<string, string[]>();
   for (let round = 1; round <= args.repeat; round++) {
@@ -112,7 +114,8 @@ async function main(): Promise<number> {
         for (const name of targets) {
           const what = `${args.repeat > 1 ? `round ${round}: ` : ""}${name} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
           const profiling = name === "ours" && scenario === "saturation" && args.profileDir !== undefined;
-          const phaseFile = name === "ours" && scenario === "fanout" && args.phaseSampling > 0 ? join(phaseDir, `${sessions}x${terminals}-${round}.json`) : undefined;
+          const phaseFile =
+            name === "ours" && scenario === "fanout" && args.phaseSampling > 0 ? join(phaseDir, `${sessions}x${terminals}-${round}.json`) : undefined;
           const options: StartOptions = {
             // Idle polls must stay held while 10,000 of them are opened and measured.
             pollTimeout: scenario === "idle" ? 600 : 50,
