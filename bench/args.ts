@@ -1,6 +1,7 @@
 /** Command-line flags of bench/run.ts. */
 import { parseArgs } from "node:util";
 import type { NchanLongpoll, NchanPublish } from "./nchan.ts";
+import type { TargetName } from "./results.ts";
 
 export type Scenario = "fanout" | "saturation" | "idle";
 
@@ -15,8 +16,14 @@ export interface BenchArgs {
   drainMs: number;
   smoke: boolean;
   vsNchan: boolean;
+  /** Also run the bare node:http server of bench/node-floor-server.ts. */
+  vsNodeFloor: boolean;
   /** Run one target only (development aid). */
-  only?: "ours" | "nchan";
+  only?: TargetName;
+  /** Rounds of every scenario and target, interleaved; the report gives each figure's median. */
+  repeat: number;
+  /** Fan-out: sample the phases of 1 broadcast in N on our server (0: off). */
+  phaseSampling: number;
   nchanPublish: NchanPublish;
   nchanLongpoll: NchanLongpoll;
   /** Before each scenario, wait up to this many seconds for other processes to go quiet. */
@@ -37,7 +44,11 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
                                           notification arrived for MS (5000)
   --smoke                                 a few seconds, tiny sizes; exit 1 on any loss (CI)
   --vs nchan                              the same scenarios against Nchan (bench/install-nchan.sh)
-  --only ours|nchan                       run one target only (with --only nchan, no need for a built server)
+  --vs node-floor                         ... and against a bare node:http server of the same wire, in memory
+                                          (bench/node-floor-server.ts); both: --vs node-floor,nchan
+  --only ours|node-floor|nchan            run one target only (with --only nchan, no need for a built server)
+  --repeat N                              N rounds, targets interleaved within each; the tables give medians (1)
+  --phase-sampling N                      fan-out: time the phases of 1 broadcast in N on our server (5; 0: off)
   --nchan-publish multi|per-channel       Nchan: one multi-channel publish per broadcast, or one per channel (multi)
   --nchan-longpoll multipart|single       Nchan: long-poll answers with every queued message (multipart/mixed),
                                           like ours, or one message per response (multipart)
@@ -69,7 +80,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
       "idle-polls": { type: "string" },
       drain: { type: "string" },
       smoke: { type: "boolean", default: false },
-      vs: { type: "string" },
+      vs: { type: "string", multiple: true },
+      "phase-sampling": { type: "string" },
+      repeat: { type: "string" },
       only: { type: "string" },
       "nchan-publish": { type: "string", default: "multi" },
       "nchan-longpoll": { type: "string", default: "multipart" },
@@ -85,8 +98,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
   const known: Scenario[] = ["fanout", "saturation", "idle"];
   const scenarios = scenario === "all" ? known : scenario.split(",").map((s) => s.trim() as Scenario);
   for (const s of scenarios) if (!known.includes(s)) throw new Error(`--scenario must be fanout, saturation, idle or all, got "${s}"`);
-  if (values.vs !== undefined && values.vs !== "nchan") throw new Error(`--vs only knows "nchan", got "${values.vs}"`);
-  if (values.only !== undefined && values.only !== "ours" && values.only !== "nchan") throw new Error(`--only must be ours or nchan`);
+  const vs = (values.vs ?? []).flatMap((v) => v.split(",")).map((v) => v.trim());
+  for (const v of vs) if (v !== "nchan" && v !== "node-floor") throw new Error(`--vs knows "nchan" and "node-floor", got "${v}"`);
+  if (values.only !== undefined && !["ours", "nchan", "node-floor"].includes(values.only)) throw new Error(`--only must be ours, node-floor or nchan`);
   const nchanPublish = values["nchan-publish"];
   if (nchanPublish !== "multi" && nchanPublish !== "per-channel") throw new Error(`--nchan-publish must be multi or per-channel`);
   const nchanLongpoll = values["nchan-longpoll"];
@@ -109,8 +123,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     idlePolls: Math.floor(positiveInt("idle-polls", values["idle-polls"], smoke ? 200 : 10_000)),
     drainMs: positiveInt("drain", values.drain, smoke ? 3000 : 5000),
     smoke,
-    vsNchan: values.vs === "nchan" || values.only === "nchan",
-    ...(values.only ? { only: values.only as "ours" | "nchan" } : {}),
+    vsNchan: vs.includes("nchan") || values.only === "nchan",
+    vsNodeFloor: vs.includes("node-floor") || values.only === "node-floor",
+    ...(values.only ? { only: values.only as TargetName } : {}),
+    repeat: Math.floor(positiveInt("repeat", values.repeat, 1)),
+    phaseSampling: values["phase-sampling"] === "0" ? 0 : Math.floor(positiveInt("phase-sampling", values["phase-sampling"], 5)),
     nchanPublish,
     nchanLongpoll,
     quietWaitSeconds: values["quiet-wait"] === undefined ? 0 : positiveInt("quiet-wait", values["quiet-wait"], 0),

@@ -1,11 +1,11 @@
-/** The markdown table of a run: ours, Nchan and the ratio ours/nchan per metric. */
-import type { DeliveryResult, IdleResult, RunResult, ScenarioResult } from "./results.ts";
+/** The markdown tables of a run: ours, the Node floor and Nchan, and the ratios ours/floor and ours/nchan per metric. */
+import type { DeliveryResult, IdleResult, RunResult, ScenarioResult, TargetName } from "./results.ts";
 
 interface Metric {
   name: string;
   value: (r: ScenarioResult) => number | string;
   digits?: number;
-  /** Ratio ours/nchan is meaningful. */
+  /** Ratios ours/other are meaningful. */
   ratio?: boolean;
 }
 
@@ -51,7 +51,7 @@ const idleMetrics: Metric[] = [
   },
 ];
 
-function label(r: ScenarioResult): string {
+export function label(r: ScenarioResult): string {
   if (r.scenario === "idle") return `idle, ${r.polls} polls`;
   if (r.scenario === "fanout") return `fan-out ${r.sessions}x${r.terminals}, ${r.rate}/s, ${r.durationSeconds} s`;
   return `saturation ${r.sessions}x${r.terminals}, ${r.inflight} in flight, ${r.durationSeconds} s`;
@@ -62,29 +62,96 @@ function format(value: number | string, digits = 2): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
 }
 
+const COLUMNS: Record<TargetName, string> = { ours: "ours", "node-floor": "Node floor", nchan: "Nchan" };
+const ORDER: TargetName[] = ["ours", "node-floor", "nchan"];
+
+function ratio(a: number | string, b: number | string): string {
+  return typeof a === "number" && typeof b === "number" && b !== 0 && Number.isFinite(a / b) ? format(a / b, 2) : "";
+}
+
+/** A row per figure: ours, each other target, then ours/other for each. */
+function table(
+  targets: TargetName[],
+  head: string[],
+  rows: { cells: string[]; values: Partial<Record<TargetName, number | string>>; digits?: number; ratio?: boolean }[],
+): string {
+  const others = targets.filter((t) => t !== "ours");
+  const header = [...head, ...targets.map((t) => COLUMNS[t]), ...others.map((t) => `ours / ${COLUMNS[t]}`)];
+  const lines = [`| ${header.join(" | ")} |`, `| ${header.map((_, k) => (k < head.length ? "---" : "---:")).join(" | ")} |`];
+  for (const row of rows) {
+    const values = targets.map((t) => format(row.values[t] ?? "n/a", row.digits));
+    const ratios = others.map((t) => (row.ratio ? ratio(row.values.ours ?? "n/a", row.values[t] ?? "n/a") : ""));
+    lines.push(`| ${[...row.cells, ...values, ...ratios].join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+/** The median of numbers; for text, the distinct values. Runs with --repeat report each figure's median over rounds. */
+function combine(values: (number | string)[]): number | string {
+  if (values.length === 0) return "n/a";
+  if (values.every((v) => typeof v === "number")) {
+    const sorted = (values as number[]).slice().sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  }
+  return [...new Set(values.map((v) => format(v)))].join("; ");
+}
+
+/** The five figures of issue 14, for the first fan-out/saturation topology of the run. */
+function headline(run: RunResult, targets: TargetName[]): string | undefined {
+  const firstLabel = (scenario: ScenarioResult["scenario"]) => {
+    const first = run.results.find((r) => r.target === "ours" && r.scenario === scenario);
+    return first && label(first);
+  };
+  const fanout = firstLabel("fanout");
+  const saturation = firstLabel("saturation");
+  const idle = firstLabel("idle");
+  const per = (name: string | undefined, f: (r: ScenarioResult) => number | string) =>
+    Object.fromEntries(targets.map((t) => [t, combine(run.results.filter((r) => r.target === t && label(r) === name).map(f))])) as Partial<
+      Record<TargetName, number | string>
+    >;
+  const rows: Parameters<typeof table>[2] = [];
+  if (fanout) rows.push({ cells: [`fan-out p99, ${fanout} (ms)`], values: per(fanout, (r) => d(r).latencyMs.p99), digits: 2, ratio: true });
+  if (saturation) {
+    rows.push({
+      cells: [`server CPU per delivered notification, ${saturation} (µs)`],
+      values: per(saturation, (r) => d(r).serverMicrosPerNotification),
+      digits: 1,
+      ratio: true,
+    });
+    rows.push({ cells: [`delivered notifications/s, ${saturation}`], values: per(saturation, (r) => d(r).deliveredPerSecond), digits: 0, ratio: true });
+  }
+  if (idle) rows.push({ cells: [`memory (RSS) per held poll, ${idle} (KB)`], values: per(idle, (r) => i(r).bytesPerHeldPoll / 1024), digits: 2, ratio: true });
+  const lost = Object.fromEntries(
+    targets.map((t) => [
+      t,
+      String(run.results.filter((r) => r.target === t).reduce((n, r) => n + (r.scenario === "idle" ? r.probes - r.probesDelivered : r.lost), 0)),
+    ]),
+  );
+  rows.push({ cells: ["lost notifications, all scenarios and rounds"], values: lost });
+  return rows.length > 1 ? table(targets, ["figure"], rows) : undefined;
+}
+
 export function markdown(run: RunResult): string {
-  const withNchan = run.results.some((r) => r.target === "nchan");
-  const header = withNchan
-    ? "| scenario | metric | ours | nchan | ours/nchan |\n| --- | --- | ---: | ---: | ---: |"
-    : "| scenario | metric | ours |\n| --- | --- | ---: |";
-  const lines = [header];
+  const targets = ORDER.filter((t) => run.results.some((r) => r.target === t));
   const groups = new Map<string, ScenarioResult[]>();
   for (const r of run.results) groups.set(label(r), [...(groups.get(label(r)) ?? []), r]);
+  const rows: Parameters<typeof table>[2] = [];
   for (const [name, results] of groups) {
-    const ours = results.find((r) => r.target === "ours");
-    const nchan = results.find((r) => r.target === "nchan");
     const metrics = results[0]!.scenario === "idle" ? idleMetrics : results[0]!.scenario === "fanout" ? fanoutMetrics : saturationMetrics;
     for (const metric of metrics) {
-      const a = ours ? metric.value(ours) : "n/a";
-      const b = nchan ? metric.value(nchan) : "n/a";
-      const cells = [name, metric.name, format(a, metric.digits)];
-      if (withNchan) {
-        cells.push(format(b, metric.digits));
-        cells.push(metric.ratio && typeof a === "number" && typeof b === "number" && b !== 0 ? format(a / b, 2) : "");
-      }
-      lines.push(`| ${cells.join(" | ")} |`);
+      const values: Partial<Record<TargetName, number | string>> = {};
+      for (const t of targets) values[t] = combine(results.filter((r) => r.target === t).map(metric.value));
+      rows.push({
+        cells: [name, metric.name],
+        values,
+        ...(metric.digits !== undefined ? { digits: metric.digits } : {}),
+        ...(metric.ratio ? { ratio: true } : {}),
+      });
     }
   }
+  const top = headline(run, targets);
+  const lines = [...(top ? [top, ""] : []), table(targets, ["scenario", "metric"], rows)];
   const notes = [
     `${run.host.cpus} x ${run.host.model}, Node ${run.host.node}, Linux ${run.host.kernel}${run.nchanVersion ? `, Nchan ${run.nchanVersion} (one worker)` : ""}; load average ${run.host.loadAverage1m.toFixed(2)} at start.`,
   ];

@@ -1,9 +1,10 @@
 /** The shape of one scenario's result, as written to JSON. */
 import type { CpuDelta } from "./proc.ts";
+import type { PhaseBreakdown } from "./phases.ts";
 import type { ProfileEntry } from "./profile.ts";
 import type { Summary } from "./stats.ts";
 
-export type TargetName = "ours" | "nchan";
+export type TargetName = "ours" | "node-floor" | "nchan";
 
 export interface DeliveryResult {
   scenario: "fanout" | "saturation";
@@ -69,6 +70,8 @@ export interface RunResult {
   args: Record<string, unknown>;
   results: ScenarioResult[];
   failures: string[];
+  /** Fan-out phase breakdown of our server, by scenario label (--phase-sampling). */
+  phases?: Record<string, PhaseBreakdown>;
   /** Top self-time functions of our server under saturation (--profile). */
   profile?: { file: string; top: ProfileEntry[]; byPackage: ProfileEntry[] };
 }

@@ -3,7 +3,7 @@
  * and with --vs nchan against Nchan in the same run. Flags: see bench/args.ts (--help).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +14,9 @@ import { runSaturation } from "./load/saturation.ts";
 import { nchanVersion, startNchan } from "./nchan.ts";
 import { openFileLimits, waitQuiet } from "./proc.ts";
 import { mainThreadProfile, profileTable, summarizeByPackage, summarizeProfile } from "./profile.ts";
-import { markdown } from "./report.ts";
+import { startNodeFloor } from "./node-floor.ts";
+import { phaseTable, readPhases } from "./phases.ts";
+import { label, markdown } from "./report.ts";
 import type { RunResult, ScenarioResult, TargetName } from "./results.ts";
 import { startOurs } from "./server.ts";
 import type { StartOptions, Target } from "./target.ts";
@@ -65,7 +67,9 @@ function oneLine(r: ScenarioResult): string {
 }
 
 async function start(name: TargetName, args: BenchArgs, options: StartOptions): Promise<Target> {
-  return name === "ours" ? startOurs(repoRoot, options) : startNchan(args.nchanPublish, args.nchanLongpoll, options);
+  if (name === "ours") return startOurs(repoRoot, options);
+  if (name === "node-floor") return startNodeFloor(repoRoot, options);
+  return startNchan(args.nchanPublish, args.nchanLongpoll, options);
 }
 
 async function runOne(scenario: Scenario, target: Target, args: BenchArgs, sessions: number, terminals: number): Promise<ScenarioResult> {
@@ -99,52 +103,72 @@ async function main(): Promise<number> {
   };
   let oursFailed = false;
   let checks = 0;
-  const targets: TargetName[] = args.only ? [args.only] : args.vsNchan ? ["ours", "nchan"] : ["ours"];
-  for (const scenario of args.scenarios) {
-    for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
-      for (const name of targets) {
-        const what = `${name} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
-        const profiling = name === "ours" && scenario === "saturation" && args.profileDir !== undefined;
-        const options: StartOptions = {
-          // Idle polls must stay held while 10,000 of them are opened and measured.
-          pollTimeout: scenario === "idle" ? 600 : 50,
-          maxPolls: scenario === "idle" ? args.idlePolls + 300 : sessions * terminals,
-          maxPublish: Math.max(64, args.inflight),
-          ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profileDir!)}`] } : {}),
-        };
-        if (args.quietWaitSeconds > 0) {
-          const busy = await waitQuiet(0.1, args.quietWaitSeconds * 1000);
-          if (busy > 0.1) log(`${what}: machine still busy (${(100 * busy).toFixed(0)} % of a core), going on`);
-        }
-        log(`${what}: starting`);
-        checks++;
-        let target: Target | undefined;
-        let pid: number | undefined;
-        try {
-          target = await start(name, args, options);
-          pid = target.pid;
-          const result = await runOne(scenario, target, args, sessions, terminals);
-          run.results.push(result);
-          log(`${what}: ${oneLine(result)}`);
-          for (const problem of problems(result)) {
-            run.failures.push(`${what}: ${problem}`);
-            if (name === "ours") oursFailed = true;
+  const targets: TargetName[] = args.only
+    ? [args.only]
+    : ["ours", ...(args.vsNodeFloor ? ["node-floor" as const] : []), ...(args.vsNchan ? ["nchan" as const] : [])];
+  const phaseDir = mkdtempSync(join(os.tmpdir(), "pos-sync-phases-"));
+  const phaseFiles = new Map<string, string[]>();
+  for (let round = 1; round <= args.repeat; round++) {
+    for (const scenario of args.scenarios) {
+      for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
+        for (const name of targets) {
+          const what = `${args.repeat > 1 ? `round ${round}: ` : ""}${name} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
+          const profiling = name === "ours" && scenario === "saturation" && args.profileDir !== undefined;
+          const phaseFile =
+            name === "ours" && scenario === "fanout" && args.phaseSampling > 0 ? join(phaseDir, `${sessions}x${terminals}-${round}.json`) : undefined;
+          const options: StartOptions = {
+            // Idle polls must stay held while 10,000 of them are opened and measured.
+            pollTimeout: scenario === "idle" ? 600 : 50,
+            maxPolls: scenario === "idle" ? args.idlePolls + 300 : sessions * terminals,
+            maxPublish: Math.max(64, args.inflight),
+            ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profileDir!)}`] } : {}),
+            ...(phaseFile ? { env: { POS_SYNC_PHASE_SAMPLING: String(args.phaseSampling), POS_SYNC_PHASE_FILE: phaseFile } } : {}),
+          };
+          if (args.quietWaitSeconds > 0) {
+            const busy = await waitQuiet(0.1, args.quietWaitSeconds * 1000);
+            if (busy > 0.1) log(`${what}: machine still busy (${(100 * busy).toFixed(0)} % of a core), going on`);
           }
-        } catch (error) {
-          run.failures.push(`${what}: ${(error as Error).message.split("\n")[0]}`);
-          log(`${what}: FAILED ${(error as Error).message}`);
-          if (name === "ours") oursFailed = true;
-        } finally {
-          await target?.stop();
-        }
-        if (profiling) {
-          const file = pid === undefined ? undefined : mainThreadProfile(resolve(args.profileDir!), pid);
-          if (file) run.profile = { file, top: summarizeProfile(file, repoRoot), byPackage: summarizeByPackage(file, repoRoot) };
+          log(`${what}: starting`);
+          checks++;
+          let target: Target | undefined;
+          let pid: number | undefined;
+          try {
+            target = await start(name, args, options);
+            pid = target.pid;
+            const result = await runOne(scenario, target, args, sessions, terminals);
+            run.results.push(result);
+            log(`${what}: ${oneLine(result)}`);
+            for (const problem of problems(result)) {
+              run.failures.push(`${what}: ${problem}`);
+              if (name === "ours") oursFailed = true;
+            }
+          } catch (error) {
+            run.failures.push(`${what}: ${(error as Error).message.split("\n")[0]}`);
+            log(`${what}: FAILED ${(error as Error).message}`);
+            if (name === "ours") oursFailed = true;
+          } finally {
+            await target?.stop();
+          }
+          const fanout = run.results.find((r) => r.target === "ours" && r.scenario === "fanout" && r.sessions === sessions && r.terminals === terminals);
+          if (phaseFile && fanout) {
+            if (existsSync(phaseFile)) phaseFiles.set(label(fanout), [...(phaseFiles.get(label(fanout)) ?? []), phaseFile]);
+            else log(`${what}: no phase samples written (${phaseFile})`);
+          }
+          if (profiling) {
+            const file = pid === undefined ? undefined : mainThreadProfile(resolve(args.profileDir!), pid);
+            if (file) run.profile = { file, top: summarizeProfile(file, repoRoot), byPackage: summarizeByPackage(file, repoRoot) };
+          }
         }
       }
     }
   }
+  for (const [name, files] of phaseFiles) (run.phases ??= {})[name] = readPhases(files);
+  rmSync(phaseDir, { recursive: true, force: true });
   let report = markdown(run);
+  for (const [name, phases] of Object.entries(run.phases ?? {})) {
+    const fanout = run.results.find((r) => r.target === "ours" && label(r) === name);
+    report += `\n${phaseTable(name, phases, fanout && fanout.scenario !== "idle" ? fanout : undefined)}\n`;
+  }
   if (run.profile) {
     report += `\nOur server under saturation (main thread, whole process life: start-up and drain included), top self time (${run.profile.file}):\n\n${profileTable(run.profile.top)}\n`;
     report += `\nSelf time by package:\n\n${profileTable(run.profile.byPackage)}\n`;

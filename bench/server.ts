@@ -2,9 +2,10 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startChild, waitReady } from "./child.ts";
+import { startChild, waitReady, type Child } from "./child.ts";
 import { keepAliveAgent, rpc, send } from "./http.ts";
 import { freePort } from "./proc.ts";
+import type { TargetName } from "./results.ts";
 import type { BenchData, StartOptions, Subscriber, Target, Terminal } from "./target.ts";
 
 const DB = "bench";
@@ -33,20 +34,40 @@ export async function startOurs(repoRoot: string, options: StartOptions): Promis
     POS_SYNC_POLL_TIMEOUT: String(options.pollTimeout),
     // One load generator holds every poll from 127.0.0.1: lift the per-client limit.
     POS_SYNC_MAX_POLLS_PER_CLIENT: String(options.maxPolls + 1000),
+    ...options.env,
   };
   const fds = options.maxPolls + 4096;
   const nodeArgs = [...(options.nodeFlags ?? []), "dist/main.js"].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   // exec keeps the pid: the shell becomes node, so /proc/<pid> is the server.
   const script = `ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); [ "$(ulimit -n)" -ge ${fds} ] || echo "warning: fd limit $(ulimit -n) < ${fds}" >&2; exec '${process.execPath}' ${nodeArgs}`;
   const child = startChild("sh", ["-c", script], { cwd: repoRoot, env });
+  const stopServer = async () => {
+    const code = await child.stop();
+    rmSync(dir, { recursive: true, force: true });
+    if (code !== 0) process.stderr.write(`pos-sync server exited with ${code}:\n${child.tail()}\n`);
+  };
+  return posSyncWire("ours", child, port, options, stopServer);
+}
+
+/**
+ * A target that speaks pos-sync's wire (ours, and the Node floor): terminals register with
+ * sync_all and long-poll their pos.multi_session channel; one update request per broadcast.
+ */
+export async function posSyncWire(name: TargetName, child: Child, port: number, options: StartOptions, stopServer: () => Promise<void>): Promise<Target> {
   const pub = keepAliveAgent(options.maxPublish);
   const sub = keepAliveAgent(options.maxPolls + 16);
-  await waitReady(child, async () => (await send({ agent: pub, port, method: "GET", path: "/healthz" })).status === 200, "pos-sync server");
+  try {
+    await waitReady(child, async () => (await send({ agent: pub, port, method: "GET", path: "/healthz" })).status === 200, `${name} server`);
+  } catch (error) {
+    pub.destroy();
+    sub.destroy();
+    throw error;
+  }
 
   const channel = (name: string, posId: number) => JSON.stringify([DB, name, String(posId)]);
 
   return {
-    name: "ours",
+    name,
     pid: child.pid,
     port,
     publishMode: "one /pos_multi_session_sync/update per broadcast (server fans out to the session's terminals)",
@@ -104,9 +125,7 @@ export async function startOurs(repoRoot: string, options: StartOptions): Promis
     async stop() {
       sub.destroy();
       pub.destroy();
-      const code = await child.stop();
-      rmSync(dir, { recursive: true, force: true });
-      if (code !== 0) process.stderr.write(`pos-sync server exited with ${code}:\n${child.tail()}\n`);
+      await stopServer();
     },
   };
 }

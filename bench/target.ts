@@ -1,4 +1,5 @@
-/** What a load scenario needs from a system under test (ours or Nchan). */
+/** What a load scenario needs from a system under test (ours, the Node floor or Nchan). */
+import type { TargetName } from "./results.ts";
 
 /** The payload of one benchmark broadcast, as the subscribers receive it. */
 export interface BenchData {
@@ -30,10 +31,12 @@ export interface StartOptions {
   maxPublish: number;
   /** Extra node flags for our server (e.g. --cpu-prof). */
   nodeFlags?: string[];
+  /** Extra environment for our server (e.g. POS_SYNC_PHASE_SAMPLING). */
+  env?: Record<string, string>;
 }
 
 export interface Target {
-  readonly name: "ours" | "nchan";
+  readonly name: TargetName;
   /** The process whose CPU and memory are measured. */
   readonly pid: number;
   /** Its port on 127.0.0.1. */

@@ -13,6 +13,7 @@ import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
 import { Monitor } from "./console/monitor.ts";
 import { FaultRules } from "./faults/fault-rules.ts";
+import { phaseTiming, phaseTimingHooks } from "./metrics/phase-timing.ts";
 import { requestMetricsHooks } from "./metrics/requests.ts";
 import { mergeCountersOf } from "./sync/merge-outcomes.ts";
 import { faultHooks } from "./faults/hooks.ts";
@@ -66,7 +67,12 @@ export async function openDeps(config: Config, options: ServerOptions = {}): Pro
   const knownTerminals = new KnownTerminals(store, clock);
   const push = createBackendPush(bus, knownTerminals);
   const errorLog = createErrorLog(log);
-  const hooks = [requestMetricsHooks(monitor.metrics), ...(options.hooks ?? []), ...(faults ? [faultHooks(faults)] : [])];
+  const hooks = [
+    requestMetricsHooks(monitor.metrics),
+    ...(phaseTiming.every > 0 ? [phaseTimingHooks] : []),
+    ...(options.hooks ?? []),
+    ...(faults ? [faultHooks(faults)] : []),
+  ];
   return { config, store, bus, access, knownTerminals, push, clock, log, monitor, errorLog, faults, hooks };
 }
 

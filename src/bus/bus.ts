@@ -1,4 +1,5 @@
 import type { Notification, Store, StoreTx } from "../db/store.ts";
+import { phaseTiming } from "../metrics/phase-timing.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { Outbox } from "./outbox.ts";
 import { RecentNotifications } from "./recent-notifications.ts";
@@ -73,6 +74,7 @@ export class Bus {
   async transaction<T>(work: (tx: StoreTx, outbox: Outbox) => Promise<T>): Promise<T> {
     const outbox = new Outbox();
     const started = performance.now();
+    const sample = phaseTiming.begin();
     const { result } = await this.store.transaction(
       async (tx) => {
         const result = await work(tx, outbox);
@@ -81,6 +83,7 @@ export class Bus {
       },
       ({ sent }) => {
         this.options.observer?.committed((performance.now() - started) / 1000, sent.length);
+        phaseTiming.committed(sample, sent);
         this.deliver(sent);
       },
     );

@@ -1,6 +1,7 @@
 import type { Bus } from "../../bus/bus.ts";
 import type { KnownTerminals } from "../../bus/known-terminals.ts";
 import type { Monitor } from "../../console/monitor.ts";
+import { phaseTiming } from "../../metrics/phase-timing.ts";
 import type { Notification } from "../../db/store.ts";
 import { AccessDeniedError, LimitExceededError } from "../../errors.ts";
 import { CHANNEL, channelOf, parseChannel } from "../../protocol/channels.ts";
@@ -33,7 +34,9 @@ export function longpollingRoutes(
       const release = heldPolls.acquire(caller.clientAddress);
       try {
         const held = bus.poll(channels, last, { onClientGone: (gone) => caller.onClientGone(gone) });
-        return notificationsJson(await presence.watchPoll(channels, caller.clientAddress, held));
+        const notifications = await presence.watchPoll(channels, caller.clientAddress, held);
+        phaseTiming.woken(notifications, caller);
+        return notificationsJson(notifications);
       } finally {
         release();
       }
