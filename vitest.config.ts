@@ -1,9 +1,27 @@
 import { defineConfig } from "vitest/config";
 
+/** The tests that run once per store: everything that goes through a Store over real HTTP. */
+const perStore = ["test/sync/**/*.test.ts", "test/http/**/*.test.ts", "test/bus/poll.test.ts", "test/client/*.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: "sqlite", include: ["test/**/*.test.ts"], exclude: ["test/multi-node/**", "test/postgres/**"] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "postgres",
+          include: [...perStore, "test/postgres/**/*.test.ts", "test/multi-node/**/*.test.ts"],
+          env: { POS_SYNC_TEST_STORE: "postgres" },
+          setupFiles: ["test/setup/postgres-database.ts"],
+          globalSetup: ["test/setup/postgres-global.ts"],
+        },
+      },
+    ],
   },
 });

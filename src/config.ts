@@ -43,6 +43,12 @@ export const configSchema = z.object({
   backendKey: key.optional(),
   maxChannelsPerPoll: z.coerce.number().int().positive().default(100),
   maxPollsPerClient: z.coerce.number().int().positive().default(256),
+  // --- PostgreSQL store (POS_SYNC_DB=postgres://...) ---
+  /** Connections each node keeps to PostgreSQL (plus one of its own for LISTEN). */
+  pgPoolSize: z.coerce.number().int().positive().default(10),
+  /** A statement (or the wait for a pooled connection) taking longer fails the request. */
+  pgStatementTimeoutMs: z.coerce.number().int().positive().default(5000),
+  // --- end PostgreSQL store ---
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -67,6 +73,8 @@ export const settingSources = {
   backendKey: ["POS_SYNC_BACKEND_KEY", "backend-key"],
   maxChannelsPerPoll: ["POS_SYNC_MAX_CHANNELS_PER_POLL", "max-channels-per-poll"],
   maxPollsPerClient: ["POS_SYNC_MAX_POLLS_PER_CLIENT", "max-polls-per-client"],
+  pgPoolSize: ["POS_SYNC_PG_POOL_SIZE", "pg-pool-size"],
+  pgStatementTimeoutMs: ["POS_SYNC_PG_STATEMENT_TIMEOUT_MS", "pg-statement-timeout-ms"],
 } as const satisfies Record<keyof Config, readonly [string, string]>;
 
 type SettingName = keyof typeof settingSources;

@@ -4,7 +4,7 @@ export { loadConfig, parseConfig, ConfigError, type Config, type ConfigInput } f
 export type { BackendPush } from "./bus/backend-push.ts";
 export { channelOf } from "./bus/channel.ts";
 export type { Store, StoreTx, Notification } from "./db/store.ts";
-export { SqliteStore } from "./db/sqlite-store.ts";
+export { SqliteStore } from "./db/sqlite/store.ts";
 
 import type { RunningServer } from "./server.ts";
 

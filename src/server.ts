@@ -7,7 +7,7 @@ import { Bus, systemClock, type Clock } from "./bus/bus.ts";
 import { KnownTerminals } from "./bus/known-terminals.ts";
 import { startRetention } from "./bus/retention.ts";
 import type { Config } from "./config.ts";
-import { SqliteStore } from "./db/sqlite-store.ts";
+import { openStore, safeDbName } from "./db/open-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
 import { createApp } from "./http/app.ts";
@@ -35,8 +35,9 @@ export interface ServerOptions {
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const store = new SqliteStore(config.db, { synchronous: config.dbSynchronous });
-  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeout * 1000 }, clock);
+  const store = await openStore(config, log);
+  const onReadError = (error: unknown) => log.warn({ err: error }, "reading committed notifications failed; retrying");
+  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeout * 1000, onReadError }, clock);
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);
   const push = createBackendPush(bus, knownTerminals);
@@ -68,7 +69,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, db: config.db, keyed: access.keyed, testFeatures: config.testFeatures }, "listening");
+  log.info({ url, db: safeDbName(config.db), keyed: access.keyed, testFeatures: config.testFeatures }, "listening");
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 4000) =>

@@ -1,4 +1,5 @@
 import type { Notification, Store, StoreTx } from "../db/store.ts";
+import { CommitFeed } from "./commit-feed.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { Outbox } from "./outbox.ts";
 import { RecentNotifications } from "./recent-notifications.ts";
@@ -14,6 +15,8 @@ export interface BusOptions {
   pollTimeoutMs: number;
   /** How many of the latest notifications re-polls are answered from without the database. */
   recentCapacity?: number;
+  /** Told when the committed notifications cannot be read (the feed retries by itself). */
+  onReadError?: (error: unknown) => void;
 }
 
 export interface PollOptions {
@@ -25,8 +28,9 @@ export interface PollOptions {
 /** The long-poll bus: durable notifications, and polls that wait for them. */
 export class Bus {
   readonly dispatcher = new Dispatcher();
-  private lastId: number;
   private readonly recent: RecentNotifications;
+  private readonly feed: CommitFeed;
+  private readonly unwatch: (() => void) | undefined;
   private closed = false;
 
   private constructor(
@@ -35,12 +39,34 @@ export class Bus {
     private readonly clock: Clock,
     lastId: number,
   ) {
-    this.lastId = lastId;
     this.recent = new RecentNotifications(lastId, options.recentCapacity ?? 20_000);
+    this.feed = new CommitFeed(lastId, {
+      read: async (afterId, upToId) => store.notificationsBetween(afterId, upToId),
+      deliver: (batch) => this.deliver(batch),
+      readFailed: (error) => options.onReadError?.(error),
+    });
+    this.unwatch = store.watchCommits?.({
+      committed: (id) => this.feed.committedUpTo(id),
+      reconnected: () => void this.catchUpWithStore(),
+    });
   }
 
   static async open(store: Store, options: BusOptions, clock: Clock = systemClock): Promise<Bus> {
     return new Bus(store, options, clock, await store.lastNotificationId());
+  }
+
+  /** The last id every node has committed, read again; held polls then get what they missed. */
+  private async catchUpWithStore(): Promise<void> {
+    try {
+      this.feed.committedUpTo(await this.store.lastNotificationId());
+    } catch (error) {
+      this.options.onReadError?.(error);
+    }
+  }
+
+  /** The highest notification id this process has handed to pollers. */
+  private get lastId(): number {
+    return this.feed.last;
   }
 
   /**
@@ -55,7 +81,7 @@ export class Bus {
         const sent = outbox.items.length > 0 ? await tx.insertNotifications(outbox.items, this.clock.now()) : [];
         return { result, sent };
       },
-      ({ sent }) => this.deliver(sent),
+      ({ sent }) => this.feed.committedHere(sent),
     );
     return result;
   }
@@ -108,6 +134,8 @@ export class Bus {
   /** Answers every held poll with what it has (nothing) and makes new polls return at once. */
   close(): void {
     this.closed = true;
+    this.unwatch?.();
+    this.feed.stop();
     this.dispatcher.releaseAll();
   }
 
@@ -120,9 +148,9 @@ export class Bus {
     return this.store.notificationsCreatedSince(channels, this.clock.now() - this.options.pollTimeoutMs, this.lastId);
   }
 
+  /** Called by the feed in id order, lastId already moved on. */
   private deliver(sent: Notification[]): void {
     if (sent.length === 0) return;
-    this.lastId = sent[sent.length - 1]!.id;
     this.recent.add(sent);
     this.dispatcher.publish(sent);
   }

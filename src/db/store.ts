@@ -1,6 +1,7 @@
 /**
- * What the bus and the sync rules need from storage. The SQLite store implements it; a
- * PostgreSQL store would implement the same interface, so every method may return a promise.
+ * What the bus and the sync rules need from storage: the SQLite store (one process) and the
+ * PostgreSQL store (any number of processes on one database) implement it, so every method
+ * may return a promise.
  */
 export type Awaitable<T> = T | Promise<T>;
 
@@ -65,19 +66,43 @@ export interface StoreTx {
   incrementMessageIds(dbname: string, multiSessionId: number): Awaitable<Terminal[]>;
 }
 
+/** Told of commits made by other processes sharing the database. */
+export interface CommitWatcher {
+  /** Every notification id up to `lastId` is committed. */
+  committed(lastId: number): void;
+  /** Wake-ups may have been lost (the listening connection was down): read the latest id again. */
+  reconnected(): void;
+}
+
 export interface Store {
+  readonly kind: "sqlite" | "postgres";
+
   /**
-   * Runs `work` in one transaction: all of its writes land, or none do. Transactions never
-   * interleave. `onCommit` runs after the commit and before any later transaction starts, so
-   * whoever it tells learns of commits in the order they happened.
+   * Runs `work` in one transaction: all of its writes land, or none do. `onCommit` runs after
+   * the commit. Notification ids commit in ascending order without gaps: once id N is
+   * committed, every id below N is committed (or was never handed out, after a rollback on
+   * SQLite), so a reader that has seen N never misses a lower id later. Transactions that touch
+   * one multi-session never interleave (SQLite runs one at a time; PostgreSQL locks the
+   * multi_sessions row in getOrCreateMultiSession until commit). `onCommit` callbacks may run
+   * in another order than the commits (PostgreSQL, several connections).
    */
   transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T>;
+
+  /** Every channel's notifications in (afterId, upToId], in id order. */
+  notificationsBetween(afterId: number, upToId: number): Awaitable<Notification[]>;
+  /** Starts telling `watcher` of other processes' commits; returns the stopper. Absent when no other process writes. */
+  watchCommits?(watcher: CommitWatcher): () => void;
+  /** Whether commits by other processes are being heard (undefined when there are none to hear). */
+  listening?(): boolean;
 
   /** Reads never go past `upToId`, the last id the caller knows committed. */
   notificationsAfter(channels: readonly string[], afterId: number, upToId: number): Awaitable<Notification[]>;
   notificationsCreatedSince(channels: readonly string[], since: number, upToId: number): Awaitable<Notification[]>;
   lastNotificationId(): Awaitable<number>;
-  /** Deletes the notifications created at or before `createdAt`; returns their ids. */
+  /**
+   * Deletes the notifications created at or before `createdAt`; returns their ids. With several
+   * processes one deletes at a time; the others delete nothing.
+   */
   deleteNotificationsUpTo(createdAt: number): Awaitable<number[]>;
 
   rememberTerminals(dbname: string, posIds: readonly string[], seenAt: number): Awaitable<void>;

@@ -4,13 +4,14 @@ import { knownTerminals, multiSessions, notificationIdFloor, notifications, orde
 import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
-import type { MultiSession, NewNotification, Notification, Order, Store, StoreTx, Terminal } from "./store.ts";
+import type { MultiSession, NewNotification, Notification, Order, Store, StoreTx, Terminal } from "../store.ts";
 
 const channelIn = (placeholder: string) =>
   sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
 
 /** The embedded store: one SQLite file (or :memory:), every statement prepared once. */
 export class SqliteStore implements Store {
+  readonly kind = "sqlite";
   private readonly connection: Connection;
   private readonly statements;
   private readonly tx: StoreTx;
@@ -34,6 +35,10 @@ export class SqliteStore implements Store {
 
   notificationsAfter(channels: readonly string[], afterId: number, upToId: number): Promise<Notification[]> {
     return this.commits.read(() => this.statements.notificationsAfter.all({ channels: JSON.stringify(channels), afterId, upToId }));
+  }
+
+  notificationsBetween(afterId: number, upToId: number): Promise<Notification[]> {
+    return this.commits.read(() => this.statements.notificationsBetween.all({ afterId, upToId }));
   }
 
   notificationsCreatedSince(channels: readonly string[], since: number, upToId: number): Promise<Notification[]> {
@@ -137,6 +142,14 @@ function prepareStatements({ db, sqlite }: Connection) {
           sql`${notifications.id} > ${sql.placeholder("afterId")}`,
           sql`${notifications.id} <= ${sql.placeholder("upToId")}`,
         ),
+      )
+      .orderBy(notifications.id)
+      .prepare(),
+    notificationsBetween: db
+      .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
+      .from(notifications)
+      .where(
+        and(sql`${notifications.id} > ${sql.placeholder("afterId")}`, sql`${notifications.id} <= ${sql.placeholder("upToId")}`),
       )
       .orderBy(notifications.id)
       .prepare(),
