@@ -130,7 +130,7 @@ export class PostgresStore implements Store {
     try {
       return await this.pool.connect();
     } catch (error) {
-      throw asStoreError(error);
+      throw asStoreError(error, true);
     }
   }
 
