@@ -1,7 +1,11 @@
 import { defineConfig } from "vitest/config";
 
-/** The tests that run once per store: everything that goes through a Store over real HTTP. */
-const perStore = ["test/sync/**/*.test.ts", "test/http/**/*.test.ts", "test/bus/poll.test.ts", "test/client/*.test.ts"];
+/**
+ * The tests that run once per store: the multi-session rules, scenarios, concurrency,
+ * durability, access and bus tests, all over real HTTP. The client library's own tests stay
+ * on SQLite: they test the client, and would double the suite's time for nothing.
+ */
+const perStore = ["test/sync/**/*.test.ts", "test/http/**/*.test.ts", "test/bus/poll.test.ts"];
 
 export default defineConfig({
   test: {

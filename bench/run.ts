@@ -103,13 +103,15 @@ async function main(): Promise<number> {
   for (const scenario of args.scenarios) {
     for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
       for (const name of targets) {
-        const what = `${name} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
+        const what = `${name}${name === "ours" && (args.store !== "sqlite" || args.nodes > 1) ? ` (${args.store}, ${args.nodes} node${args.nodes > 1 ? "s" : ""})` : ""} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
         const profiling = name === "ours" && scenario === "saturation" && args.profileDir !== undefined;
         const options: StartOptions = {
           // Idle polls must stay held while 10,000 of them are opened and measured.
           pollTimeout: scenario === "idle" ? 600 : 50,
           maxPolls: scenario === "idle" ? args.idlePolls + 300 : sessions * terminals,
           maxPublish: Math.max(64, args.inflight),
+          store: args.store,
+          nodes: args.nodes,
           ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profileDir!)}`] } : {}),
         };
         if (args.quietWaitSeconds > 0) {

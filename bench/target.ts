@@ -30,6 +30,9 @@ export interface StartOptions {
   maxPublish: number;
   /** Extra node flags for our server (e.g. --cpu-prof). */
   nodeFlags?: string[];
+  /** Our server only: its store and how many nodes. */
+  store?: "sqlite" | "postgres";
+  nodes?: number;
 }
 
 export interface Target {
