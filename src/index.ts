@@ -5,6 +5,8 @@ export type { BackendPush } from "./bus/backend-push.ts";
 export { channelOf } from "./bus/channel.ts";
 export type { Store, StoreTx, Notification } from "./db/store.ts";
 export { SqliteStore } from "./db/sqlite/store.ts";
+export { PostgresStore } from "./db/postgres/store.ts";
+export { openStore } from "./db/open-store.ts";
 
 import type { RunningServer } from "./server.ts";
 

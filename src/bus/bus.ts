@@ -97,7 +97,11 @@ export class Bus {
     let wake: ((batch: Notification[]) => void) | undefined;
     let wakeScheduled = false;
     // Wake on the next turn of the event loop, so commits of the same turn share one reply.
-    const unsubscribe = this.dispatcher.subscribe(channels, (batch) => {
+    const unsubscribe = this.dispatcher.subscribe(channels, (published) => {
+      // A cursor from another node can be ahead of what this node has caught up with: what
+      // the terminal already got there is not sent again.
+      const batch = published.length === 0 || published[0]!.id > last ? published : published.filter((n) => n.id > last);
+      if (batch.length === 0 && published.length > 0) return;
       arrived = arrived ? arrived.concat(batch) : batch;
       if (!wake || wakeScheduled) return;
       wakeScheduled = true;
