@@ -92,8 +92,23 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * Without waiting for the WAL flush: a poll waits for this write, and losing the last moments
+   * of "seen polling" to a database crash costs nothing (the terminal is remembered at its next poll).
+   */
   async rememberTerminals(dbname: string, posIds: readonly string[], seenAt: number): Promise<void> {
-    if (posIds.length > 0) await this.read(queries.rememberTerminals, [dbname, posIds, seenAt]);
+    if (posIds.length === 0) return;
+    const client = await this.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SET LOCAL synchronous_commit = off");
+      await run(client, queries.rememberTerminals, [dbname, posIds, seenAt]);
+      await client.query("COMMIT");
+      client.release();
+    } catch (error) {
+      client.release(await rollback(client));
+      throw asStoreError(error);
+    }
   }
 
   async knownTerminals(dbname: string): Promise<string[]> {
