@@ -18,6 +18,7 @@ export class PostgresStore implements Store {
   readonly nodeId = randomUUID();
   private readonly pool: pg.Pool;
   private listener: CommitListener | undefined;
+  /** The bus, told of other nodes' commits. */
   private watcher: CommitWatcher | undefined;
 
   private readonly channel: string;
@@ -33,10 +34,21 @@ export class PostgresStore implements Store {
     this.pool.on("error", () => undefined);
   }
 
-  /** Migrates (under an advisory lock) and opens the pool. */
+  /** Migrates (under an advisory lock), opens the pool and starts listening, so a node serves only once it hears the others. */
   static async open(options: PostgresOptions, log: ListenerLog = silentLog): Promise<PostgresStore> {
     const { schema } = await migrateDatabase(options);
-    return new PostgresStore(options, schema, log);
+    const store = new PostgresStore(options, schema, log);
+    await store.listen();
+    return store;
+  }
+
+  private async listen(): Promise<void> {
+    const toWatcher: CommitWatcher = {
+      committed: (lastId) => this.watcher?.committed(lastId),
+      reconnected: () => this.watcher?.reconnected(),
+    };
+    this.listener = new CommitListener(clientConfig(this.options), this.channel, this.nodeId, toWatcher, this.log);
+    await this.listener.start();
   }
 
   async transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T> {
@@ -124,12 +136,13 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Wake-ups heard before `watcher` came are not replayed: it is told to read the latest id at once. */
   watchCommits(watcher: CommitWatcher): () => void {
     this.watcher = watcher;
-    this.listener = new CommitListener(clientConfig(this.options), this.channel, this.nodeId, watcher, this.log);
-    void this.listener.start();
-    const listener = this.listener;
-    return () => void listener.stop();
+    watcher.reconnected();
+    return () => {
+      if (this.watcher === watcher) this.watcher = undefined;
+    };
   }
 
   listening(): boolean {
