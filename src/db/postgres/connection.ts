@@ -40,6 +40,8 @@ export function clientConfig(options: PostgresOptions): pg.ClientConfig {
     statement_timeout: options.statementTimeoutMs,
     connectionTimeoutMillis: options.statementTimeoutMs,
     application_name: "pos-sync",
+    // The LISTEN connection sits idle: TCP keepalive notices a database host that vanished.
+    keepAlive: true,
     types,
   };
 }
