@@ -64,14 +64,7 @@ export function send(options: HttpRequest): Promise<HttpResult> {
 let rpcId = 0;
 
 /** An Odoo JSON-RPC "call"; resolves with `result`, rejects with the error message. */
-export async function rpc(
-  agent: http.Agent,
-  port: number,
-  path: string,
-  params: unknown,
-  signal?: AbortSignal,
-  onSent?: () => void,
-): Promise<unknown> {
+export async function rpc(agent: http.Agent, port: number, path: string, params: unknown, signal?: AbortSignal, onSent?: () => void): Promise<unknown> {
   const body = JSON.stringify({ jsonrpc: "2.0", method: "call", params, id: ++rpcId });
   const res = await send({ agent, port, method: "POST", path, body, signal, onSent });
   if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status} ${res.body.slice(0, 200)}`);

@@ -29,25 +29,29 @@ const insertWithSequence = `WITH ids AS (SELECT nextval('notification_ids') AS i
   INSERT INTO notifications (id, channel, message, created_at) SELECT id, channel, '{}', 0 FROM ids`;
 
 async function run(url: string, name: string, text: string) {
-  const clients = await Promise.all(Array.from({ length: connections }, async () => {
-    const client = new pg.Client({ connectionString: url });
-    client.on("error", () => undefined);
-    await client.connect();
-    return client;
-  }));
+  const clients = await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const client = new pg.Client({ connectionString: url });
+      client.on("error", () => undefined);
+      await client.connect();
+      return client;
+    }),
+  );
   const channels = Array.from({ length: 5 }, (_, i) => `["bench","pos.multi_session","${i}"]`);
   await clients[0]!.query("TRUNCATE notifications");
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
-  await Promise.all(clients.map(async (client) => {
-    while (performance.now() < deadline) {
-      const start = performance.now();
-      await client.query("BEGIN");
-      await client.query({ name, text, values: [channels] });
-      await client.query("COMMIT");
-      latencies.push(performance.now() - start);
-    }
-  }));
+  await Promise.all(
+    clients.map(async (client) => {
+      while (performance.now() < deadline) {
+        const start = performance.now();
+        await client.query("BEGIN");
+        await client.query({ name, text, values: [channels] });
+        await client.query("COMMIT");
+        latencies.push(performance.now() - start);
+      }
+    }),
+  );
   await Promise.all(clients.map((client) => client.end()));
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2);

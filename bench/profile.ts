@@ -30,9 +30,7 @@ export function summarizeProfile(file: string, repoRoot: string, top = 20): Prof
     const frame = byNode.get(id)?.callFrame;
     if (!frame) return;
     total += micros;
-    const where = frame.url
-      ? `${frame.url.replace(/^file:\/\//, "").replace(`${repoRoot}/`, "")}:${frame.lineNumber + 1}`
-      : "";
+    const where = frame.url ? `${frame.url.replace(/^file:\/\//, "").replace(`${repoRoot}/`, "")}:${frame.lineNumber + 1}` : "";
     const fn = frame.functionName || "(anonymous)";
     const key = `${fn}@${where}`;
     const entry = self.get(key) ?? { micros: 0, fn, where };
@@ -70,7 +68,10 @@ export function summarizeByPackage(file: string, repoRoot: string, top = 10): Pr
     total += e.selfMs;
     const where = e.where;
     const key = where.startsWith("node_modules/")
-      ? where.split("/").slice(0, where.startsWith("node_modules/@") ? 3 : 2).join("/")
+      ? where
+          .split("/")
+          .slice(0, where.startsWith("node_modules/@") ? 3 : 2)
+          .join("/")
       : where.startsWith("dist/")
         ? where.split("/").slice(0, 2).join("/").replace(/:\d+$/, "")
         : where.startsWith("node:")

@@ -22,7 +22,10 @@ const fanoutMetrics: Metric[] = [
   { name: "server CPU (% of a core)", value: (r) => 100 * d(r).cpu.serverCore, digits: 1, ratio: true },
   { name: "load generator CPU (% of a core)", value: (r) => 100 * d(r).cpu.loadCore, digits: 1 },
   { name: "other processes' CPU (% of a core; noise)", value: (r) => 100 * d(r).cpu.otherCore, digits: 1 },
-  { name: "load generator event-loop delay p99 / max (ms)", value: (r) => `${d(r).loadEventLoopDelayMs.p99.toFixed(1)} / ${d(r).loadEventLoopDelayMs.max.toFixed(1)}` },
+  {
+    name: "load generator event-loop delay p99 / max (ms)",
+    value: (r) => `${d(r).loadEventLoopDelayMs.p99.toFixed(1)} / ${d(r).loadEventLoopDelayMs.max.toFixed(1)}`,
+  },
 ];
 
 const saturationMetrics: Metric[] = [
@@ -38,8 +41,14 @@ const saturationMetrics: Metric[] = [
 
 const idleMetrics: Metric[] = [
   { name: "server RSS per held poll (KB)", value: (r) => i(r).bytesPerHeldPoll / 1024, digits: 2, ratio: true },
-  { name: "held / asked (probes woken)", value: (r) => `${i(r).sent - i(r).returnedEarly - i(r).pollErrors}/${i(r).polls} (${i(r).probesDelivered}/${i(r).probes})` },
-  { name: "server RSS before → held → released (MB)", value: (r) => [i(r).rssBeforeBytes, i(r).rssHeldBytes, i(r).rssReleasedBytes].map((b) => (b / 2 ** 20).toFixed(1)).join(" → ") },
+  {
+    name: "held / asked (probes woken)",
+    value: (r) => `${i(r).sent - i(r).returnedEarly - i(r).pollErrors}/${i(r).polls} (${i(r).probesDelivered}/${i(r).probes})`,
+  },
+  {
+    name: "server RSS before → held → released (MB)",
+    value: (r) => [i(r).rssBeforeBytes, i(r).rssHeldBytes, i(r).rssReleasedBytes].map((b) => (b / 2 ** 20).toFixed(1)).join(" → "),
+  },
 ];
 
 function label(r: ScenarioResult): string {
@@ -55,7 +64,9 @@ function format(value: number | string, digits = 2): string {
 
 export function markdown(run: RunResult): string {
   const withNchan = run.results.some((r) => r.target === "nchan");
-  const header = withNchan ? "| scenario | metric | ours | nchan | ours/nchan |\n| --- | --- | ---: | ---: | ---: |" : "| scenario | metric | ours |\n| --- | --- | ---: |";
+  const header = withNchan
+    ? "| scenario | metric | ours | nchan | ours/nchan |\n| --- | --- | ---: | ---: | ---: |"
+    : "| scenario | metric | ours |\n| --- | --- | ---: |";
   const lines = [header];
   const groups = new Map<string, ScenarioResult[]>();
   for (const r of run.results) groups.set(label(r), [...(groups.get(label(r)) ?? []), r]);

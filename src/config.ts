@@ -28,7 +28,14 @@ export const configSchema = z.object({
   bodyLimit: z.coerce.number().int().positive().default(1_048_576),
   corsOrigins: z
     .union([z.string(), z.array(z.string())])
-    .transform((value) => (Array.isArray(value) ? value : value.split(",").map((origin) => origin.trim()).filter(Boolean)))
+    .transform((value) =>
+      Array.isArray(value)
+        ? value
+        : value
+            .split(",")
+            .map((origin) => origin.trim())
+            .filter(Boolean),
+    )
     .default(["*"]),
   testFeatures: booleanFlag.default(false),
   slowDelayMs: z.coerce.number().int().min(0).default(3000),
@@ -85,9 +92,7 @@ export class ConfigError extends Error {
 
 /** Reads every setting from flags first, then environment variables, then defaults. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
-  const flagOptions = Object.fromEntries(
-    Object.values(settingSources).map(([, flag]) => [flag, { type: "string" as const }]),
-  );
+  const flagOptions = Object.fromEntries(Object.values(settingSources).map(([, flag]) => [flag, { type: "string" as const }]));
   let flags: Record<string, string | boolean | undefined>;
   try {
     flags = parseArgs({ args: argv, options: flagOptions, strict: true, allowPositionals: false }).values;
@@ -117,7 +122,10 @@ export function parseConfig(input: ConfigInput | Record<string, unknown>): Confi
 /** "db1:key1,db2:key2" -> { db1: "key1", db2: "key2" } */
 function parseKeyList(value: string, ctx: z.RefinementCtx): Record<string, string> {
   const keys: Record<string, string> = {};
-  for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const separator = entry.indexOf(":");
     if (separator <= 0 || separator === entry.length - 1) {
       ctx.addIssue({ code: "custom", message: "expected a comma-separated list of dbname:key pairs" });
@@ -134,7 +142,9 @@ function withKeyFile(config: Config, path: string): Config {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new ConfigError(`invalid configuration: POS_SYNC_KEY_FILE (--key-file): cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? "bad JSON"})`);
+    throw new ConfigError(
+      `invalid configuration: POS_SYNC_KEY_FILE (--key-file): cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? "bad JSON"})`,
+    );
   }
   const file = keyFileSchema.safeParse(parsed);
   if (!file.success) {

@@ -22,13 +22,15 @@ async function main(): Promise<void> {
     log.info({ signal }, "shutting down");
     const deadline = setTimeout(() => process.exit(1), 5000);
     deadline.unref();
-    starting.then((server) => server.close(4000)).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    starting
+      .then((server) => server.close(4000))
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

@@ -79,7 +79,10 @@ export async function runIdle(target: Target, options: IdleOptions): Promise<Idl
 
   // Probe a spread of the held polls: each must wake with its message.
   const step = Math.max(1, Math.floor(options.polls / options.probes));
-  const probed = polls.map((_, i) => i).filter((i) => i % step === 0).slice(0, options.probes);
+  const probed = polls
+    .map((_, i) => i)
+    .filter((i) => i % step === 0)
+    .slice(0, options.probes);
   await Promise.all(probed.map((i) => target.probeIdle(i).catch(() => {})));
   const probeDeadline = performance.now() + 5000;
   while (probed.some((i) => !polls[i]!.done) && performance.now() < probeDeadline) await sleep(10);

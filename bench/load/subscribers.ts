@@ -88,9 +88,7 @@ export async function prepare(target: Target, sessions: Terminal[][], publishers
   }
   if (pool.deliveries.warmedCount() < all.length) {
     await pool.stop();
-    throw new Error(
-      `warm-up: ${pool.deliveries.warmedCount()} of ${all.length} subscribers received a broadcast (${pool.deliveries.lastError})`,
-    );
+    throw new Error(`warm-up: ${pool.deliveries.warmedCount()} of ${all.length} subscribers received a broadcast (${pool.deliveries.lastError})`);
   }
   return pool;
 }

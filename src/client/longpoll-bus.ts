@@ -167,7 +167,6 @@ export class LongpollBus extends Emitter<LongpollBusEvents> {
     }
   }
 
-
   private dispatch(notifications: Notification[]): void {
     const fresh = notifications.filter((n) => n.id > this.cursor).sort((a, b) => a.id - b.id);
     for (const notification of fresh) {

@@ -266,13 +266,10 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
     if (this.fullSync && !this.fullSync.started) return this.fullSync.promise;
     const state = { started: false, promise: undefined as unknown as Promise<SyncResult> };
     const task = this.syncTask();
-    state.promise = this.queue.push(
-      async (signal) => {
-        state.started = true;
-        return task(signal);
-      },
-      options,
-    );
+    state.promise = this.queue.push(async (signal) => {
+      state.started = true;
+      return task(signal);
+    }, options);
     this.fullSync = state;
     const settle = (): void => {
       if (this.fullSync === state) this.fullSync = undefined;

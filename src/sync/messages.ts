@@ -11,7 +11,16 @@ export const dbnameSchema = z
 
 /** An integer, or its decimal digits as a string: the original read these fields with int(). */
 export const integer = (what: string) =>
-  z.union([z.number().int(), z.string().regex(/^-?\d{1,15}$/).transform(Number)], { error: `expected ${what} (an integer)` });
+  z.union(
+    [
+      z.number().int(),
+      z
+        .string()
+        .regex(/^-?\d{1,15}$/)
+        .transform(Number),
+    ],
+    { error: `expected ${what} (an integer)` },
+  );
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

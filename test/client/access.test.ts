@@ -37,8 +37,16 @@ function openBus(options: Partial<LongpollBusOptions>): LongpollBus {
 
 function terminal(options: { key?: string; keyIn?: "path" | "header"; dbname?: string; posId?: number }): MultiSessionClient {
   const client = new MultiSessionClient({
-    baseUrl: server.url, dbname: DB, multiSessionId: 1, posId: 1, userId: 1, sessionId: 101, loginNumber: 1,
-    backoff: fastBackoff, busOptions: { backoff: fastBackoff }, ...options,
+    baseUrl: server.url,
+    dbname: DB,
+    multiSessionId: 1,
+    posId: 1,
+    userId: 1,
+    sessionId: 101,
+    loginNumber: 1,
+    backoff: fastBackoff,
+    busOptions: { backoff: fastBackoff },
+    ...options,
   });
   cleanups.push(() => client.stop());
   return client;
@@ -83,7 +91,13 @@ test("an unknown route is an RpcError with the HTTP status; a proxy's error page
   server = await testServer();
   cleanups.push(() => server.close(500));
   const wrongPrefix = new MultiSessionClient({
-    baseUrl: `${server.url}/no/such/prefix`, dbname: DB, multiSessionId: 1, posId: 1, userId: 1, sessionId: 101, loginNumber: 1,
+    baseUrl: `${server.url}/no/such/prefix`,
+    dbname: DB,
+    multiSessionId: 1,
+    posId: 1,
+    userId: 1,
+    sessionId: 101,
+    loginNumber: 1,
   });
   cleanups.push(() => wrongPrefix.stop());
   const notFound = (await wrongPrefix.start().catch((error: unknown) => error)) as RpcError;
@@ -123,7 +137,12 @@ test("a backend pushes to one terminal and to every terminal of a database", asy
 
   await backend.sendToAllPoses(DB, "pos_partner_sync", { message: "update_partner_fields", partner_ids: [8] });
   await until("both got the second message", () => received.length === 3);
-  expect(received.slice(1).map((r) => r.posId).sort()).toEqual([1, 2]);
+  expect(
+    received
+      .slice(1)
+      .map((r) => r.posId)
+      .sort(),
+  ).toEqual([1, 2]);
 
   const stranger = new BackendClient({ baseUrl: server.url, key: "not-the-backend-key" });
   await expect(stranger.sendToAllPoses(DB, "pos_partner_sync", {})).rejects.toBeInstanceOf(RpcError);

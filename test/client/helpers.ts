@@ -95,12 +95,7 @@ export function nextEvent<K extends keyof LongpollBusEvents>(
   filter?: (payload: LongpollBusEvents[K]) => boolean,
   timeoutMs?: number,
 ): Promise<LongpollBusEvents[K]>;
-export function nextEvent(
-  emitter: Watched,
-  event: string,
-  filter: (payload: unknown) => boolean = () => true,
-  timeoutMs = 10_000,
-): Promise<unknown> {
+export function nextEvent(emitter: Watched, event: string, filter: (payload: unknown) => boolean = () => true, timeoutMs = 10_000): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();

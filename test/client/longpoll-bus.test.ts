@@ -32,7 +32,14 @@ function recordStates(bus: LongpollBus): ConnectionState[] {
 /** A terminal of the session that only sends (broadcasts of a custom action). */
 async function openSender(baseUrl: string): Promise<MultiSessionClient> {
   const sender = new MultiSessionClient({
-    baseUrl, dbname: DB, multiSessionId: 1, posId: 1, userId: 1, sessionId: 101, loginNumber: 1, backoff: fastBackoff,
+    baseUrl,
+    dbname: DB,
+    multiSessionId: 1,
+    posId: 1,
+    userId: 1,
+    sessionId: 101,
+    loginNumber: 1,
+    backoff: fastBackoff,
     busOptions: { backoff: fastBackoff },
   });
   cleanups.push(() => sender.stop());
@@ -43,7 +50,15 @@ async function openSender(baseUrl: string): Promise<MultiSessionClient> {
 /** Registers posId 2 in the session over `bus` (sync_all), so broadcasts reach it. */
 async function joinSession(baseUrl: string, bus: LongpollBus): Promise<MultiSessionClient> {
   const terminal = new MultiSessionClient({
-    baseUrl, dbname: DB, multiSessionId: 1, posId: 2, userId: 1, sessionId: 102, loginNumber: 1, bus, backoff: fastBackoff,
+    baseUrl,
+    dbname: DB,
+    multiSessionId: 1,
+    posId: 2,
+    userId: 1,
+    sessionId: 102,
+    loginNumber: 1,
+    bus,
+    backoff: fastBackoff,
   });
   cleanups.push(() => terminal.stop());
   await terminal.start();

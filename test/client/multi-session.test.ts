@@ -2,18 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { afterEach, describe, expect, test } from "vitest";
 import { LongpollBus, type MultiSessionClient } from "../../src/client/index.ts";
 import type { TestServer } from "../helpers/server.ts";
-import {
-  converged,
-  DB,
-  fastBackoff,
-  garbageCollectBus,
-  nextEvent,
-  openTerminal,
-  order,
-  testServer,
-  until,
-  view,
-} from "./helpers.ts";
+import { converged, DB, fastBackoff, garbageCollectBus, nextEvent, openTerminal, order, testServer, until, view } from "./helpers.ts";
 import { startProxy, type Proxy } from "./proxy.ts";
 
 const SLOW_MS = 800;
@@ -45,7 +34,10 @@ async function openShop(count: number): Promise<Shop> {
   for (let posId = 1; posId <= count; posId++) {
     const requests = await startProxy(server.port);
     const bus = await startProxy(server.port);
-    cleanups.push(() => requests.close(), () => bus.close());
+    cleanups.push(
+      () => requests.close(),
+      () => bus.close(),
+    );
     proxies.push({ requests, bus });
     const headers = posId === 1 ? (): Record<string, string> => (slow.admin ? { phantomtest: "slowConnection" } : {}) : undefined;
     const terminal = await openTerminal({
@@ -109,7 +101,12 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
     for (const t of offline) await cut(shop, t);
     await until("the cut terminals see they are offline", () => offline.every((t) => t.connection === "offline"), offline);
     await shop.admin.updateOrder(order("o1", [["l1", 10, 2]]));
-    await shop.admin.updateOrder(order("o1", [["l1", 10, 2], ["l2", 11, 1]]));
+    await shop.admin.updateOrder(
+      order("o1", [
+        ["l1", 10, 2],
+        ["l2", 11, 1],
+      ]),
+    );
     expect(await garbageCollectBus(server.url)).not.toEqual([]);
 
     for (const t of offline) await restore(shop, t);
@@ -119,7 +116,13 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
       offline,
     );
     const demo = offline[0]!;
-    const edit = await demo.updateOrder(order("o1", [["l1", 10, 2], ["l2", 11, 1], ["l3", 12, 5]]));
+    const edit = await demo.updateOrder(
+      order("o1", [
+        ["l1", 10, 2],
+        ["l2", 11, 1],
+        ["l3", 12, 5],
+      ]),
+    );
     expect(edit).toMatchObject({ status: "accepted", revisionId: 4 });
     await allConverged(shop, 1);
     expect(view(shop.admin).o1?.lines).toHaveLength(3);
@@ -210,7 +213,12 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
     cleanups.push(shop.admin.on("conflict", (c) => conflicts.push(c)));
     const first = shop.admin.updateOrder(order("o1", [["l1", 10, 1]]));
     await delay(SLOW_MS / 2); // the scenario's "1.5 s apart", scaled to the test delay
-    const second = shop.admin.updateOrder(order("o1", [["l1", 10, 1], ["l2", 11, 1]]));
+    const second = shop.admin.updateOrder(
+      order("o1", [
+        ["l1", 10, 1],
+        ["l2", 11, 1],
+      ]),
+    );
     expect(await first).toMatchObject({ status: "accepted", revisionId: 1 });
     expect(await second).toMatchObject({ status: "accepted", revisionId: 2 });
     expect(conflicts).toEqual([]);
@@ -241,14 +249,20 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
     const bus = new LongpollBus({ baseUrl: server.url, dbname: DB, posId: 2, backoff: fastBackoff });
     const { MultiSessionClient } = await import("../../src/client/index.ts");
     const demo = new MultiSessionClient({
-      baseUrl: server.url, dbname: DB, multiSessionId: 1, posId: 2, userId: 1, sessionId: 102, loginNumber: 1, bus, backoff: fastBackoff,
+      baseUrl: server.url,
+      dbname: DB,
+      multiSessionId: 1,
+      posId: 2,
+      userId: 1,
+      sessionId: 102,
+      loginNumber: 1,
+      bus,
+      backoff: fastBackoff,
     });
     bus.start();
     await demo.start();
     cleanups.push(() => (demo.stop(), bus.stop()));
-    const others = await Promise.all(
-      Array.from({ length: count - 1 }, (_, i) => openTerminal({ baseUrl: server.url, posId: i === 0 ? 1 : i + 2 })),
-    );
+    const others = await Promise.all(Array.from({ length: count - 1 }, (_, i) => openTerminal({ baseUrl: server.url, posId: i === 0 ? 1 : i + 2 })));
     for (const t of others) cleanups.push(() => t.stop());
     const admin = others[0]!;
     const all = [demo, ...others];
@@ -288,7 +302,13 @@ test("five terminals x 50 concurrent updates on their own and shared orders end 
     }),
   );
   await allConverged(shop, 7).catch((e) => {
-    console.log(JSON.stringify(shop.all.map((t) => [t.pending, t.messageId, view(t)]), null, 1));
+    console.log(
+      JSON.stringify(
+        shop.all.map((t) => [t.pending, t.messageId, view(t)]),
+        null,
+        1,
+      ),
+    );
     throw e;
   });
   const truth = await serverView();

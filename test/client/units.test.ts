@@ -1,7 +1,6 @@
 import { expect, test } from "vitest";
 import { Backoff, channelNameOf, fullChannelName, localStorageAdapter, MessageSequence } from "../../src/client/index.ts";
 
-
 test("channels are built exactly as the POS builds them", () => {
   expect(fullChannelName("shop1", "pos.multi_session", 7)).toBe('["shop1","pos.multi_session","7"]');
   expect(channelNameOf('["shop1","pos.longpolling","7"]')).toBe("pos.longpolling");
@@ -18,7 +17,10 @@ test("backoff doubles up to its cap, each delay keeping a random share", () => {
 });
 
 test("the localStorage adapter ignores what is not a cursor", () => {
-  const values = new Map<string, string>([["bad", "x1"], ["negative", "-3"]]);
+  const values = new Map<string, string>([
+    ["bad", "x1"],
+    ["negative", "-3"],
+  ]);
   const storage = localStorageAdapter({ getItem: (k) => values.get(k) ?? null, setItem: (k, v) => void values.set(k, v) });
   expect(storage.get("bad")).toBeUndefined();
   expect(storage.get("negative")).toBeUndefined();

@@ -10,7 +10,12 @@ describe("the WAL checkpointer", () => {
     const store = new SqliteStore(path);
     const before = statSync(path).size;
     for (let i = 0; i < 20; i++) {
-      await store.transaction(async (tx) => tx.insertNotifications(Array.from({ length: 25 }, () => ({ channel: "c", message: JSON.stringify("x".repeat(1000)) })), 1));
+      await store.transaction(async (tx) =>
+        tx.insertNotifications(
+          Array.from({ length: 25 }, () => ({ channel: "c", message: JSON.stringify("x".repeat(1000)) })),
+          1,
+        ),
+      );
     }
     expect(statSync(`${path}-wal`).size).toBeGreaterThan(400_000);
     await waitFor(() => statSync(path).size - before > 400_000, "the checkpoint to copy the WAL into the file", 5000);

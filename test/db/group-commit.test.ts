@@ -15,12 +15,21 @@ describe("the SQLite store's group commit", () => {
     store = new SqliteStore(tempDbPath());
     const committed: string[] = [];
     const results = await Promise.allSettled([
-      store.transaction(async (tx) => tx.insertNotifications([note("a")], 1), () => committed.push("a")),
-      store.transaction(async (tx) => {
-        await tx.insertNotifications([note("b")], 1);
-        throw new Error("b fails after writing");
-      }, () => committed.push("b")),
-      store.transaction(async (tx) => tx.insertNotifications([note("c")], 1), () => committed.push("c")),
+      store.transaction(
+        async (tx) => tx.insertNotifications([note("a")], 1),
+        () => committed.push("a"),
+      ),
+      store.transaction(
+        async (tx) => {
+          await tx.insertNotifications([note("b")], 1);
+          throw new Error("b fails after writing");
+        },
+        () => committed.push("b"),
+      ),
+      store.transaction(
+        async (tx) => tx.insertNotifications([note("c")], 1),
+        () => committed.push("c"),
+      ),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(committed).toEqual(["a", "c"]);
@@ -31,8 +40,14 @@ describe("the SQLite store's group commit", () => {
   test("a transaction resolves only after its commit, and after-commit callbacks run in commit order", async () => {
     store = new SqliteStore(tempDbPath());
     const events: string[] = [];
-    const first = store.transaction(async (tx) => tx.insertNotifications([note("x")], 1), () => events.push("commit 1"));
-    const second = store.transaction(async (tx) => tx.insertNotifications([note("x")], 1), () => events.push("commit 2"));
+    const first = store.transaction(
+      async (tx) => tx.insertNotifications([note("x")], 1),
+      () => events.push("commit 1"),
+    );
+    const second = store.transaction(
+      async (tx) => tx.insertNotifications([note("x")], 1),
+      () => events.push("commit 2"),
+    );
     await first.then(() => events.push("resolved 1"));
     await second.then(() => events.push("resolved 2"));
     expect(events).toEqual(["commit 1", "commit 2", "resolved 1", "resolved 2"]);

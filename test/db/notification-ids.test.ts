@@ -17,7 +17,16 @@ const insertAt = (s: SqliteStore, createdAt: number, fail = false) =>
 describe("notification ids and age", () => {
   test("deleting by age finds exactly the notifications up to the cut-off, across gaps left by rolled-back writes", async () => {
     store = new SqliteStore(tempDbPath());
-    for (const [at, fail] of [[1, false], [1, false], [2, true], [2, false], [3, false], [5, true], [5, false], [8, false]] as const) {
+    for (const [at, fail] of [
+      [1, false],
+      [1, false],
+      [2, true],
+      [2, false],
+      [3, false],
+      [5, true],
+      [5, false],
+      [8, false],
+    ] as const) {
       await insertAt(store, at, fail).catch(() => undefined);
     }
     expect((await store.notificationsAfter(["c"], 0, 100)).map((n) => n.id)).toEqual([1, 2, 4, 5, 7, 8]);

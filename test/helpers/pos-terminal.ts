@@ -101,7 +101,10 @@ export class PosTerminal {
   removeOrder(uid: string, extra: Record<string, unknown> = {}): Promise<any> {
     return this.queueLocal(async () => {
       const revision = this.orders.get(uid)?.revision ?? 1;
-      const reply = await call<any>(`${this.url}/pos_multi_session_sync/update`, this.params("remove_order", { uid, revision_ID: revision, finalized: true, ...extra }));
+      const reply = await call<any>(
+        `${this.url}/pos_multi_session_sync/update`,
+        this.params("remove_order", { uid, revision_ID: revision, finalized: true, ...extra }),
+      );
       if (reply.action !== "revision_error") this.orders.delete(uid);
       return reply;
     });

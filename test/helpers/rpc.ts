@@ -1,7 +1,12 @@
 /** Speaks the Odoo JSON-RPC envelope over real HTTP, like a POS does. */
 export interface RpcReply<T = unknown> {
   status: number;
-  body: { jsonrpc: string; id: unknown; result?: T; error?: { code: number; message: string; data?: { name: string; message: string; exception_type?: string } } };
+  body: {
+    jsonrpc: string;
+    id: unknown;
+    result?: T;
+    error?: { code: number; message: string; data?: { name: string; message: string; exception_type?: string } };
+  };
 }
 
 let nextId = 1;

@@ -29,10 +29,7 @@ process.once("exit", () => {
  * when the run's POS_SYNC_TEST_STORE says so). Start again with the same
  * `dbPath` (and `port`, to keep the URL) to simulate a restart.
  */
-export async function startServer(
-  overrides: Partial<ConfigInput> = {},
-  options: { dbPath?: string; clock?: Clock } = {},
-): Promise<TestServer> {
+export async function startServer(overrides: Partial<ConfigInput> = {}, options: { dbPath?: string; clock?: Clock } = {}): Promise<TestServer> {
   const dbPath = options.dbPath ?? (await tempDb());
   const config = parseConfig({ port: 0, pollTimeout: 2, logLevel: "silent", ...overrides, db: dbPath });
   const server = await startRunningServer(config, options.clock ? { clock: options.clock } : {});

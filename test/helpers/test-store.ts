@@ -47,9 +47,10 @@ export async function createPgDatabase(): Promise<string> {
 export async function dropCreatedPgDatabases(): Promise<void> {
   fileDatabase = undefined;
   const names = created.splice(0);
-  if (names.length > 0) await withAdmin(async (admin) => {
-    for (const name of names) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  });
+  if (names.length > 0)
+    await withAdmin(async (admin) => {
+      for (const name of names) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    });
 }
 
 export async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {

@@ -31,7 +31,11 @@ const routes: { route: string; params: object; allowed: Credential[] }[] = [
   { route: "/pos_multi_session_sync/update", params: msg("note", { n: 1 }), allowed: ["right"] },
   { route: "/pos_multi_session_sync/update", params: msg("sync_all", { pos_id: 5, run_ID: 1 }), allowed: ["right"] },
   { route: "/longpolling/send", params: { channel: channel("shop1", "pos.longpolling", 1), message: "hi" }, allowed: ["backend"] },
-  { route: "/pos_longpolling/backend/send_to_channel", params: { dbname: "shop1", pos_id: 1, channel_name: "pos_partner_sync", message: {} }, allowed: ["backend"] },
+  {
+    route: "/pos_longpolling/backend/send_to_channel",
+    params: { dbname: "shop1", pos_id: 1, channel_name: "pos_partner_sync", message: {} },
+    allowed: ["backend"],
+  },
   { route: "/pos_longpolling/backend/send_to_all", params: { dbname: "shop1", channel_name: "pos_partner_sync", data: {} }, allowed: ["backend"] },
   { route: "/pos_multi_session/test/gc", params: {}, allowed: ["backend"] },
 ];
@@ -96,11 +100,22 @@ describe("pushing from a backend", () => {
   test("sendToAllPoses reaches every known terminal of its database (by sync_all or by polling) and none of another", async () => {
     const s = await startServer({ backendKey: BACKEND, pollTimeout: 0.2 });
     try {
-      await call(`${s.url}/pos_multi_session_sync/update`, { multi_session_id: 1, dbname: "shop1", user_ID: 1, message: { action: "sync_all", data: { pos_id: 1 } } });
+      await call(`${s.url}/pos_multi_session_sync/update`, {
+        multi_session_id: 1,
+        dbname: "shop1",
+        user_ID: 1,
+        message: { action: "sync_all", data: { pos_id: 1 } },
+      });
       await call(`${s.url}/longpolling/poll`, { channels: [channel("shop1", "pos.longpolling", 2)], last: 0 });
       await call(`${s.url}/longpolling/poll`, { channels: [channel("shop2", "pos.longpolling", 3)], last: 0 });
       const auth = { Authorization: `Bearer ${BACKEND}` };
-      expect(await call(`${s.url}/pos_longpolling/backend/send_to_all`, { dbname: "shop1", channel_name: "pos_partner_sync", data: { message: "update_partner_fields", partner_ids: [7] } }, auth)).toEqual({ sent: 2 });
+      expect(
+        await call(
+          `${s.url}/pos_longpolling/backend/send_to_all`,
+          { dbname: "shop1", channel_name: "pos_partner_sync", data: { message: "update_partner_fields", partner_ids: [7] } },
+          auth,
+        ),
+      ).toEqual({ sent: 2 });
       const peek = (db: string, pos: number) =>
         call<{ message: unknown }[]>(`${s.url}/longpolling/poll`, { channels: [channel(db, "pos_partner_sync", pos)], last: 0, options: { peek: true } });
       expect((await peek("shop1", 1)).map((n) => n.message)).toEqual([{ message: "update_partner_fields", partner_ids: [7] }]);
@@ -151,7 +166,10 @@ describe("limits that keep one client from hurting the others", () => {
       expect(refused.body.error?.data?.message).toContain("Too many held polls");
       await s.push.sendToChannelById("shop1", 1, "c", "a");
       await s.push.sendToChannelById("shop1", 2, "c", "b");
-      expect((await Promise.all(held)).map((r) => r.body.result)).toEqual([[expect.objectContaining({ message: "a" })], [expect.objectContaining({ message: "b" })]]);
+      expect((await Promise.all(held)).map((r) => r.body.result)).toEqual([
+        [expect.objectContaining({ message: "a" })],
+        [expect.objectContaining({ message: "b" })],
+      ]);
       // The slots are given back: a third poll is held now.
       const again = poll(3);
       while (s.bus.heldPolls < 1) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -42,7 +42,12 @@ describe("the JSON-RPC envelope (section 1)", () => {
   test("ids sent as digit strings are read as integers, as the original's int() did", async () => {
     server = await startServer();
     expect((await rpc(`${server.url}/pos_longpolling/update`, { message: "PING", pos_id: "7", db_name: "shop1" })).body.result).toBe(1);
-    const update = { multi_session_id: "1", dbname: "shop1", user_ID: "2", message: { action: "sync_all", data: { pos_id: "7", run_ID: "1" }, immediate_rerendering: true } };
+    const update = {
+      multi_session_id: "1",
+      dbname: "shop1",
+      user_ID: "2",
+      message: { action: "sync_all", data: { pos_id: "7", run_ID: "1" }, immediate_rerendering: true },
+    };
     expect((await rpc(`${server.url}/pos_multi_session_sync/update`, update)).body.result).toMatchObject({ action: "sync_all", data: { message_ID: 2 } });
   });
 
@@ -72,9 +77,17 @@ describe("the JSON-RPC envelope (section 1)", () => {
     ["/pos_longpolling/update", { message: "PING", pos_id: 7 }, "db_name"],
     ["/pos_longpolling/update", { message: "PING", pos_id: 7, db_name: 'x"];drop' }, "db_name"],
     ["/pos_multi_session_sync/update", { dbname: "shop1", user_ID: 1, message: { action: "x" } }, "multi_session_id"],
-    ["/pos_multi_session_sync/update", { multi_session_id: 1, dbname: "shop1", user_ID: 1, message: { action: "update_order", data: { revision_ID: 1 } } }, "message.data.uid"],
+    [
+      "/pos_multi_session_sync/update",
+      { multi_session_id: 1, dbname: "shop1", user_ID: 1, message: { action: "update_order", data: { revision_ID: 1 } } },
+      "message.data.uid",
+    ],
     ["/pos_multi_session_sync/update", { multi_session_id: 1, dbname: "shop1", user_ID: 1, message: { action: "sync_all", data: {} } }, "message.data.pos_id"],
-    ["/pos_multi_session_sync/update", { multi_session_id: 1, dbname: "shop1", user_ID: 1, message: { action: "note", data: { run_ID: "soon" } } }, "message.data.run_ID"],
+    [
+      "/pos_multi_session_sync/update",
+      { multi_session_id: 1, dbname: "shop1", user_ID: 1, message: { action: "note", data: { run_ID: "soon" } } },
+      "message.data.run_ID",
+    ],
   ])("%s with bad params %j names %s and writes nothing", async (route, params, field) => {
     server ??= await startServer();
     const reply = await rpc(`${server.url}${route}`, params);

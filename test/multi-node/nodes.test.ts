@@ -14,7 +14,9 @@ afterEach(async () => {
 
 /** `count` real processes (`node dist/main.js`) on one PostgreSQL database, started at the same moment. */
 async function startNodes(count: number, db: string): Promise<ServerProcess[]> {
-  nodes = await Promise.all(Array.from({ length: count }, () => spawnServer({ POS_SYNC_DB: db, POS_SYNC_POLL_TIMEOUT: "2", POS_SYNC_PG_STATEMENT_TIMEOUT_MS: "2000" })));
+  nodes = await Promise.all(
+    Array.from({ length: count }, () => spawnServer({ POS_SYNC_DB: db, POS_SYNC_POLL_TIMEOUT: "2", POS_SYNC_PG_STATEMENT_TIMEOUT_MS: "2000" })),
+  );
   await Promise.all(nodes.map((node) => waitFor(async () => (await health(node.url)).listening === true, "LISTEN to be up")));
   return nodes;
 }
@@ -47,11 +49,17 @@ describe("several nodes on one PostgreSQL database", () => {
     // The same update (same nonce) sent to node 1, then retried at node 2: applied once.
     const update = { uid: "o1", revision_ID: 1, nonce: "n-42", sequence_number: 1, run_ID: 1, lines: [] };
     expect(await a!.send("update_order", update)).toMatchObject({ action: "update_revision_ID", revision_ID: 2 });
-    const retry = await rpc(`${n2!.url}/pos_multi_session_sync/update`, { multi_session_id: 1, dbname: "shop1", user_ID: 1, message: { action: "update_order", data: update } });
+    const retry = await rpc(`${n2!.url}/pos_multi_session_sync/update`, {
+      multi_session_id: 1,
+      dbname: "shop1",
+      user_ID: 1,
+      message: { action: "update_order", data: update },
+    });
     expect(retry.body.result).toEqual({ action: "" });
 
     // Two terminals edit o1 at revision 2 through two nodes at the same moment: exactly one wins.
-    const conflicting = (terminal: PosTerminal) => terminal.send("update_order", { uid: "o1", revision_ID: 2, nonce: `n-${terminal.posId}`, sequence_number: 1, run_ID: 1, lines: [] });
+    const conflicting = (terminal: PosTerminal) =>
+      terminal.send("update_order", { uid: "o1", revision_ID: 2, nonce: `n-${terminal.posId}`, sequence_number: 1, run_ID: 1, lines: [] });
     const replies = await Promise.all([conflicting(b!), conflicting(c!)]);
     expect(replies.map((reply) => reply.action).sort()).toEqual(["revision_error", "update_revision_ID"]);
   });

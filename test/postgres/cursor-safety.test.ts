@@ -33,10 +33,9 @@ function heldTransaction(store: PostgresStore, channel: string, release: Promise
 
 async function waitingOnLock(url: string): Promise<number> {
   return withAdmin(async (admin) => {
-    const { rows } = await admin.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
-      [new URL(url).pathname.slice(1)],
-    );
+    const { rows } = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [
+      new URL(url).pathname.slice(1),
+    ]);
     return rows[0]!.n;
   });
 }

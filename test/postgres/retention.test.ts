@@ -14,7 +14,15 @@ describe("retention on PostgreSQL", () => {
     const url = await tempDb();
     const store = await PostgresStore.open({ url, poolSize: 2, statementTimeoutMs: 10_000 });
     opened.push(store);
-    await store.transaction(async (tx) => tx.insertNotifications([{ channel: "c", message: "1" }, { channel: "c", message: "2" }], 1000));
+    await store.transaction(async (tx) =>
+      tx.insertNotifications(
+        [
+          { channel: "c", message: "1" },
+          { channel: "c", message: "2" },
+        ],
+        1000,
+      ),
+    );
 
     // Another node in the middle of its clean-up.
     const other = new pg.Client({ connectionString: url });

@@ -112,16 +112,35 @@ describe("step 2: update_order", () => {
 
   test("lines that changed are marked is_changed; id and is_changed alone do not count as a change", async () => {
     const { admin, demo } = await twoTerminals();
-    await admin.send("update_order", newOrder("o1", { lines: [[0, 0, line("a", 1)], [0, 0, line("b", 1)], [0, 0, line("c", 1)]] }));
+    await admin.send(
+      "update_order",
+      newOrder("o1", {
+        lines: [
+          [0, 0, line("a", 1)],
+          [0, 0, line("b", 1)],
+          [0, 0, line("c", 1)],
+        ],
+      }),
+    );
     await demo.send(
       "update_order",
       newOrder("o1", {
         nonce: "n2",
-        lines: [[0, 0, line("a", 2)], [0, 0, line("b", 1, { id: 99, is_changed: false })], [0, 0, line("c", 1, { note: "x" })], [0, 0, line("d", 1)]],
+        lines: [
+          [0, 0, line("a", 2)],
+          [0, 0, line("b", 1, { id: 99, is_changed: false })],
+          [0, 0, line("c", 1, { note: "x" })],
+          [0, 0, line("d", 1)],
+        ],
       }),
     );
     const lines = (await admin.syncAll()).data.orders[0].data.lines.map((l: any) => [l[2].uid, l[2].is_changed ?? null]);
-    expect(lines).toEqual([["a", true], ["b", false], ["c", true], ["d", null]]);
+    expect(lines).toEqual([
+      ["a", true],
+      ["b", false],
+      ["c", true],
+      ["d", null],
+    ]);
   });
 });
 

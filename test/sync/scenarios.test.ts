@@ -105,11 +105,7 @@ describe("admin and demo share a session", () => {
   test("a remove queued behind pending updates goes through after them", async () => {
     const { admin, demo } = await adminAndDemo({ slowDelayMs: 500 });
     await admin.editOrder("o1", [line("l1", 1)]);
-    const replies = await Promise.all([
-      admin.editOrder("o1", [line("l1", 2)], SLOW),
-      admin.editOrder("o1", [line("l1", 3)]),
-      admin.removeOrder("o1"),
-    ]);
+    const replies = await Promise.all([admin.editOrder("o1", [line("l1", 2)], SLOW), admin.editOrder("o1", [line("l1", 3)]), admin.removeOrder("o1")]);
     expect(replies.map((reply) => reply.action ?? "removed")).toEqual(["update_revision_ID", "update_revision_ID", "removed"]);
     const messages = await demo.receive(4);
     expect(messages.map((m) => m.action)).toEqual(["update_order", "update_order", "update_order", "remove_order"]);

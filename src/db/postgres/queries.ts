@@ -68,6 +68,6 @@ const statements = {
     SELECT * FROM updated ORDER BY "posId"`,
 } satisfies Record<string, string>;
 
-export const queries = Object.fromEntries(
-  Object.entries(statements).map(([name, text]) => [name, { name: `pos_sync_${name}`, text }]),
-) as { [name in keyof typeof statements]: Query };
+export const queries = Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, { name: `pos_sync_${name}`, text }])) as {
+  [name in keyof typeof statements]: Query;
+};

@@ -53,10 +53,7 @@ export const terminals = pgTable(
     userId: integer("user_id").notNull(),
     messageId: integer("message_id").notNull().default(1),
   },
-  (table) => [
-    primaryKey({ columns: [table.dbname, table.posId] }),
-    index("terminals_multi_session").on(table.dbname, table.multiSessionId),
-  ],
+  (table) => [primaryKey({ columns: [table.dbname, table.posId] }), index("terminals_multi_session").on(table.dbname, table.multiSessionId)],
 );
 
 export const orders = pgTable(
@@ -69,7 +66,9 @@ export const orders = pgTable(
     revisionId: integer("revision_id").notNull().default(1),
     runId: integer("run_id").notNull(),
     nonce: text("nonce"),
-    state: text("state", { enum: ["draft", "deleted", "unpaid"] }).notNull().default("draft"),
+    state: text("state", { enum: ["draft", "deleted", "unpaid"] })
+      .notNull()
+      .default("draft"),
     /** Insertion order, so sync_all lists drafts in the order they were created, as SQLite's rowid does. */
     createdSeq: bigint("created_seq", { mode: "number" }).generatedAlwaysAsIdentity(),
   },

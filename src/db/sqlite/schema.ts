@@ -42,10 +42,7 @@ export const terminals = sqliteTable(
     userId: integer("user_id").notNull(),
     messageId: integer("message_id").notNull().default(1),
   },
-  (table) => [
-    primaryKey({ columns: [table.dbname, table.posId] }),
-    index("terminals_multi_session").on(table.dbname, table.multiSessionId),
-  ],
+  (table) => [primaryKey({ columns: [table.dbname, table.posId] }), index("terminals_multi_session").on(table.dbname, table.multiSessionId)],
 );
 
 export const orders = sqliteTable(
@@ -58,7 +55,9 @@ export const orders = sqliteTable(
     revisionId: integer("revision_id").notNull().default(1),
     runId: integer("run_id").notNull(),
     nonce: text("nonce"),
-    state: text("state", { enum: ["draft", "deleted", "unpaid"] }).notNull().default("draft"),
+    state: text("state", { enum: ["draft", "deleted", "unpaid"] })
+      .notNull()
+      .default("draft"),
   },
   (table) => [
     primaryKey({ columns: [table.dbname, table.multiSessionId, table.uid] }),

@@ -6,8 +6,7 @@ import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
 import type { MultiSession, NewNotification, Notification, Order, Store, StoreTx, Terminal } from "../store.ts";
 
-const channelIn = (placeholder: string) =>
-  sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
+const channelIn = (placeholder: string) => sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
 
 /** The embedded store: one SQLite file (or :memory:), every statement prepared once. */
 export class SqliteStore implements Store {
@@ -136,32 +135,20 @@ function prepareStatements({ db, sqlite }: Connection) {
     notificationsAfter: db
       .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
       .from(notifications)
-      .where(
-        and(
-          channelIn("channels"),
-          sql`${notifications.id} > ${sql.placeholder("afterId")}`,
-          sql`${notifications.id} <= ${sql.placeholder("upToId")}`,
-        ),
-      )
+      .where(and(channelIn("channels"), sql`${notifications.id} > ${sql.placeholder("afterId")}`, sql`${notifications.id} <= ${sql.placeholder("upToId")}`))
       .orderBy(notifications.id)
       .prepare(),
     notificationsBetween: db
       .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
       .from(notifications)
-      .where(
-        and(sql`${notifications.id} > ${sql.placeholder("afterId")}`, sql`${notifications.id} <= ${sql.placeholder("upToId")}`),
-      )
+      .where(and(sql`${notifications.id} > ${sql.placeholder("afterId")}`, sql`${notifications.id} <= ${sql.placeholder("upToId")}`))
       .orderBy(notifications.id)
       .prepare(),
     notificationsSince: db
       .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
       .from(notifications)
       .where(
-        and(
-          channelIn("channels"),
-          sql`${notifications.createdAt} >= ${sql.placeholder("since")}`,
-          sql`${notifications.id} <= ${sql.placeholder("upToId")}`,
-        ),
+        and(channelIn("channels"), sql`${notifications.createdAt} >= ${sql.placeholder("since")}`, sql`${notifications.id} <= ${sql.placeholder("upToId")}`),
       )
       .orderBy(notifications.id)
       .prepare(),
@@ -223,10 +210,7 @@ function createTx(statements: Statements, { db }: Connection, ids: NotificationI
     },
 
     getOrCreateMultiSession(dbname: string, multiSessionId: number): MultiSession {
-      return (
-        statements.getMultiSession.get({ dbname, multiSessionId }) ??
-        statements.insertMultiSession.get({ dbname, multiSessionId })!
-      );
+      return statements.getMultiSession.get({ dbname, multiSessionId }) ?? statements.insertMultiSession.get({ dbname, multiSessionId })!;
     },
 
     saveMultiSession(session: MultiSession): void {

@@ -8,7 +8,10 @@ export function healthRoutes({ store, bus }: AppDeps): Hono {
     // Several nodes: a node that cannot hear the others' commits would hold polls it never wakes.
     const listening = store.listening?.();
     const ok = database && listening !== false;
-    return c.json({ status: ok ? "ok" : "unavailable", store: store.kind, database, ...(listening === undefined ? {} : { listening }), heldPolls: bus.heldPolls }, ok ? 200 : 503);
+    return c.json(
+      { status: ok ? "ok" : "unavailable", store: store.kind, database, ...(listening === undefined ? {} : { listening }), heldPolls: bus.heldPolls },
+      ok ? 200 : 503,
+    );
   });
   return app;
 }
