@@ -1,9 +1,33 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * The tests that run once per store: the multi-session rules, scenarios, concurrency,
+ * durability, access and bus tests, all over real HTTP. The client library's own tests stay
+ * on SQLite: they test the client, and would double the suite's time for nothing.
+ */
+const perStore = ["test/sync/**/*.test.ts", "test/http/**/*.test.ts", "test/bus/poll.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: "sqlite", include: ["test/**/*.test.ts"], exclude: ["test/multi-node/**", "test/postgres/**"] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "postgres",
+          include: [...perStore, "test/postgres/**/*.test.ts", "test/multi-node/**/*.test.ts"],
+          // Hostile input compares digests of the SQLite file; the front door's own tests are store-blind.
+          exclude: ["test/http/hostile-input.test.ts", "test/http/front-door.test.ts"],
+          env: { POS_SYNC_TEST_STORE: "postgres" },
+          setupFiles: ["test/setup/postgres-database.ts"],
+          globalSetup: ["test/setup/postgres-global.ts"],
+        },
+      },
+    ],
   },
 });

@@ -30,6 +30,10 @@ export interface BenchArgs {
   quietWaitSeconds: number;
   json?: string;
   profileDir?: string;
+  /** Our server's store: sqlite (a temp file) or postgres (a temp database on POS_SYNC_BENCH_PG_URL). */
+  store: "sqlite" | "postgres";
+  /** Our server's nodes: with 2, the publisher talks to node 1 and the terminals poll node 2 (PostgreSQL). */
+  nodes: number;
 }
 
 export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.ts [flags])
@@ -54,6 +58,9 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
                                           like ours, or one message per response (multipart)
   --quiet-wait S                          before each scenario wait up to S s until the machine is idle
                                           (under 10 % of a core busy); for shared machines (0)
+  --store sqlite|postgres                 our server's store (sqlite); postgres makes a database of its own on
+                                          POS_SYNC_BENCH_PG_URL (postgres://postgres@127.0.0.1:5432) and drops it after
+  --nodes 1|2                             our server's nodes (1); 2: publisher on node 1, terminals on node 2 (implies postgres)
   --json FILE                             also write the results JSON there
   --profile DIR                           run our server with node --cpu-prof during saturation, profiles into DIR`;
 
@@ -89,6 +96,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
       json: { type: "string" },
       "quiet-wait": { type: "string" },
       profile: { type: "string" },
+      store: { type: "string" },
+      nodes: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -101,6 +110,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
   const vs = (values.vs ?? []).flatMap((v) => v.split(",")).map((v) => v.trim());
   for (const v of vs) if (v !== "nchan" && v !== "node-floor") throw new Error(`--vs knows "nchan" and "node-floor", got "${v}"`);
   if (values.only !== undefined && !["ours", "nchan", "node-floor"].includes(values.only)) throw new Error(`--only must be ours, node-floor or nchan`);
+  const nodes = positiveInt("nodes", values.nodes, 1);
+  if (nodes !== 1 && nodes !== 2) throw new Error(`--nodes must be 1 or 2, got "${values.nodes}"`);
+  const store = values.store ?? (nodes > 1 ? "postgres" : "sqlite");
+  if (store !== "sqlite" && store !== "postgres") throw new Error(`--store must be sqlite or postgres, got "${store}"`);
+  if (nodes > 1 && store !== "postgres") throw new Error("--nodes 2 needs --store postgres: nodes share a PostgreSQL database");
   const nchanPublish = values["nchan-publish"];
   if (nchanPublish !== "multi" && nchanPublish !== "per-channel") throw new Error(`--nchan-publish must be multi or per-channel`);
   const nchanLongpoll = values["nchan-longpoll"];
@@ -131,6 +145,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     nchanPublish,
     nchanLongpoll,
     quietWaitSeconds: values["quiet-wait"] === undefined ? 0 : positiveInt("quiet-wait", values["quiet-wait"], 0),
+    store,
+    nodes,
     ...(values.json ? { json: values.json } : {}),
     ...(values.profile ? { profileDir: values.profile } : {}),
   };

@@ -12,7 +12,7 @@ export async function startNodeFloor(repoRoot: string, options: StartOptions): P
   // tsx as an --import hook, not its CLI: the CLI would put a second process between us and the server.
   const script = `ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); [ "$(ulimit -n)" -ge ${fds} ] || echo "warning: fd limit $(ulimit -n) < ${fds}" >&2; exec '${process.execPath}' --import tsx '${server}' ${port} ${options.pollTimeout}`;
   const child = startChild("sh", ["-c", script], { cwd: repoRoot, env: process.env });
-  const target = await posSyncWire("node-floor", child, port, options, async () => {
+  const target = await posSyncWire("node-floor", [{ child, port }], options, async () => {
     const code = await child.stop();
     if (code !== 0) process.stderr.write(`node floor exited with ${code}:\n${child.tail()}\n`);
   });

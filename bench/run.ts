@@ -112,7 +112,9 @@ async function main(): Promise<number> {
     for (const scenario of args.scenarios) {
       for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
         for (const name of targets) {
-          const what = `${args.repeat > 1 ? `round ${round}: ` : ""}${name} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
+          const where =
+            name === "ours" && (args.store !== "sqlite" || args.nodes > 1) ? ` (${args.store}, ${args.nodes} node${args.nodes > 1 ? "s" : ""})` : "";
+          const what = `${args.repeat > 1 ? `round ${round}: ` : ""}${name}${where} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
           const profiling = name === "ours" && scenario === "saturation" && args.profileDir !== undefined;
           const phaseFile =
             name === "ours" && scenario === "fanout" && args.phaseSampling > 0 ? join(phaseDir, `${sessions}x${terminals}-${round}.json`) : undefined;
@@ -121,6 +123,8 @@ async function main(): Promise<number> {
             pollTimeout: scenario === "idle" ? 600 : 50,
             maxPolls: scenario === "idle" ? args.idlePolls + 300 : sessions * terminals,
             maxPublish: Math.max(64, args.inflight),
+            store: args.store,
+            nodes: args.nodes,
             ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profileDir!)}`] } : {}),
             ...(phaseFile ? { env: { POS_SYNC_PHASE_SAMPLING: String(args.phaseSampling), POS_SYNC_PHASE_FILE: phaseFile } } : {}),
           };

@@ -1,8 +1,13 @@
-/** Our server as a benchmark target: `node dist/main.js` on a temp database. */
+/**
+ * Our server as a benchmark target: `node dist/main.js` on a temp database (an SQLite file, or
+ * a PostgreSQL database of its own); with two nodes the publisher talks to node 1 and the
+ * terminals poll node 2, whose process is the one measured.
+ */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChild, waitReady, type Child } from "./child.ts";
+import { createBenchDatabase, dropBenchDatabase } from "./pg.ts";
 import { keepAliveAgent, rpc, send } from "./http.ts";
 import { freePort } from "./proc.ts";
 import type { TargetName } from "./results.ts";
@@ -23,46 +28,65 @@ interface Notification {
 export async function startOurs(repoRoot: string, options: StartOptions): Promise<Target> {
   const main = join(repoRoot, "dist", "main.js");
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "pos-sync-bench-"));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    POS_SYNC_HOST: "127.0.0.1",
-    POS_SYNC_PORT: String(port),
-    POS_SYNC_DB: join(dir, "bench.sqlite"),
-    POS_SYNC_LOG_LEVEL: "warn",
-    POS_SYNC_POLL_TIMEOUT: String(options.pollTimeout),
-    // One load generator holds every poll from 127.0.0.1: lift the per-client limit.
-    POS_SYNC_MAX_POLLS_PER_CLIENT: String(options.maxPolls + 1000),
-    ...options.env,
-  };
+  const db = options.store === "postgres" ? await createBenchDatabase() : join(dir, "bench.sqlite");
   const fds = options.maxPolls + 4096;
   const nodeArgs = [...(options.nodeFlags ?? []), "dist/main.js"].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   // exec keeps the pid: the shell becomes node, so /proc/<pid> is the server.
   const script = `ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); [ "$(ulimit -n)" -ge ${fds} ] || echo "warning: fd limit $(ulimit -n) < ${fds}" >&2; exec '${process.execPath}' ${nodeArgs}`;
-  const child = startChild("sh", ["-c", script], { cwd: repoRoot, env });
+  const nodes: WireNode[] = [];
+  for (let node = 0; node < (options.nodes ?? 1); node++) {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      POS_SYNC_HOST: "127.0.0.1",
+      POS_SYNC_PORT: String(port),
+      POS_SYNC_DB: db,
+      POS_SYNC_LOG_LEVEL: "warn",
+      POS_SYNC_POLL_TIMEOUT: String(options.pollTimeout),
+      // One load generator holds every poll from 127.0.0.1: lift the per-client limit.
+      POS_SYNC_MAX_POLLS_PER_CLIENT: String(options.maxPolls + 1000),
+      ...options.env,
+    };
+    nodes.push({ child: startChild("sh", ["-c", script], { cwd: repoRoot, env }), port });
+  }
   const stopServer = async () => {
-    const code = await child.stop();
+    for (const { child } of nodes) {
+      const code = await child.stop();
+      if (code !== 0) process.stderr.write(`pos-sync server exited with ${code}:\n${child.tail()}\n`);
+    }
     rmSync(dir, { recursive: true, force: true });
-    if (code !== 0) process.stderr.write(`pos-sync server exited with ${code}:\n${child.tail()}\n`);
+    if (options.store === "postgres") await dropBenchDatabase(db);
   };
-  return posSyncWire("ours", child, port, options, stopServer);
+  return posSyncWire("ours", nodes, options, stopServer);
+}
+
+/** A server process of a target and its port. */
+export interface WireNode {
+  child: Child;
+  port: number;
 }
 
 /**
  * A target that speaks pos-sync's wire (ours, and the Node floor): terminals register with
  * sync_all and long-poll their pos.multi_session channel; one update request per broadcast.
+ * With several nodes, publishes go to the first and polls to the last, whose process is measured.
  */
-export async function posSyncWire(name: TargetName, child: Child, port: number, options: StartOptions, stopServer: () => Promise<void>): Promise<Target> {
+export async function posSyncWire(name: TargetName, nodes: WireNode[], options: StartOptions, stopServer: () => Promise<void>): Promise<Target> {
   const pub = keepAliveAgent(options.maxPublish);
   const sub = keepAliveAgent(options.maxPolls + 16);
   try {
-    await waitReady(child, async () => (await send({ agent: pub, port, method: "GET", path: "/healthz" })).status === 200, `${name} server`);
+    for (const node of nodes) {
+      await waitReady(node.child, async () => (await send({ agent: pub, port: node.port, method: "GET", path: "/healthz" })).status === 200, `${name} server`);
+    }
   } catch (error) {
     pub.destroy();
     sub.destroy();
+    await stopServer();
     throw error;
   }
+  const pubPort = nodes[0]!.port;
+  const { child, port } = nodes[nodes.length - 1]!;
 
   const channel = (name: string, posId: number) => JSON.stringify([DB, name, String(posId)]);
 
@@ -73,7 +97,7 @@ export async function posSyncWire(name: TargetName, child: Child, port: number, 
     publishMode: "one /pos_multi_session_sync/update per broadcast (server fans out to the session's terminals)",
     async register(terminals: Terminal[]) {
       for (const terminal of terminals) {
-        await rpc(pub, port, "/pos_multi_session_sync/update", {
+        await rpc(pub, pubPort, "/pos_multi_session_sync/update", {
           multi_session_id: terminal.session,
           dbname: DB,
           user_ID: USER,
@@ -104,10 +128,10 @@ export async function posSyncWire(name: TargetName, child: Child, port: number, 
       };
     },
     async warmPublishers(n) {
-      await Promise.all(Array.from({ length: n }, () => send({ agent: pub, port, method: "GET", path: "/healthz" })));
+      await Promise.all(Array.from({ length: n }, () => send({ agent: pub, port: pubPort, method: "GET", path: "/healthz" })));
     },
     async publish(session, _terminals, data) {
-      const result = await rpc(pub, port, "/pos_multi_session_sync/update", {
+      const result = await rpc(pub, pubPort, "/pos_multi_session_sync/update", {
         multi_session_id: session,
         dbname: DB,
         user_ID: USER,
@@ -120,7 +144,7 @@ export async function posSyncWire(name: TargetName, child: Child, port: number, 
       return ((await rpc(sub, port, "/longpolling/poll", params, signal, onSent)) as unknown[]).length;
     },
     async probeIdle(i) {
-      await rpc(pub, port, "/pos_longpolling/update", { message: "PING", pos_id: IDLE_BASE + i, db_name: DB });
+      await rpc(pub, pubPort, "/pos_longpolling/update", { message: "PING", pos_id: IDLE_BASE + i, db_name: DB });
     },
     async stop() {
       sub.destroy();

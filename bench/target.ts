@@ -33,6 +33,9 @@ export interface StartOptions {
   nodeFlags?: string[];
   /** Extra environment for our server (e.g. POS_SYNC_PHASE_SAMPLING). */
   env?: Record<string, string>;
+  /** Our server only: its store and how many nodes. */
+  store?: "sqlite" | "postgres";
+  nodes?: number;
 }
 
 export interface Target {

@@ -74,6 +74,10 @@ export const settingsSchema = z.object({
   maxPollsPerClient: z.coerce.number().int().positive().default(256),
   /** Merge a stale update_order with what others changed since its revision, when they touched other lines. */
   merge: booleanFlag.default(false),
+  /** Connections each node keeps to PostgreSQL (plus one of its own for LISTEN). */
+  pgPoolSize: z.coerce.number().int().positive().default(10),
+  /** A statement (or the wait for a pooled connection) taking longer fails the request. */
+  pgStatementTimeoutMs: z.coerce.number().int().positive().default(5000),
 });
 
 /** Inside the code every duration is in milliseconds: the seconds of the settings become `...Ms` fields. */
@@ -108,6 +112,8 @@ export const settingSources = {
   maxChannelsPerPoll: ["POS_SYNC_MAX_CHANNELS_PER_POLL", "max-channels-per-poll"],
   maxPollsPerClient: ["POS_SYNC_MAX_POLLS_PER_CLIENT", "max-polls-per-client"],
   merge: ["POS_SYNC_MERGE", "merge"],
+  pgPoolSize: ["POS_SYNC_PG_POOL_SIZE", "pg-pool-size"],
+  pgStatementTimeoutMs: ["POS_SYNC_PG_STATEMENT_TIMEOUT_MS", "pg-statement-timeout-ms"],
 } as const satisfies Record<keyof ConfigInput, readonly [string, string]>;
 
 type SettingName = keyof typeof settingSources;

@@ -50,3 +50,10 @@ export class ProtocolError extends Error {
     super(message);
   }
 }
+
+/** The database cannot be reached (or answered too late): nothing of the request was written; retry. */
+export class StoreUnavailableError extends PosSyncError {
+  override readonly name = "StoreUnavailableError";
+  readonly odooName = "odoo.exceptions.UserError";
+  readonly exceptionType = "user_error";
+}

@@ -4,7 +4,9 @@ export { loadConfig, parseConfig, ConfigError, type Config, type ConfigInput } f
 export type { BackendPush } from "./bus/backend-push.ts";
 export { channelOf } from "./protocol/channels.ts";
 export type { Store, StoreTx, Notification } from "./db/store.ts";
-export { SqliteStore } from "./db/sqlite-store.ts";
+export { SqliteStore } from "./db/sqlite/store.ts";
+export { PostgresStore } from "./db/postgres/store.ts";
+export { openStore } from "./db/open-store.ts";
 
 import type { RunningServer } from "./server.ts";
 

@@ -8,7 +8,7 @@ import { KnownTerminals } from "./bus/known-terminals.ts";
 import { startRetention } from "./bus/retention.ts";
 import type { Config } from "./config.ts";
 import { idFloorAt } from "./db/id-floor.ts";
-import { SqliteStore } from "./db/sqlite-store.ts";
+import { openStore, safeDbName } from "./db/open-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
 import { Monitor } from "./console/monitor.ts";
@@ -52,7 +52,7 @@ export interface ServerOptions {
 export async function openDeps(config: Config, options: ServerOptions = {}): Promise<AppDeps> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const store = new SqliteStore(config.db, { synchronous: config.dbSynchronous, log, idFloor: idFloorAt(clock.now()) });
+  const store = await openStore(config, { log, idFloor: idFloorAt(clock.now()) });
   const faults = config.testFeatures ? new FaultRules({ clock, log }) : undefined;
   const monitor = new Monitor({
     clock,
@@ -62,7 +62,8 @@ export async function openDeps(config: Config, options: ServerOptions = {}): Pro
     faultInjections: () => faults?.firedTotal() ?? {},
     ...options.monitor,
   });
-  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs, observer: monitor.metrics.bus }, clock);
+  const onReadError = (error: unknown) => log.warn({ err: error }, "reading committed notifications failed; retrying");
+  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs, observer: monitor.metrics.bus, onReadError }, clock);
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock);
   const push = createBackendPush(bus, knownTerminals);
@@ -99,7 +100,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, db: config.db, keyed: access.keyed, testFeatures: config.testFeatures, version, pid: process.pid, hostname: hostname() }, "listening");
+  log.info(
+    { url, db: safeDbName(config.db), keyed: access.keyed, testFeatures: config.testFeatures, version, pid: process.pid, hostname: hostname() },
+    "listening",
+  );
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 4000) =>

@@ -1,5 +1,6 @@
 import type { Notification, Store, StoreTx } from "../db/store.ts";
 import { phaseTiming } from "../metrics/phase-timing.ts";
+import { CommitFeed } from "./commit-feed.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { Outbox } from "./outbox.ts";
 import { RecentNotifications } from "./recent-notifications.ts";
@@ -17,6 +18,8 @@ export interface BusOptions {
   recentCapacity?: number;
   /** Told what the bus does, for metrics (src/metrics/). */
   observer?: BusObserver;
+  /** Told when the committed notifications cannot be read (the feed retries by itself). */
+  onReadError?: (error: unknown) => void;
 }
 
 /** "empty": a peek or a poll cut short by shutdown that found nothing. */
@@ -47,8 +50,9 @@ interface PollAnswer {
 /** The long-poll bus: durable notifications, and polls that wait for them. */
 export class Bus {
   readonly dispatcher = new Dispatcher();
-  private lastCommittedId: number;
   private readonly recent: RecentNotifications;
+  private readonly feed: CommitFeed;
+  private readonly unwatch: (() => void) | undefined;
   private closed = false;
   /** performance.now() of the latest commit that sent notifications, for delivery latency. */
   private lastCommitAt = 0;
@@ -59,12 +63,34 @@ export class Bus {
     private readonly clock: Clock,
     lastCommittedId: number,
   ) {
-    this.lastCommittedId = lastCommittedId;
     this.recent = new RecentNotifications(lastCommittedId, options.recentCapacity ?? 20_000);
+    this.feed = new CommitFeed(lastCommittedId, {
+      read: async (afterId, upToId) => store.notificationsBetween(afterId, upToId),
+      deliver: (batch) => this.deliver(batch),
+      readFailed: (error) => options.onReadError?.(error),
+    });
+    this.unwatch = store.watchCommits?.({
+      committed: (id) => this.feed.committedUpTo(id),
+      reconnected: () => void this.catchUpWithStore(),
+    });
   }
 
   static async open(store: Store, options: BusOptions, clock: Clock = systemClock): Promise<Bus> {
     return new Bus(store, options, clock, await store.lastCommittedId());
+  }
+
+  /** The last id every node has committed, read again; held polls then get what they missed. */
+  private async catchUpWithStore(): Promise<void> {
+    try {
+      this.feed.committedUpTo(await this.store.lastCommittedId());
+    } catch (error) {
+      this.options.onReadError?.(error);
+    }
+  }
+
+  /** The highest notification id this process has handed to pollers. */
+  private get lastCommittedId(): number {
+    return this.feed.last;
   }
 
   /**
@@ -84,7 +110,7 @@ export class Bus {
       ({ sent }) => {
         this.options.observer?.committed((performance.now() - started) / 1000, sent.length);
         phaseTiming.committed(sample, sent);
-        this.deliver(sent);
+        this.feed.committedHere(sent);
       },
     );
     return result;
@@ -113,7 +139,11 @@ export class Bus {
     let wake: ((batch: Notification[]) => void) | undefined;
     let wakeScheduled = false;
     // Wake on the next turn of the event loop, so commits of the same turn share one reply.
-    const unsubscribe = this.dispatcher.subscribe(channels, (batch) => {
+    const unsubscribe = this.dispatcher.subscribe(channels, (published) => {
+      // A cursor from another node can be ahead of what this node has caught up with: what
+      // the terminal already got there is not sent again.
+      const batch = published.length === 0 || published[0]!.id > last ? published : published.filter((n) => n.id > last);
+      if (batch.length === 0 && published.length > 0) return;
       if (answer && !arrived) answer.committedAt = this.lastCommitAt;
       arrived = arrived ? arrived.concat(batch) : batch;
       if (!wake || wakeScheduled) return;
@@ -153,6 +183,8 @@ export class Bus {
   /** Answers every held poll with what it has (nothing) and makes new polls return at once. */
   close(): void {
     this.closed = true;
+    this.unwatch?.();
+    this.feed.stop();
     this.dispatcher.releaseAll();
   }
 
@@ -166,10 +198,10 @@ export class Bus {
     return this.store.notificationsCreatedSince(channels, this.clock.now() - this.options.pollTimeoutMs, this.lastCommittedId);
   }
 
+  /** Called by the feed in id order, lastCommittedId already moved on. */
   private deliver(sent: Notification[]): void {
     if (sent.length === 0) return;
     this.lastCommitAt = performance.now();
-    this.lastCommittedId = sent[sent.length - 1]!.id;
     this.recent.add(sent);
     this.dispatcher.publish(sent);
   }

@@ -4,7 +4,7 @@ import type { ConfigInput } from "../config.ts";
 export const settingDescriptions = {
   host: "address to listen on (0.0.0.0 for a shop LAN)",
   port: "port (0 picks a free one)",
-  db: "SQLite file (folders are created) or :memory:",
+  db: "SQLite file (folders are created) or :memory:, or a postgres:// URL",
   dbSynchronous: "normal: a confirmed write survives the process being killed; full: also a power cut",
   pollTimeout: "seconds a poll is held; also how far back a poll with last=0 looks",
   retention: "seconds notifications are kept at least",
@@ -21,4 +21,6 @@ export const settingDescriptions = {
   maxPollsPerClient: "polls one client address may hold at once",
   adminKey: "opens the operator routes (console, metrics, fault rules) as Authorization: Bearer; without it they answer on loopback only",
   merge: "merge concurrent edits of different lines of an order instead of refusing the stale one (the flag alone means on)",
+  pgPoolSize: "PostgreSQL only: connections each node keeps for requests (plus one of its own for LISTEN)",
+  pgStatementTimeoutMs: "PostgreSQL only: a statement, or the wait for a connection, taking longer fails the request (milliseconds)",
 } as const satisfies Record<keyof ConfigInput, string>;

@@ -1,6 +1,7 @@
 /**
- * What the bus and the sync rules need from storage. The SQLite store implements it; a
- * PostgreSQL store would implement the same interface, so every method may return a promise.
+ * What the bus and the sync rules need from storage: the SQLite store (one process) and the
+ * PostgreSQL store (any number of processes on one database) implement it, so every method
+ * may return a promise.
  */
 export type Awaitable<T> = T | Promise<T>;
 
@@ -94,21 +95,43 @@ export interface StoreTx {
   incrementMessageIds(dbname: string, multiSessionId: number): Awaitable<Terminal[]>;
 }
 
+/** Told of commits made by other processes sharing the database. */
+export interface CommitWatcher {
+  /** Every notification id up to `lastId` is committed. */
+  committed(lastId: number): void;
+  /** Wake-ups may have been lost (the listening connection was down): read the latest id again. */
+  reconnected(): void;
+}
+
 /**
  * Promises every store keeps:
- * - Transactions are atomic (all of their writes land, or none do) and never interleave.
- * - Notification ids increase with commit order and are never reused, also across restarts and
- *   after every notification was deleted.
- * - `onCommit` runs after the commit and before any later transaction commits, so whoever it
- *   tells learns of commits in the order they happened.
+ * - Transactions are atomic (all of their writes land, or none do). Transactions that touch one
+ *   multi-session never interleave (SQLite runs one at a time; PostgreSQL locks the
+ *   multi_sessions row in getOrCreateMultiSession until commit).
+ * - Notification ids commit in ascending order without gaps and are never reused, also across
+ *   restarts and after every notification was deleted: once id N is committed, every id below N
+ *   is committed (or was never handed out, after a rollback on SQLite), so a reader that has
+ *   seen N never misses a lower id later, whatever order concurrent transactions commit in.
+ * - `onCommit` runs after the commit. On SQLite it runs before any later transaction commits;
+ *   on PostgreSQL (several connections) callbacks may run in another order than the commits,
+ *   which the bus's commit feed puts back in order.
  * - Reads stop at the committed id: `lastCommittedId` is the highest notification id whose
- *   commit the caller has seen (the bus learns it in `onCommit`), and a read never returns a
- *   notification above it, even if a later transaction has already written one. A poll thus
- *   never sees a notification before the wake-up for it, nor one that may still roll back.
+ *   commit the caller has seen, and a read never returns a notification above it, even if a
+ *   later transaction has already written one. A poll thus never sees a notification before
+ *   the wake-up for it, nor one that may still roll back.
  */
 export interface Store {
+  readonly kind: "sqlite" | "postgres";
+
   /** Runs `work` in one transaction; `onCommit` gets its result once it is committed. */
   transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T>;
+
+  /** Every channel's notifications with afterId < id <= upToId, in id order. */
+  notificationsBetween(afterId: number, upToId: number): Awaitable<Notification[]>;
+  /** Starts telling `watcher` of other processes' commits; returns the stopper. Absent when no other process writes. */
+  watchCommits?(watcher: CommitWatcher): () => void;
+  /** Whether commits by other processes are being heard (undefined when there are none to hear). */
+  listening?(): boolean;
 
   /** The notifications on `channels` with afterId < id <= lastCommittedId, in id order. */
   notificationsAfter(channels: readonly string[], afterId: number, lastCommittedId: number): Awaitable<Notification[]>;
@@ -116,7 +139,10 @@ export interface Store {
   notificationsCreatedSince(channels: readonly string[], since: number, lastCommittedId: number): Awaitable<Notification[]>;
   /** The highest id committed so far, once pending commits have landed: where a bus opening on the store starts. */
   lastCommittedId(): Awaitable<number>;
-  /** Deletes the notifications created at or before `createdAt`; returns their ids. */
+  /**
+   * Deletes the notifications created at or before `createdAt`; returns their ids. With several
+   * processes one deletes at a time; the others delete nothing.
+   */
   deleteNotificationsUpTo(createdAt: number): Awaitable<number[]>;
 
   rememberTerminals(dbname: string, posIds: readonly string[], seenAt: number): Awaitable<void>;

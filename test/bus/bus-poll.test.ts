@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { Bus, type Clock } from "../../src/bus/bus.ts";
-import { SqliteStore } from "../../src/db/sqlite-store.ts";
+import { SqliteStore } from "../../src/db/sqlite/store.ts";
 
 class ManualClock implements Clock {
   constructor(public time = 1_000_000) {}

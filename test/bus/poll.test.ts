@@ -77,8 +77,8 @@ describe("the long-poll bus", () => {
     expect(wakeMs).toBeLessThan(1000);
   });
 
-  test("1,000 held polls released by sends each get exactly their own notifications", async () => {
-    server = await startServer({ pollTimeout: 30, maxPollsPerClient: 2000 });
+  test("1,000 held polls released by sends each get exactly their own notifications", { timeout: 90_000 }, async () => {
+    server = await startServer({ pollTimeout: 60, maxPollsPerClient: 2000 });
     const pollers = Array.from({ length: 1000 }, (_, i) => new Poller(server!.url, [pong(i)]));
     const held = pollers.map((poller) => poller.pollOnce());
     await waitFor(() => server!.bus.heldPolls === 1000, "1,000 held polls", 20_000);

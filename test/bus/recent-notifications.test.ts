@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { Bus } from "../../src/bus/bus.ts";
 import { RecentNotifications } from "../../src/bus/recent-notifications.ts";
-import { SqliteStore } from "../../src/db/sqlite-store.ts";
+import { SqliteStore } from "../../src/db/sqlite/store.ts";
 import { tempDbPath } from "../helpers/server.ts";
 
 const n = (id: number, channel: string) => ({ id, channel, message: `"${id}"` });

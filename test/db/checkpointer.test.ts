@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { SqliteStore } from "../../src/db/sqlite-store.ts";
+import { SqliteStore } from "../../src/db/sqlite/store.ts";
 import { tempDbPath } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 

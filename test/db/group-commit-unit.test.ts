@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
-import { GroupCommit } from "../../src/db/group-commit.ts";
+import { GroupCommit } from "../../src/db/sqlite/group-commit.ts";
 
 let sqlite: Database.Database | undefined;
 afterEach(() => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { SqliteStore } from "../../src/db/sqlite-store.ts";
+import { SqliteStore } from "../../src/db/sqlite/store.ts";
 import { tempDbPath } from "../helpers/server.ts";
 
 let store: SqliteStore | undefined;

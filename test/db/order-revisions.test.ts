@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { SqliteStore } from "../../src/db/sqlite-store.ts";
+import { SqliteStore } from "../../src/db/sqlite/store.ts";
 import type { OrderRevision } from "../../src/db/store.ts";
 import { tempDbPath } from "../helpers/server.ts";
 

@@ -12,7 +12,7 @@ export class Poller {
   readonly received: Received[] = [];
 
   constructor(
-    private readonly url: string,
+    public url: string,
     readonly channels: string[],
     private readonly headers?: Record<string, string>,
   ) {}

@@ -43,7 +43,7 @@ export class PosTerminal {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    readonly url: string,
+    public url: string,
     options: TerminalOptions,
   ) {
     this.dbname = options.dbname ?? "shop1";
@@ -150,12 +150,25 @@ export class PosTerminal {
     if (!known || known.revision <= order.revision) this.orders.set(order.uid, order);
   }
 
-  /** Polls and applies in the background until the returned stopper is called (and awaited). */
-  listen(): () => Promise<void> {
+  /** Sends and polls to another server (another node), keeping the cursor. */
+  moveTo(url: string): void {
+    this.url = url;
+    this.poller.url = url;
+  }
+
+  /** Polls and applies in the background until the returned stopper is called (and awaited); a failed poll goes to `onError`, when given. */
+  listen(onError?: (error: unknown) => Promise<void>): () => Promise<void> {
     let stopped = false;
     const loop = (async () => {
       while (!stopped) {
-        const batch = await this.poller.pollOnce();
+        let batch: Awaited<ReturnType<typeof this.poller.pollOnce>>;
+        try {
+          batch = await this.poller.pollOnce();
+        } catch (error) {
+          if (!onError) throw error;
+          await onError(error);
+          continue;
+        }
         for (const notification of batch) this.apply(notification.message as Message);
       }
     })();
@@ -176,7 +189,7 @@ export class PosTerminal {
     if (uid && !orders.length) this.orders.delete(uid);
   }
 
-  private async syncAllNow(uid?: string): Promise<void> {
+  async syncAllNow(uid?: string): Promise<void> {
     const reply = await call<Message>(
       `${this.url}/pos_multi_session_sync/update`,
       this.params("sync_all", { pos_id: this.posId, run_ID: this.runId }, { immediate_rerendering: true, ...(uid ? { uid } : {}) }),

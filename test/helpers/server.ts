@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseConfig, type Config, type ConfigInput } from "../../src/config.ts";
 import type { Clock } from "../../src/bus/bus.ts";
 import { startServer as startRunningServer, type RunningServer } from "../../src/server.ts";
+import { tempDb } from "./test-store.ts";
 
 export interface TestServer extends RunningServer {
   dbPath: string;
@@ -24,11 +25,12 @@ process.once("exit", () => {
 });
 
 /**
- * A real server on a random port over a real SQLite file. Start again with the same
+ * A real server on a random port over a real database of its own (SQLite file, or PostgreSQL
+ * when the run's POS_SYNC_TEST_STORE says so). Start again with the same
  * `dbPath` (and `port`, to keep the URL) to simulate a restart.
  */
 export async function startServer(overrides: Partial<ConfigInput> = {}, options: { dbPath?: string; clock?: Clock } = {}): Promise<TestServer> {
-  const dbPath = options.dbPath ?? tempDbPath();
+  const dbPath = options.dbPath ?? (await tempDb());
   const config = parseConfig({ port: 0, pollTimeout: 2, logLevel: "silent", ...overrides, db: dbPath });
   const server = await startRunningServer(config, options.clock ? { clock: options.clock } : {});
   return { ...server, dbPath, config };

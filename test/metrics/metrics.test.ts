@@ -113,4 +113,50 @@ describe("/metrics", () => {
     expect(value(await scrape(first.url), "pos_sync_notifications_written_total")).toBe(1);
     expect(value(await scrape(second.url), "pos_sync_notifications_written_total")).toBe(0);
   });
+
+  test("merges by outcome (POS_SYNC_MERGE) and QA fault injections by effect", async () => {
+    const { url } = await server({ merge: true, testFeatures: true });
+    const a = new PosTerminal(url, { posId: 1 });
+    const b = new PosTerminal(url, { posId: 2 });
+    await a.syncAll();
+    await b.syncAll();
+    const both = [
+      [0, 0, line("l1", 1)],
+      [0, 0, line("l2", 1)],
+    ];
+    await a.send("update_order", { uid: "o1", revision_ID: 1, nonce: "n1", sequence_number: 1, run_ID: 1, lines: both });
+    await a.send("update_order", {
+      uid: "o1",
+      revision_ID: 2,
+      nonce: "n2",
+      run_ID: 1,
+      lines: [
+        [0, 0, line("l1", 5)],
+        [0, 0, line("l2", 1)],
+      ],
+    });
+    // B still at revision 2 changes the other line: merged, not refused.
+    const merged = await b.send("update_order", {
+      uid: "o1",
+      revision_ID: 2,
+      nonce: "n3",
+      run_ID: 1,
+      lines: [
+        [0, 0, line("l1", 1)],
+        [0, 0, line("l2", 7)],
+      ],
+    });
+    expect(merged).toMatchObject({ action: "update_revision_ID" });
+    const rule = await fetch(`${url}/pos_sync/faults`, {
+      method: "POST",
+      body: JSON.stringify({ match: { dbname: "shop1", pos_id: 1 }, effect: { type: "delay_reply", ms: 1 }, count: 1 }),
+    });
+    expect(rule.status).toBe(201);
+    await a.syncAll();
+
+    const text = await scrape(url);
+    expect(value(text, 'pos_sync_merges_total{outcome="merged"}')).toBe(1);
+    expect(value(text, 'pos_sync_merges_total{outcome="conflict"}')).toBe(0);
+    expect(value(text, 'pos_sync_fault_injections_total{effect="delay_reply"}')).toBe(1);
+  });
 });

@@ -1,9 +1,7 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { line, PosTerminal } from "../helpers/pos-terminal.ts";
 import { spawnServer, type ServerProcess } from "../helpers/process.ts";
+import { tempDb } from "../helpers/test-store.ts";
 
 let running: ServerProcess | undefined;
 afterEach(async () => {
@@ -14,7 +12,7 @@ afterEach(async () => {
 
 describe("durability", () => {
   test("kill -9 right after a reply loses nothing the reply confirmed; counters and cursors carry on", async () => {
-    const db = join(mkdtempSync(join(tmpdir(), "pos-sync-kill-")), "pos-sync.sqlite");
+    const db = await tempDb();
     running = await spawnServer({ POS_SYNC_DB: db, POS_SYNC_POLL_TIMEOUT: "1" });
     const port = new URL(running.url).port;
     const admin = new PosTerminal(running.url, { posId: 1, userId: 1 });

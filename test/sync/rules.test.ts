@@ -278,6 +278,7 @@ describe("step 4: remove_order", () => {
       message: { action: "remove_order", data: { uid: "z", revision_ID: 1, order_data: "{oops" } },
     });
     expect(reply.body.error?.data?.message).toContain("message.data.order_data");
+    expect(reply.body.error?.data?.name).toBe("odoo.exceptions.ValidationError");
     expect(await server.store.lastCommittedId()).toBe(before);
     expect((await admin.syncAll()).data.order_ID).toBe(0);
   });

@@ -8,7 +8,13 @@ export function healthRoutes({ store, bus }: { store: Store; bus: Bus }): Hono {
   const app = new Hono();
   app.get("/healthz", async (c) => {
     const database = await Promise.resolve(store.isHealthy()).catch(() => false);
-    return c.json({ status: database ? "ok" : "unavailable", database, heldPolls: bus.heldPolls, version }, database ? 200 : 503);
+    // Several nodes: a node that cannot hear the others' commits would hold polls it never wakes.
+    const listening = store.listening?.();
+    const ok = database && listening !== false;
+    return c.json(
+      { status: ok ? "ok" : "unavailable", store: store.kind, database, ...(listening === undefined ? {} : { listening }), heldPolls: bus.heldPolls, version },
+      ok ? 200 : 503,
+    );
   });
   return app;
 }

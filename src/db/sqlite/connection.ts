@@ -13,8 +13,8 @@ export interface Connection {
   db: Db;
 }
 
-/** Both src/db and dist/db sit two levels below the package root, beside drizzle/. */
-const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), "../../drizzle");
+/** Both src/db/sqlite and dist/db/sqlite sit three levels below the package root, beside drizzle/. */
+const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), "../../../drizzle/sqlite");
 
 /**
  * Opens (creating what is missing) and migrates the database, in WAL mode. With synchronous

@@ -1,11 +1,11 @@
 import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
 import { openDatabase, type Connection } from "./connection.ts";
 import { knownTerminals, multiSessions, notificationIdFloor, notifications, orderRevisions, orders, terminals } from "./schema.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../log.ts";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
-import type { MultiSession, NewNotification, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "./store.ts";
+import type { MultiSession, NewNotification, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
 
 const channelIn = (placeholder: string) => sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
 
@@ -22,6 +22,7 @@ export interface SqliteStoreOptions {
  * order and terminal upserts, which drizzle builds per call.
  */
 export class SqliteStore implements Store {
+  readonly kind = "sqlite";
   private readonly connection: Connection;
   private readonly statements;
   private readonly tx: StoreTx;
@@ -49,6 +50,10 @@ export class SqliteStore implements Store {
 
   notificationsAfter(channels: readonly string[], afterId: number, lastCommittedId: number): Promise<Notification[]> {
     return this.commits.read(() => this.statements.notificationsAfter.all({ channels: JSON.stringify(channels), afterId, lastCommittedId }));
+  }
+
+  notificationsBetween(afterId: number, upToId: number): Promise<Notification[]> {
+    return this.commits.read(() => this.statements.notificationsBetween.all({ afterId, upToId }));
   }
 
   notificationsCreatedSince(channels: readonly string[], since: number, lastCommittedId: number): Promise<Notification[]> {
@@ -178,6 +183,12 @@ function prepareStatements({ db, sqlite }: Connection) {
       .where(
         and(channelIn("channels"), sql`${notifications.id} > ${sql.placeholder("afterId")}`, sql`${notifications.id} <= ${sql.placeholder("lastCommittedId")}`),
       )
+      .orderBy(notifications.id)
+      .prepare(),
+    notificationsBetween: db
+      .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
+      .from(notifications)
+      .where(and(sql`${notifications.id} > ${sql.placeholder("afterId")}`, sql`${notifications.id} <= ${sql.placeholder("upToId")}`))
       .orderBy(notifications.id)
       .prepare(),
     notificationsSince: db

@@ -1,0 +1,89 @@
+/**
+ * Every statement of the PostgreSQL store, as named prepared statements (parsed once per
+ * connection). Column names are aliased to the Store's field names.
+ */
+import { advisoryKey } from "./connection.ts";
+
+export interface Query {
+  name: string;
+  text: string;
+}
+
+const notificationColumns = `id, channel, message`;
+const sessionColumns = `dbname, multi_session_id AS "multiSessionId", run_id AS "runId", order_id AS "orderId"`;
+const orderColumns = `dbname, multi_session_id AS "multiSessionId", uid, message, revision_id AS "revisionId", run_id AS "runId", nonce, state`;
+const terminalColumns = `dbname, pos_id AS "posId", multi_session_id AS "multiSessionId", user_id AS "userId", message_id AS "messageId"`;
+
+const revisionColumns = `dbname, multi_session_id AS "multiSessionId", uid, revision_id AS "revisionId", message, nonce,
+  session_id AS "sessionId", login_number AS "loginNumber", pos_id AS "posId"`;
+
+const statements = {
+  healthCheck: `SELECT 1`,
+  lastCommittedId: `SELECT last_id AS "lastId" FROM notification_counter WHERE singleton = 1`,
+  notificationsBetween: `SELECT ${notificationColumns} FROM notifications WHERE id > $1 AND id <= $2 ORDER BY id`,
+  notificationsAfter: `SELECT ${notificationColumns} FROM notifications WHERE channel = ANY($1::text[]) AND id > $2 AND id <= $3 ORDER BY id`,
+  notificationsCreatedSince: `SELECT ${notificationColumns} FROM notifications
+    WHERE channel = ANY($1::text[]) AND created_at >= $2 AND id <= $3 ORDER BY id`,
+  /**
+   * Ids come from the counter row, whose lock this transaction then holds until it commits; the
+   * NOTIFY ("<node>:<last id>") is delivered by PostgreSQL at commit, in commit order.
+   */
+  insertNotifications: `WITH counter AS (
+      UPDATE notification_counter SET last_id = last_id + cardinality($1::text[]) WHERE singleton = 1
+      RETURNING last_id - cardinality($1::text[]) AS first_id, pg_notify($5::text, $4::text || last_id::text) AS notified
+    ), inserted AS (
+      INSERT INTO notifications (id, channel, message, created_at)
+      SELECT counter.first_id + item.ord, item.channel, item.message, $3::bigint
+      FROM counter, unnest($1::text[], $2::text[]) WITH ORDINALITY AS item(channel, message, ord)
+      RETURNING ${notificationColumns}
+    )
+    SELECT ${notificationColumns} FROM inserted ORDER BY id`,
+  tryRetentionLock: `SELECT pg_try_advisory_xact_lock(${advisoryKey("retention")}) AS locked`,
+  deleteUpTo: `DELETE FROM notifications WHERE created_at <= $1 RETURNING id`,
+  rememberTerminals: `INSERT INTO known_terminals (dbname, pos_id, last_seen)
+    SELECT $1, pos_id, $3 FROM unnest($2::text[]) AS pos_id
+    ON CONFLICT (dbname, pos_id) DO UPDATE SET last_seen = excluded.last_seen`,
+  knownTerminals: `SELECT pos_id AS "posId" FROM known_terminals WHERE dbname = $1
+    UNION SELECT pos_id::text FROM terminals WHERE dbname = $1 ORDER BY 1`,
+  /** The row lock serialises every writer of the multi-session, on every node, until commit. */
+  lockMultiSession: `SELECT ${sessionColumns} FROM multi_sessions WHERE dbname = $1 AND multi_session_id = $2 FOR UPDATE`,
+  insertMultiSession: `INSERT INTO multi_sessions (dbname, multi_session_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+  saveMultiSession: `UPDATE multi_sessions SET run_id = $3, order_id = $4 WHERE dbname = $1 AND multi_session_id = $2`,
+  markOlderDraftsUnpaid: `UPDATE orders SET state = 'unpaid'
+    WHERE dbname = $1 AND multi_session_id = $2 AND state = 'draft' AND run_id < $3`,
+  getOrder: `SELECT ${orderColumns} FROM orders WHERE dbname = $1 AND multi_session_id = $2 AND uid = $3`,
+  saveOrder: `INSERT INTO orders (dbname, multi_session_id, uid, message, revision_id, run_id, nonce, state)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    ON CONFLICT (dbname, multi_session_id, uid) DO UPDATE SET
+      message = excluded.message, revision_id = excluded.revision_id, run_id = excluded.run_id,
+      nonce = excluded.nonce, state = excluded.state`,
+  listDraftOrders: `SELECT ${orderColumns} FROM orders
+    WHERE dbname = $1 AND multi_session_id = $2 AND state = 'draft' AND run_id = $3 ORDER BY created_seq`,
+  getTerminal: `SELECT ${terminalColumns} FROM terminals WHERE dbname = $1 AND pos_id = $2`,
+  saveTerminal: `INSERT INTO terminals (dbname, pos_id, multi_session_id, user_id, message_id) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (dbname, pos_id) DO UPDATE SET
+      multi_session_id = excluded.multi_session_id, user_id = excluded.user_id, message_id = excluded.message_id`,
+  listTerminals: `SELECT ${terminalColumns} FROM terminals WHERE dbname = $1 AND multi_session_id = $2 ORDER BY pos_id`,
+  incrementMessageIds: `WITH updated AS (
+      UPDATE terminals SET message_id = message_id + 1 WHERE dbname = $1 AND multi_session_id = $2
+      RETURNING ${terminalColumns}
+    )
+    SELECT * FROM updated ORDER BY "posId"`,
+  saveRevision: `INSERT INTO order_revisions (dbname, multi_session_id, uid, revision_id, message, nonce, session_id, login_number, pos_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    ON CONFLICT (dbname, multi_session_id, uid, revision_id) DO UPDATE SET
+      message = excluded.message, nonce = excluded.nonce, session_id = excluded.session_id,
+      login_number = excluded.login_number, pos_id = excluded.pos_id`,
+  pruneRevisions: `DELETE FROM order_revisions WHERE dbname = $1 AND multi_session_id = $2 AND uid = $3 AND revision_id <= $4`,
+  getRevision: `SELECT ${revisionColumns} FROM order_revisions WHERE dbname = $1 AND multi_session_id = $2 AND uid = $3 AND revision_id = $4`,
+  listRevisionsSince: `SELECT ${revisionColumns} FROM order_revisions
+    WHERE dbname = $1 AND multi_session_id = $2 AND uid = $3 AND revision_id > $4 ORDER BY revision_id`,
+  databaseNames: `SELECT dbname FROM multi_sessions UNION SELECT dbname FROM known_terminals ORDER BY 1`,
+  multiSessionsOf: `SELECT ${sessionColumns} FROM multi_sessions WHERE dbname = $1 ORDER BY multi_session_id`,
+  terminalsOf: `SELECT ${terminalColumns} FROM terminals WHERE dbname = $1 ORDER BY pos_id`,
+  openOrders: `SELECT ${orderColumns} FROM orders WHERE dbname = $1 AND multi_session_id = $2 AND state = 'draft' ORDER BY created_seq`,
+} satisfies Record<string, string>;
+
+export const queries = Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, { name: `pos_sync_${name}`, text }])) as {
+  [name in keyof typeof statements]: Query;
+};

@@ -1,0 +1,107 @@
+import { bigint, check, index, integer, pgTable, primaryKey, smallint, text } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+
+/** Milliseconds since the epoch: past 2^31, within 2^53. */
+const millis = (name: string) => bigint(name, { mode: "number" });
+
+/**
+ * Bus notifications. Ids come from notificationCounter, never from a sequence: a sequence
+ * hands ids out before commit, so a reader could see id 8 before id 7 commits and skip it.
+ */
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey(),
+    channel: text("channel").notNull(),
+    message: text("message").notNull(),
+    createdAt: millis("created_at").notNull(),
+  },
+  (table) => [index("notifications_channel_id").on(table.channel, table.id), index("notifications_created_at").on(table.createdAt)],
+);
+
+/**
+ * One row: the last notification id handed out. A transaction takes its ids by updating it,
+ * so it holds the row lock until it commits: ids commit in ascending order, without gaps.
+ */
+export const notificationCounter = pgTable(
+  "notification_counter",
+  {
+    singleton: smallint("singleton").primaryKey().default(1),
+    lastId: bigint("last_id", { mode: "number" }).notNull(),
+  },
+  (table) => [check("notification_counter_singleton", sql`${table.singleton} = 1`)],
+);
+
+export const multiSessions = pgTable(
+  "multi_sessions",
+  {
+    dbname: text("dbname").notNull(),
+    multiSessionId: integer("multi_session_id").notNull(),
+    runId: integer("run_id").notNull().default(1),
+    orderId: integer("order_id").notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.dbname, table.multiSessionId] })],
+);
+
+/** A terminal belongs to one multi-session of its database at a time. */
+export const terminals = pgTable(
+  "terminals",
+  {
+    dbname: text("dbname").notNull(),
+    posId: integer("pos_id").notNull(),
+    multiSessionId: integer("multi_session_id").notNull(),
+    userId: integer("user_id").notNull(),
+    messageId: integer("message_id").notNull().default(1),
+  },
+  (table) => [primaryKey({ columns: [table.dbname, table.posId] }), index("terminals_multi_session").on(table.dbname, table.multiSessionId)],
+);
+
+export const orders = pgTable(
+  "orders",
+  {
+    dbname: text("dbname").notNull(),
+    multiSessionId: integer("multi_session_id").notNull(),
+    uid: text("uid").notNull(),
+    message: text("message").notNull(),
+    revisionId: integer("revision_id").notNull().default(1),
+    runId: integer("run_id").notNull(),
+    nonce: text("nonce"),
+    state: text("state", { enum: ["draft", "deleted", "unpaid"] })
+      .notNull()
+      .default("draft"),
+    /** Insertion order, so sync_all lists drafts in the order they were created, as SQLite's rowid does. */
+    createdSeq: bigint("created_seq", { mode: "number" }).generatedAlwaysAsIdentity(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.dbname, table.multiSessionId, table.uid] }),
+    index("orders_state_run").on(table.dbname, table.multiSessionId, table.state, table.runId),
+  ],
+);
+
+/** Terminals seen polling, so a backend can reach every terminal of a database. */
+export const knownTerminals = pgTable(
+  "known_terminals",
+  {
+    dbname: text("dbname").notNull(),
+    posId: text("pos_id").notNull(),
+    lastSeen: millis("last_seen").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.dbname, table.posId] })],
+);
+
+/** The content of each order's recent revisions, for the opt-in merge of concurrent edits (POS_SYNC_MERGE). */
+export const orderRevisions = pgTable(
+  "order_revisions",
+  {
+    dbname: text("dbname").notNull(),
+    multiSessionId: integer("multi_session_id").notNull(),
+    uid: text("uid").notNull(),
+    revisionId: integer("revision_id").notNull(),
+    message: text("message").notNull(),
+    nonce: text("nonce"),
+    sessionId: integer("session_id"),
+    loginNumber: integer("login_number"),
+    posId: integer("pos_id"),
+  },
+  (table) => [primaryKey({ columns: [table.dbname, table.multiSessionId, table.uid, table.revisionId] })],
+);

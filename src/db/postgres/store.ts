@@ -1,0 +1,277 @@
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import type { CommitWatcher, MultiSession, NewNotification, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
+import { CommitListener, type ListenerLog } from "./commit-listener.ts";
+import { clientConfig, createPool, migrateDatabase, notifyChannel, type PostgresOptions } from "./connection.ts";
+import { asStoreError } from "./errors.ts";
+import { queries, type Query } from "./queries.ts";
+
+const silentLog: ListenerLog = { warn() {}, info() {} };
+
+/**
+ * The shared store: any number of nodes on one PostgreSQL database. The table is the truth;
+ * NOTIFY only wakes the other nodes, which then read what was committed.
+ */
+export class PostgresStore implements Store {
+  readonly kind = "postgres";
+  /** Names this process in NOTIFY payloads, so it can skip its own. */
+  readonly nodeId = randomUUID();
+  private readonly pool: pg.Pool;
+  private listener: CommitListener | undefined;
+  /** The bus, told of other nodes' commits. */
+  private watcher: CommitWatcher | undefined;
+
+  private readonly channel: string;
+
+  private constructor(
+    private readonly options: PostgresOptions,
+    private readonly schema: string,
+    private readonly log: ListenerLog,
+  ) {
+    this.channel = notifyChannel(schema);
+    this.pool = createPool(options);
+    // An idle pooled connection whose backend went away: the pool drops it; nothing to do.
+    this.pool.on("error", () => undefined);
+  }
+
+  /** Migrates (under an advisory lock), opens the pool and starts listening, so a node serves only once it hears the others. */
+  static async open(options: PostgresOptions, log: ListenerLog = silentLog): Promise<PostgresStore> {
+    const { schema } = await migrateDatabase(options);
+    const store = new PostgresStore(options, schema, log);
+    await store.listen();
+    return store;
+  }
+
+  private async listen(): Promise<void> {
+    const toWatcher: CommitWatcher = {
+      committed: (lastId) => this.watcher?.committed(lastId),
+      reconnected: () => this.watcher?.reconnected(),
+    };
+    this.listener = new CommitListener(clientConfig(this.options), this.channel, this.nodeId, toWatcher, this.log);
+    await this.listener.start();
+  }
+
+  async transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T> {
+    const client = await this.connect();
+    let result: T;
+    let committing = false;
+    try {
+      await client.query("BEGIN");
+      result = await work(createTx(client, `${this.nodeId}:`, this.channel));
+      committing = true;
+      await client.query("COMMIT");
+    } catch (error) {
+      client.release(await rollback(client));
+      // A lost reply to COMMIT leaves its outcome unknown: read the latest id again.
+      if (committing) this.watcher?.reconnected();
+      throw asStoreError(error);
+    }
+    client.release();
+    onCommit?.(result);
+    return result;
+  }
+
+  notificationsBetween(afterId: number, upToId: number): Promise<Notification[]> {
+    return this.read(queries.notificationsBetween, [afterId, upToId]);
+  }
+
+  notificationsAfter(channels: readonly string[], afterId: number, upToId: number): Promise<Notification[]> {
+    return this.read(queries.notificationsAfter, [channels, afterId, upToId]);
+  }
+
+  notificationsCreatedSince(channels: readonly string[], since: number, upToId: number): Promise<Notification[]> {
+    return this.read(queries.notificationsCreatedSince, [channels, since, upToId]);
+  }
+
+  async lastCommittedId(): Promise<number> {
+    const [row] = await this.read<{ lastId: number }>(queries.lastCommittedId, []);
+    return row?.lastId ?? 0;
+  }
+
+  /** One node at a time: the others find the lock taken and delete nothing. */
+  async deleteNotificationsUpTo(createdAt: number): Promise<number[]> {
+    const client = await this.connect();
+    try {
+      await client.query("BEGIN");
+      const [lock] = await run<{ locked: boolean }>(client, queries.tryRetentionLock, [this.schema]);
+      const deleted = lock?.locked ? await run<{ id: number }>(client, queries.deleteUpTo, [createdAt]) : [];
+      await client.query("COMMIT");
+      client.release();
+      return deleted.map((row) => row.id);
+    } catch (error) {
+      client.release(await rollback(client));
+      throw asStoreError(error);
+    }
+  }
+
+  /**
+   * Without waiting for the WAL flush: a poll waits for this write, and losing the last moments
+   * of "seen polling" to a database crash costs nothing (the terminal is remembered at its next poll).
+   */
+  async rememberTerminals(dbname: string, posIds: readonly string[], seenAt: number): Promise<void> {
+    if (posIds.length === 0) return;
+    const client = await this.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SET LOCAL synchronous_commit = off");
+      await run(client, queries.rememberTerminals, [dbname, posIds, seenAt]);
+      await client.query("COMMIT");
+      client.release();
+    } catch (error) {
+      client.release(await rollback(client));
+      throw asStoreError(error);
+    }
+  }
+
+  async knownTerminals(dbname: string): Promise<string[]> {
+    return (await this.read<{ posId: string }>(queries.knownTerminals, [dbname])).map((row) => row.posId);
+  }
+
+  async databaseNames(): Promise<string[]> {
+    return (await this.read<{ dbname: string }>(queries.databaseNames, [])).map((row) => row.dbname);
+  }
+
+  multiSessionsOf(dbname: string): Promise<MultiSession[]> {
+    return this.read(queries.multiSessionsOf, [dbname]);
+  }
+
+  terminalsOf(dbname: string): Promise<Terminal[]> {
+    return this.read(queries.terminalsOf, [dbname]);
+  }
+
+  openOrders(dbname: string, multiSessionId: number): Promise<Order[]> {
+    return this.read(queries.openOrders, [dbname, multiSessionId]);
+  }
+
+  async isHealthy(): Promise<boolean> {
+    try {
+      await this.read(queries.healthCheck, []);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Wake-ups heard before `watcher` came are not replayed: it is told to read the latest id at once. */
+  watchCommits(watcher: CommitWatcher): () => void {
+    this.watcher = watcher;
+    watcher.reconnected();
+    return () => {
+      if (this.watcher === watcher) this.watcher = undefined;
+    };
+  }
+
+  listening(): boolean {
+    return this.listener?.listening ?? false;
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.stop();
+    await this.pool.end();
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw asStoreError(error, true);
+    }
+  }
+
+  private async read<R>(query: Query, values: unknown[]): Promise<R[]> {
+    try {
+      return (await this.pool.query<R & pg.QueryResultRow>({ name: query.name, text: query.text, values })).rows;
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+}
+
+/** Rolls back; returns the error that makes the connection unfit to go back to the pool, if any. */
+async function rollback(client: pg.PoolClient): Promise<Error | undefined> {
+  try {
+    await client.query("ROLLBACK");
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+async function run<R>(client: pg.ClientBase, query: Query, values: unknown[]): Promise<R[]> {
+  return (await client.query<R & pg.QueryResultRow>({ name: query.name, text: query.text, values })).rows;
+}
+
+/** `notifyPrefix` ("<node>:") and `channel` make the NOTIFY sent at commit. */
+function createTx(client: pg.ClientBase, notifyPrefix: string, channel: string): StoreTx {
+  return {
+    /** Takes the counter row's lock until commit: see notificationCounter in schema.ts. */
+    insertNotifications(items: readonly NewNotification[], createdAt: number): Promise<Notification[]> {
+      const channels = items.map((item) => item.channel);
+      const messages = items.map((item) => item.message);
+      return run<Notification>(client, queries.insertNotifications, [channels, messages, createdAt, notifyPrefix, channel]);
+    },
+
+    async getOrCreateMultiSession(dbname: string, multiSessionId: number): Promise<MultiSession> {
+      const [locked] = await run<MultiSession>(client, queries.lockMultiSession, [dbname, multiSessionId]);
+      if (locked) return locked;
+      await run(client, queries.insertMultiSession, [dbname, multiSessionId]);
+      const [created] = await run<MultiSession>(client, queries.lockMultiSession, [dbname, multiSessionId]);
+      return created!;
+    },
+
+    async saveMultiSession(session: MultiSession): Promise<void> {
+      await run(client, queries.saveMultiSession, [session.dbname, session.multiSessionId, session.runId, session.orderId]);
+    },
+
+    async markOlderDraftsUnpaid(dbname: string, multiSessionId: number, runId: number): Promise<void> {
+      await run(client, queries.markOlderDraftsUnpaid, [dbname, multiSessionId, runId]);
+    },
+
+    async getOrder(dbname: string, multiSessionId: number, uid: string): Promise<Order | undefined> {
+      const [order] = await run<Order>(client, queries.getOrder, [dbname, multiSessionId, uid]);
+      return order;
+    },
+
+    async saveOrder(order: Order): Promise<void> {
+      const { dbname, multiSessionId, uid, message, revisionId, runId, nonce, state } = order;
+      await run(client, queries.saveOrder, [dbname, multiSessionId, uid, message, revisionId, runId, nonce, state]);
+    },
+
+    listDraftOrders(dbname: string, multiSessionId: number, runId: number): Promise<Order[]> {
+      return run<Order>(client, queries.listDraftOrders, [dbname, multiSessionId, runId]);
+    },
+
+    async saveRevision(revision: OrderRevision, keep: number): Promise<void> {
+      const { dbname, multiSessionId, uid, revisionId, message, nonce, sessionId, loginNumber, posId } = revision;
+      await run(client, queries.saveRevision, [dbname, multiSessionId, uid, revisionId, message, nonce, sessionId, loginNumber, posId]);
+      await run(client, queries.pruneRevisions, [dbname, multiSessionId, uid, revisionId - keep]);
+    },
+
+    async getRevision(dbname: string, multiSessionId: number, uid: string, revisionId: number): Promise<OrderRevision | undefined> {
+      const [revision] = await run<OrderRevision>(client, queries.getRevision, [dbname, multiSessionId, uid, revisionId]);
+      return revision;
+    },
+
+    listRevisionsSince(dbname: string, multiSessionId: number, uid: string, afterRevisionId: number): Promise<OrderRevision[]> {
+      return run<OrderRevision>(client, queries.listRevisionsSince, [dbname, multiSessionId, uid, afterRevisionId]);
+    },
+
+    async getTerminal(dbname: string, posId: number): Promise<Terminal | undefined> {
+      const [terminal] = await run<Terminal>(client, queries.getTerminal, [dbname, posId]);
+      return terminal;
+    },
+
+    async saveTerminal(terminal: Terminal): Promise<void> {
+      const { dbname, posId, multiSessionId, userId, messageId } = terminal;
+      await run(client, queries.saveTerminal, [dbname, posId, multiSessionId, userId, messageId]);
+    },
+
+    listTerminals(dbname: string, multiSessionId: number): Promise<Terminal[]> {
+      return run<Terminal>(client, queries.listTerminals, [dbname, multiSessionId]);
+    },
+
+    incrementMessageIds(dbname: string, multiSessionId: number): Promise<Terminal[]> {
+      return run<Terminal>(client, queries.incrementMessageIds, [dbname, multiSessionId]);
+    },
+  };
+}

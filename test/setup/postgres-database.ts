@@ -1,0 +1,5 @@
+import { afterAll } from "vitest";
+import { dropCreatedPgDatabases } from "../helpers/test-store.ts";
+
+// Every test file drops the databases it created.
+afterAll(dropCreatedPgDatabases);
