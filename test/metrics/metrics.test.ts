@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { line, PosTerminal } from "../helpers/pos-terminal.ts";
 import { call, channel, postRaw, rpc } from "../helpers/rpc.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
+import { settle, SimulatedPos } from "../helpers/simulated-pos.ts";
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -116,43 +117,23 @@ describe("/metrics", () => {
 
   test("merges by outcome (POS_SYNC_MERGE) and QA fault injections by effect", async () => {
     const { url } = await server({ merge: true, testFeatures: true });
-    const a = new PosTerminal(url, { posId: 1 });
-    const b = new PosTerminal(url, { posId: 2 });
-    await a.syncAll();
-    await b.syncAll();
-    const both = [
-      [0, 0, line("l1", 1)],
-      [0, 0, line("l2", 1)],
-    ];
-    await a.send("update_order", { uid: "o1", revision_ID: 1, nonce: "n1", sequence_number: 1, run_ID: 1, lines: both });
-    await a.send("update_order", {
-      uid: "o1",
-      revision_ID: 2,
-      nonce: "n2",
-      run_ID: 1,
-      lines: [
-        [0, 0, line("l1", 5)],
-        [0, 0, line("l2", 1)],
-      ],
-    });
-    // B still at revision 2 changes the other line: merged, not refused.
-    const merged = await b.send("update_order", {
-      uid: "o1",
-      revision_ID: 2,
-      nonce: "n3",
-      run_ID: 1,
-      lines: [
-        [0, 0, line("l1", 1)],
-        [0, 0, line("l2", 7)],
-      ],
-    });
-    expect(merged).toMatchObject({ action: "update_revision_ID" });
+    const [a, b] = [new SimulatedPos(url, { posId: 1 }), new SimulatedPos(url, { posId: 2 })];
+    for (const terminal of [a, b]) await terminal.start();
+    await a.newOrder("o1");
+    await a.addProduct("o1", 1);
+    await a.addProduct("o1", 2);
+    await settle([a, b]);
+    // B's view is a revision behind once A's edit lands: B's edit of the other line is merged.
+    await a.setQuantity("o1", 1, 5);
+    await b.setQuantity("o1", 2, 7);
+    expect(b.replies.at(-1)).toMatchObject({ action: "update_revision_ID" });
+    await settle([a, b]);
     const rule = await fetch(`${url}/pos_sync/faults`, {
       method: "POST",
       body: JSON.stringify({ match: { dbname: "shop1", pos_id: 1 }, effect: { type: "delay_reply", ms: 1 }, count: 1 }),
     });
     expect(rule.status).toBe(201);
-    await a.syncAll();
+    await a.addProduct("o1", 3);
 
     const text = await scrape(url);
     expect(value(text, 'pos_sync_merges_total{outcome="merged"}')).toBe(1);

@@ -66,10 +66,6 @@ export async function migrateDatabase(options: PostgresOptions): Promise<{ schem
     await client.query(`SELECT pg_advisory_lock(${advisoryKey("migrate")})`, [schema]);
     await migrate(drizzle({ client }), { migrationsFolder, migrationsSchema: schema });
     await client.query("INSERT INTO notification_counter (singleton, last_id) VALUES (1, 0) ON CONFLICT DO NOTHING");
-    // Ids keep moving forward when the database was replaced or restored from an older backup.
-    if (options.idFloor !== undefined) {
-      await client.query("UPDATE notification_counter SET last_id = GREATEST(last_id, $1) WHERE singleton = 1", [options.idFloor]);
-    }
     return { schema };
   } finally {
     await client.end();

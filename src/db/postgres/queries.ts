@@ -26,10 +26,11 @@ const statements = {
     WHERE channel = ANY($1::text[]) AND created_at >= $2 AND id <= $3 ORDER BY id`,
   /**
    * Ids come from the counter row, whose lock this transaction then holds until it commits; the
-   * NOTIFY ("<node>:<last id>") is delivered by PostgreSQL at commit, in commit order.
+   * NOTIFY ("<node>:<last id>") is delivered by PostgreSQL at commit, in commit order. $6 is the
+   * id floor of the node (idFloorAt its start), so ids keep moving forward after a restore.
    */
   insertNotifications: `WITH counter AS (
-      UPDATE notification_counter SET last_id = last_id + cardinality($1::text[]) WHERE singleton = 1
+      UPDATE notification_counter SET last_id = GREATEST(last_id, $6::bigint) + cardinality($1::text[]) WHERE singleton = 1
       RETURNING last_id - cardinality($1::text[]) AS first_id, pg_notify($5::text, $4::text || last_id::text) AS notified
     ), inserted AS (
       INSERT INTO notifications (id, channel, message, created_at)

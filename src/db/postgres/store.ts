@@ -57,7 +57,7 @@ export class PostgresStore implements Store {
     let committing = false;
     try {
       await client.query("BEGIN");
-      result = await work(createTx(client, `${this.nodeId}:`, this.channel));
+      result = await work(createTx(client, `${this.nodeId}:`, this.channel, this.options.idFloor ?? 0));
       committing = true;
       await client.query("COMMIT");
     } catch (error) {
@@ -201,14 +201,14 @@ async function run<R>(client: pg.ClientBase, query: Query, values: unknown[]): P
   return (await client.query<R & pg.QueryResultRow>({ name: query.name, text: query.text, values })).rows;
 }
 
-/** `notifyPrefix` ("<node>:") and `channel` make the NOTIFY sent at commit. */
-function createTx(client: pg.ClientBase, notifyPrefix: string, channel: string): StoreTx {
+/** `notifyPrefix` ("<node>:") and `channel` make the NOTIFY sent at commit; `idFloor` is the lowest id to hand out after. */
+function createTx(client: pg.ClientBase, notifyPrefix: string, channel: string, idFloor: number): StoreTx {
   return {
     /** Takes the counter row's lock until commit: see notificationCounter in schema.ts. */
     insertNotifications(items: readonly NewNotification[], createdAt: number): Promise<Notification[]> {
       const channels = items.map((item) => item.channel);
       const messages = items.map((item) => item.message);
-      return run<Notification>(client, queries.insertNotifications, [channels, messages, createdAt, notifyPrefix, channel]);
+      return run<Notification>(client, queries.insertNotifications, [channels, messages, createdAt, notifyPrefix, channel, idFloor]);
     },
 
     async getOrCreateMultiSession(dbname: string, multiSessionId: number): Promise<MultiSession> {
