@@ -1,31 +1,23 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { operatorAccess, type OperatorKeys } from "../console/access.ts";
+
+export { isLoopback } from "../console/access.ts";
 
 export type AdminVerdict = { allowed: true } | { allowed: false; status: 401 | 403; error: string };
 
 /**
- * The operator routes' rule (PROTOCOL.md section 8): with an admin key, `Authorization: Bearer
- * <admin key>` from anywhere; without one, loopback clients only.
+ * The fault routes take the console's operator rule (one rule for every operator route,
+ * PROTOCOL.md section 8) and need the admin viewer: the admin key as `Authorization: Bearer`,
+ * or, with no admin key and no database keys, any loopback client. A shop's key is not enough.
  */
-export function adminAccess(adminKey: string | undefined) {
-  const expected = adminKey ? digest(adminKey) : undefined;
+export function adminAccess(keys: OperatorKeys) {
+  const check = operatorAccess(keys);
   return (authorization: string | undefined, clientAddress: string | undefined): AdminVerdict => {
-    if (expected) {
-      const presented = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
-      if (presented && timingSafeEqual(expected, digest(presented))) return { allowed: true };
-      return { allowed: false, status: 401, error: "this route needs the admin key (POS_SYNC_ADMIN_KEY) as Authorization: Bearer" };
+    const access = check(authorization, clientAddress);
+    if ("viewer" in access) {
+      if (access.viewer.role === "admin") return { allowed: true };
+      return { allowed: false, status: 403, error: "fault rules need the admin key (POS_SYNC_ADMIN_KEY), not a database's key" };
     }
-    if (isLoopback(clientAddress)) return { allowed: true };
-    return { allowed: false, status: 403, error: "without an admin key (POS_SYNC_ADMIN_KEY) this route answers on loopback only" };
+    if (access.status === 403) return { allowed: false, status: 403, error: access.error };
+    return { allowed: false, status: 401, error: "this route needs the admin key (POS_SYNC_ADMIN_KEY) as Authorization: Bearer" };
   };
-}
-
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
-  return v4.startsWith("127.") || address === "::1";
-}
-
-/** Fixed-length digests, so comparing them takes the same time whatever the key's length. */
-function digest(key: string): Buffer {
-  return createHash("sha256").update(key).digest();
 }

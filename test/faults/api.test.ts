@@ -153,6 +153,16 @@ describe("the fault rules API", () => {
     expect((await admin.list()).body.rules).toHaveLength(1);
   });
 
+  test("the console's operator rule applies: a shop's key is refused, and in keyed mode loopback alone is not enough", async () => {
+    server = await startServer({ testFeatures: true, keys: { shop1: "key-of-shop-one" } });
+    const anonymous = await faultsApi(server.url).list();
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error).toContain("POS_SYNC_ADMIN_KEY");
+    const shop = await faultsApi(server.url, { Authorization: "Bearer key-of-shop-one" }).add(SLOW_DEMO);
+    expect(shop.status).toBe(403);
+    expect(shop.body.error).toContain("not a database's key");
+  });
+
   test("without an admin key, only loopback clients are let in", () => {
     expect(["127.0.0.1", "127.8.0.1", "::1", "::ffff:127.0.0.1"].map(isLoopback)).toEqual([true, true, true, true]);
     expect(["10.0.0.5", "192.168.1.10", "::ffff:10.0.0.5", "fe80::1", undefined].map(isLoopback)).toEqual([false, false, false, false, false]);
