@@ -72,9 +72,9 @@ describe("the fault rules panel", () => {
 
     await rule.locator("button[data-delete]").click();
     await page.locator("#fault-rules", { hasText: "No fault rule." }).waitFor(WAIT);
-    expect(((await (await fetch(`${server.url}/pos_sync/faults`, { headers: { Authorization: `Bearer ${ADMIN}` } })).json()) as { rules: unknown[] }).rules).toEqual(
-      [],
-    );
+    expect(
+      ((await (await fetch(`${server.url}/pos_sync/faults`, { headers: { Authorization: `Bearer ${ADMIN}` } })).json()) as { rules: unknown[] }).rules,
+    ).toEqual([]);
 
     // Delete all.
     await page.selectOption('#fault-form [name="type"]', "drop_reply");
