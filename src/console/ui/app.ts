@@ -29,7 +29,23 @@ interface Overview {
   heldPolls: number;
   terminals: { online: number; known: number };
   databases: number;
+  /** The admin's only: every node seen in the last minute. */
+  nodes?: NodeRow[];
   history: { intervalSeconds: number; points: HistoryPoint[] };
+}
+
+interface NodeRow {
+  nodeId: string;
+  hostname: string;
+  pid: number;
+  version: string;
+  url: string;
+  startedAt: number;
+  lastSeen: number;
+  heldPolls: number;
+  terminalsOnline: number;
+  alive: boolean;
+  self: boolean;
 }
 
 interface DatabaseSummary {
@@ -196,6 +212,7 @@ function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] 
     ),
     el("h2", {}, `Last ${duration(overview.history.points.length * overview.history.intervalSeconds)} (a point every ${overview.history.intervalSeconds} s)`),
     chart(overview.history.points),
+    ...(overview.nodes ? [el("h2", {}, `Nodes (${overview.nodes.length})`), nodeTable(overview.nodes)] : []),
     el("h2", {}, "Databases"),
     table(
       ["database", "multi-sessions", "terminals", "online"],
@@ -213,6 +230,27 @@ function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] 
     ),
     el("p", { class: "muted" }, `node ${overview.node.id} · poll timeout ${overview.pollTimeoutSeconds} s`),
   ];
+}
+
+function nodeTable(nodes: NodeRow[]): HTMLElement {
+  return table(
+    ["node", "state", "url", "version", "up since", "last heartbeat", "held polls", "online"],
+    nodes.map((node) =>
+      el(
+        "tr",
+        { "data-node-id": node.nodeId, "data-alive": String(node.alive) },
+        el("td", {}, node.self ? `${node.nodeId} (this node)` : node.nodeId),
+        el("td", {}, el("span", { class: `state ${node.alive ? "online" : "offline"}` }, node.alive ? "alive" : "silent")),
+        el("td", {}, node.url),
+        el("td", {}, node.version),
+        el("td", {}, clock(node.startedAt)),
+        el("td", {}, ago(node.lastSeen)),
+        num(node.heldPolls),
+        num(node.terminalsOnline),
+      ),
+    ),
+    "nodes",
+  );
 }
 
 function databaseView(detail: DatabaseDetail): Node[] {
@@ -354,7 +392,7 @@ function chart(points: HistoryPoint[]): HTMLElement {
 }
 
 function table(headers: string[], rows: HTMLElement[], id: string): HTMLElement {
-  const numeric = new Set(["multi-sessions", "terminals", "online", "user", "message counter", "revision", "lines", "number"]);
+  const numeric = new Set(["held polls", "multi-sessions", "terminals", "online", "user", "message counter", "revision", "lines", "number"]);
   return el(
     "table",
     { id },
