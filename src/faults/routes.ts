@@ -9,8 +9,6 @@ export interface FaultRoutesDeps {
   /** Undefined when test features are off: every fault route then answers 404. */
   faults: FaultRules | undefined;
   adminKey: string | undefined;
-  /** Database name -> key: in keyed mode a loopback client needs the admin key too. */
-  databaseKeys?: Readonly<Record<string, string>>;
   bodyLimit: number;
 }
 
@@ -18,9 +16,9 @@ export interface FaultRoutesDeps {
  * POST/GET/DELETE /pos_sync/faults[/<id>]: plain JSON, not JSON-RPC. Bad rules get HTTP 400
  * with `{"error": "<field>: <why>", "field": "<field>"}`.
  */
-export function faultRoutes({ faults, adminKey, databaseKeys = {}, bodyLimit }: FaultRoutesDeps): Hono {
+export function faultRoutes({ faults, adminKey, bodyLimit }: FaultRoutesDeps): Hono {
   const app = new Hono();
-  const allowed = adminAccess({ adminKey, databases: databaseKeys });
+  const allowed = adminAccess({ adminKey });
 
   const guard: MiddlewareHandler = async (c, next) => {
     if (!faults) return c.json({ error: "fault rules are a test feature: start the server with POS_SYNC_TEST_FEATURES=1" }, 404);

@@ -109,7 +109,7 @@ function plainRoutes(deps: AppDeps): Hono {
   app.options("*", corsPreflight(config.corsOrigins));
   app.route("/", consoleRoutes(deps));
   app.route("/", healthRoutes(deps));
-  app.route("/", faultRoutes({ faults: deps.faults, adminKey: config.adminKey, databaseKeys: config.keys, bodyLimit: config.bodyLimit }));
+  app.route("/", faultRoutes({ faults: deps.faults, adminKey: config.adminKey, bodyLimit: config.bodyLimit }));
   app.notFound((c) => {
     const reply = protocolErrorReply(404, PROTOCOL_ERROR.methodNotFound, `No route ${c.req.method} ${withoutKey(new URL(c.req.url).pathname)}`);
     return c.body(reply.body, 404, { "Content-Type": "application/json" });
