@@ -12,6 +12,7 @@ import { openStore, safeDbName } from "./db/open-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
 import { Monitor } from "./console/monitor.ts";
+import { startNodeRegistry } from "./console/node-registry.ts";
 import { FaultRules } from "./faults/fault-rules.ts";
 import { phaseTiming, phaseTimingHooks } from "./metrics/phase-timing.ts";
 import { requestMetricsHooks } from "./metrics/requests.ts";
@@ -105,10 +106,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     "listening",
   );
 
+  const nodeRegistry = await startNodeRegistry({ store, monitor, heldPolls: () => bus.heldPolls, url, log });
+
   let closing: Promise<void> | undefined;
   const close = (graceMs = 4000) =>
     (closing ??= (async () => {
       stopRetention();
+      await nodeRegistry.stop();
       faults?.close();
       monitor.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import type { Clock } from "../bus/bus.ts";
 import { Metrics } from "../metrics/metrics.ts";
 import type { UpdateRequest } from "../protocol/messages.ts";
@@ -26,6 +28,8 @@ export class Monitor {
   readonly presence: Presence;
   readonly activity: Activity;
   readonly startedAt: number;
+  /** host:pid, plus a few random bytes because tests run several servers in one process. */
+  readonly nodeId = `${hostname()}:${process.pid}:${randomBytes(2).toString("hex")}`;
 
   constructor(options: MonitorOptions) {
     this.metrics = new Metrics({

@@ -78,6 +78,11 @@ const PAGE = `<!doctype html>
   form.login input { width: 100%; padding: 6px 8px; margin: 6px 0 12px; font: inherit; }
   form.login button { padding: 6px 14px; font: inherit; }
   .two { display: grid; grid-template-columns: 3fr 2fr; gap: 16px; }
+  #faults-panel { padding: 0 20px 20px; max-width: 1200px; }
+  form.fault { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin: 8px 0; }
+  form.fault label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
+  form.fault input, form.fault select { font: inherit; padding: 3px 6px; width: 130px; }
+  form.fault input.short { width: 70px; }
   @media (max-width: 900px) { .two { grid-template-columns: 1fr; } }
 </style>
 </head>
@@ -92,6 +97,24 @@ const PAGE = `<!doctype html>
   <p class="error" id="login-error"></p>
 </form>
 <main id="main"></main>
+<section id="faults-panel" hidden>
+  <h2>Fault rules <span class="muted">(test features: every matching terminal request gets the effect)</span></h2>
+  <table id="fault-rules"><tbody></tbody></table>
+  <form class="fault" id="fault-form">
+    <label>dbname<input name="dbname" required></label>
+    <label>pos_id<input name="pos_id" class="short" inputmode="numeric"></label>
+    <label>route<select name="route"><option value="">any</option><option>/longpolling/poll</option><option>/pos_longpolling/update</option><option>/pos_multi_session_sync/update</option></select></label>
+    <label>action<input name="action" class="short"></label>
+    <label>effect<select name="type"><option>delay_reply</option><option>delay_request</option><option>delay_delivery</option><option>drop_reply</option><option>hang</option><option>offline</option></select></label>
+    <label>ms<input name="ms" class="short" inputmode="numeric"></label>
+    <label>jitter_ms<input name="jitter_ms" class="short" inputmode="numeric"></label>
+    <label>count<input name="count" class="short" inputmode="numeric"></label>
+    <label>expires_s<input name="expires_s" class="short" inputmode="numeric"></label>
+    <button type="submit">Add rule</button>
+    <button type="button" id="fault-clear">Delete all</button>
+  </form>
+  <p class="error" id="fault-error"></p>
+</section>
 <script type="module" src="/console/app.js"></script>
 </body>
 </html>

@@ -1,10 +1,10 @@
-import { hostname } from "node:os";
 import type { Bus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
 import type { Order, Store, Terminal } from "../db/store.ts";
 import type { Viewer } from "./access.ts";
 import type { TimelineEvent } from "./activity.ts";
 import type { Monitor } from "./monitor.ts";
+import { nodeViews } from "./node-registry.ts";
 import { VERSION } from "./monitor.ts";
 import type { TerminalPresence } from "./presence.ts";
 
@@ -45,16 +45,18 @@ export interface OrderView {
   lastChangeBy: string | null;
 }
 
-const NODE_ID = `${hostname()}:${process.pid}`;
-
 export async function overviewView(deps: ViewDeps, viewer: Viewer) {
   const { config, store, bus, monitor } = deps;
-  const summaries = await databaseSummaries(deps, viewer);
+  const [summaries, nodes] = await Promise.all([
+    databaseSummaries(deps, viewer),
+    // Host names, pids and addresses are the operator's business, not a shop's.
+    viewer.role === "admin" ? nodeViews(store, monitor.nodeId) : undefined,
+  ]);
   const now = Date.now();
   return {
     version: VERSION,
     viewer,
-    node: { id: NODE_ID, startedAt: monitor.startedAt, uptimeSeconds: Math.round((now - monitor.startedAt) / 1000) },
+    node: { id: monitor.nodeId, startedAt: monitor.startedAt, uptimeSeconds: Math.round((now - monitor.startedAt) / 1000) },
     store: { kind: /^postgres(ql)?:\/\//.test(config.db) ? "postgresql" : "sqlite", healthy: await Promise.resolve(store.isHealthy()).catch(() => false) },
     pollTimeoutSeconds: config.pollTimeoutMs / 1000,
     heldPolls: bus.heldPolls,
@@ -63,6 +65,7 @@ export async function overviewView(deps: ViewDeps, viewer: Viewer) {
       known: summaries.reduce((sum, db) => sum + db.terminals, 0),
     },
     databases: summaries.length,
+    ...(nodes ? { nodes } : {}),
     history: { intervalSeconds: monitor.metrics.history.intervalMs / 1000, points: monitor.metrics.history.list() },
   };
 }

@@ -159,6 +159,24 @@ export interface Store {
   /** The draft orders of a multi-session (any run), in the order they were created. */
   openOrders(dbname: string, multiSessionId: number): Awaitable<Order[]>;
 
+  /** Writes (or rewrites) this node's row of the node registry (src/console/node-registry.ts). */
+  saveNodeHeartbeat(node: NodeHeartbeat): Awaitable<void>;
+  /** The nodes whose last heartbeat is at or after `seenSince`, in node id order. */
+  listNodes(seenSince: number): Awaitable<NodeHeartbeat[]>;
+
   isHealthy(): Awaitable<boolean>;
   close(): Awaitable<void>;
+}
+
+/** A node's heartbeat row; times are epoch milliseconds. */
+export interface NodeHeartbeat {
+  nodeId: string;
+  hostname: string;
+  pid: number;
+  version: string;
+  url: string;
+  startedAt: number;
+  lastSeen: number;
+  heldPolls: number;
+  terminalsOnline: number;
 }

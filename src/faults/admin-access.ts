@@ -1,31 +1,21 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { type OperatorKeys, operatorAccess } from "../console/access.ts";
+
+export { isLoopback } from "../console/access.ts";
 
 export type AdminVerdict = { allowed: true } | { allowed: false; status: 401 | 403; error: string };
 
 /**
- * The operator routes' rule (PROTOCOL.md section 8): with an admin key, `Authorization: Bearer
- * <admin key>` from anywhere; without one, loopback clients only.
+ * The fault routes take the console's operator check (one implementation for every operator
+ * route, PROTOCOL.md section 8) and need its admin viewer. Database keys are left out of it: a
+ * shop's key opens no fault rule, and without an admin key a loopback client is let in without
+ * a key in keyed mode too, as QA drives the rules with curl on the server's machine.
  */
-export function adminAccess(adminKey: string | undefined) {
-  const expected = adminKey ? digest(adminKey) : undefined;
+export function adminAccess(keys: Pick<OperatorKeys, "adminKey">) {
+  const check = operatorAccess({ adminKey: keys.adminKey, databases: {} });
   return (authorization: string | undefined, clientAddress: string | undefined): AdminVerdict => {
-    if (expected) {
-      const presented = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
-      if (presented && timingSafeEqual(expected, digest(presented))) return { allowed: true };
-      return { allowed: false, status: 401, error: "this route needs the admin key (POS_SYNC_ADMIN_KEY) as Authorization: Bearer" };
-    }
-    if (isLoopback(clientAddress)) return { allowed: true };
-    return { allowed: false, status: 403, error: "without an admin key (POS_SYNC_ADMIN_KEY) this route answers on loopback only" };
+    const access = check(authorization, clientAddress);
+    if ("viewer" in access && access.viewer.role === "admin") return { allowed: true };
+    if ("status" in access && access.status === 403) return { allowed: false, status: 403, error: access.error };
+    return { allowed: false, status: 401, error: "this route needs the admin key (POS_SYNC_ADMIN_KEY) as Authorization: Bearer" };
   };
-}
-
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
-  return v4.startsWith("127.") || address === "::1";
-}
-
-/** Fixed-length digests, so comparing them takes the same time whatever the key's length. */
-function digest(key: string): Buffer {
-  return createHash("sha256").update(key).digest();
 }

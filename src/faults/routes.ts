@@ -18,7 +18,7 @@ export interface FaultRoutesDeps {
  */
 export function faultRoutes({ faults, adminKey, bodyLimit }: FaultRoutesDeps): Hono {
   const app = new Hono();
-  const allowed = adminAccess(adminKey);
+  const allowed = adminAccess({ adminKey });
 
   const guard: MiddlewareHandler = async (c, next) => {
     if (!faults) return c.json({ error: "fault rules are a test feature: start the server with POS_SYNC_TEST_FEATURES=1" }, 404);

@@ -60,6 +60,16 @@ describe("the console in a browser", () => {
     expect(admin.url()).not.toContain(ADMIN);
   });
 
+  test("the overview lists this node, alive, in the nodes table", async () => {
+    await admin.locator('#nodes tr[data-alive="true"]', { hasText: "(this node)" }).waitFor(WAIT);
+    expect(await admin.locator("#nodes tr[data-node-id]").count()).toBe(1);
+  });
+
+  test("without test features the fault rules panel stays hidden (the fault API answers 404)", async () => {
+    await admin.waitForResponse((response) => response.url().endsWith("/pos_sync/faults") && response.status() === 404, WAIT);
+    expect(await admin.locator("#faults-panel").isHidden()).toBe(true);
+  });
+
   test("the session view shows both terminals of shop1 online, with user and message counter", async () => {
     await admin.click('#databases a:text("shop1")');
     await admin.click('a:text("Multi-session 1")');

@@ -153,6 +153,15 @@ describe("the fault rules API", () => {
     expect((await admin.list()).body.rules).toHaveLength(1);
   });
 
+  test("a shop's key opens no fault rule; without an admin key loopback needs no key, in keyed mode too", async () => {
+    server = await startServer({ testFeatures: true, keys: { shop1: "key-of-shop-one" } });
+    expect((await faultsApi(server.url).list()).status).toBe(200);
+    const shop = await faultsApi(server.url, { Authorization: "Bearer key-of-shop-one" }).add(SLOW_DEMO);
+    expect(shop.status).toBe(401);
+    expect(shop.body.error).toContain("POS_SYNC_ADMIN_KEY");
+    expect((await faultsApi(server.url).list()).body.rules).toEqual([]);
+  });
+
   test("without an admin key, only loopback clients are let in", () => {
     expect(["127.0.0.1", "127.8.0.1", "::1", "::ffff:127.0.0.1"].map(isLoopback)).toEqual([true, true, true, true]);
     expect(["10.0.0.5", "192.168.1.10", "::ffff:10.0.0.5", "fe80::1", undefined].map(isLoopback)).toEqual([false, false, false, false, false]);

@@ -29,7 +29,23 @@ interface Overview {
   heldPolls: number;
   terminals: { online: number; known: number };
   databases: number;
+  /** The admin's only: every node seen in the last minute. */
+  nodes?: NodeRow[];
   history: { intervalSeconds: number; points: HistoryPoint[] };
+}
+
+interface NodeRow {
+  nodeId: string;
+  hostname: string;
+  pid: number;
+  version: string;
+  url: string;
+  startedAt: number;
+  lastSeen: number;
+  heldPolls: number;
+  terminalsOnline: number;
+  alive: boolean;
+  self: boolean;
 }
 
 interface DatabaseSummary {
@@ -137,6 +153,7 @@ function refresh(): void {
     .then(() => {
       loginForm.hidden = true;
       main.hidden = false;
+      void drawFaults();
     })
     .catch((error: unknown) => {
       if (mine !== generation) return;
@@ -195,6 +212,7 @@ function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] 
     ),
     el("h2", {}, `Last ${duration(overview.history.points.length * overview.history.intervalSeconds)} (a point every ${overview.history.intervalSeconds} s)`),
     chart(overview.history.points),
+    ...(overview.nodes ? [el("h2", {}, `Nodes (${overview.nodes.length})`), nodeTable(overview.nodes)] : []),
     el("h2", {}, "Databases"),
     table(
       ["database", "multi-sessions", "terminals", "online"],
@@ -212,6 +230,27 @@ function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] 
     ),
     el("p", { class: "muted" }, `node ${overview.node.id} · poll timeout ${overview.pollTimeoutSeconds} s`),
   ];
+}
+
+function nodeTable(nodes: NodeRow[]): HTMLElement {
+  return table(
+    ["node", "state", "url", "version", "up since", "last heartbeat", "held polls", "online"],
+    nodes.map((node) =>
+      el(
+        "tr",
+        { "data-node-id": node.nodeId, "data-alive": String(node.alive) },
+        el("td", {}, node.self ? `${node.nodeId} (this node)` : node.nodeId),
+        el("td", {}, el("span", { class: `state ${node.alive ? "online" : "offline"}` }, node.alive ? "alive" : "silent")),
+        el("td", {}, node.url),
+        el("td", {}, node.version),
+        el("td", {}, clock(node.startedAt)),
+        el("td", {}, ago(node.lastSeen)),
+        num(node.heldPolls),
+        num(node.terminalsOnline),
+      ),
+    ),
+    "nodes",
+  );
 }
 
 function databaseView(detail: DatabaseDetail): Node[] {
@@ -353,7 +392,7 @@ function chart(points: HistoryPoint[]): HTMLElement {
 }
 
 function table(headers: string[], rows: HTMLElement[], id: string): HTMLElement {
-  const numeric = new Set(["multi-sessions", "terminals", "online", "user", "message counter", "revision", "lines", "number"]);
+  const numeric = new Set(["held polls", "multi-sessions", "terminals", "online", "user", "message counter", "revision", "lines", "number"]);
   return el(
     "table",
     { id },
@@ -374,6 +413,7 @@ function setCrumbs(items: [string, string | undefined][]): void {
 function showLogin(message: string): void {
   clearTimeout(timer);
   main.hidden = true;
+  faultsPanel.hidden = true;
   loginForm.hidden = false;
   loginError.textContent = sessionStorage.getItem(KEY_STORAGE) ? message : "";
   keyInput.focus();
@@ -390,6 +430,111 @@ logoutButton.addEventListener("click", () => {
   sessionStorage.removeItem(KEY_STORAGE);
   location.hash = "#/";
   refresh();
+});
+
+// The faults panel lives outside #main, so its form survives the redraws; only its table is redrawn.
+
+interface FaultRule {
+  id: string;
+  match: { dbname: string; pos_id: number | null; route: string | null; action: string | null };
+  effect: { type: string; ms?: number | null; jitter_ms?: number };
+  count: number | null;
+  fired: number;
+  expires_at: string | null;
+}
+
+const faultsPanel = document.getElementById("faults-panel") as HTMLElement;
+const faultTable = document.getElementById("fault-rules") as HTMLTableElement;
+const faultForm = document.getElementById("fault-form") as HTMLFormElement;
+const faultError = document.getElementById("fault-error") as HTMLElement;
+
+/** The fault routes answer 404 without test features and 401/403 to anyone but the admin: the panel then stays hidden. */
+async function faultsApi(method: string, path = "", body?: unknown): Promise<{ status: number; body: { error?: string; rules?: FaultRule[] } }> {
+  const key = sessionStorage.getItem(KEY_STORAGE);
+  const headers: Record<string, string> = key ? { Authorization: `Bearer ${key}` } : {};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(`/pos_sync/faults${path}`, {
+    method,
+    headers,
+    cache: "no-store",
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: await response.json().catch(() => ({})) };
+}
+
+async function drawFaults(): Promise<void> {
+  const reply = await faultsApi("GET").catch(() => undefined);
+  if (reply?.status !== 200 || !reply.body.rules) {
+    faultsPanel.hidden = true;
+    return;
+  }
+  faultsPanel.hidden = false;
+  const rules = reply.body.rules;
+  faultTable.replaceChildren(
+    el(
+      "thead",
+      {},
+      el("tr", {}, ...["id", "dbname", "pos", "route", "action", "effect", "fired", "count", "expires", ""].map((header) => el("th", {}, header))),
+    ),
+    el(
+      "tbody",
+      {},
+      ...(rules.length > 0
+        ? rules.map((rule) =>
+            el(
+              "tr",
+              { "data-rule-id": rule.id, "data-fired": String(rule.fired) },
+              el("td", {}, rule.id),
+              el("td", {}, rule.match.dbname),
+              el("td", {}, rule.match.pos_id === null ? "any" : String(rule.match.pos_id)),
+              el("td", {}, rule.match.route ?? "any"),
+              el("td", {}, rule.match.action ?? "any"),
+              el("td", {}, effectText(rule.effect)),
+              num(rule.fired),
+              num(rule.count ?? "–"),
+              el("td", {}, rule.expires_at ? clock(Date.parse(rule.expires_at)) : "–"),
+              el("td", {}, el("button", { type: "button", "data-delete": rule.id }, "Delete")),
+            ),
+          )
+        : [el("tr", {}, el("td", { colspan: "10", class: "muted" }, "No fault rule."))]),
+    ),
+  );
+}
+
+function effectText(effect: FaultRule["effect"]): string {
+  const ms = effect.ms === undefined || effect.ms === null ? "" : ` ${effect.ms} ms`;
+  return `${effect.type}${ms}${effect.jitter_ms ? ` ± ${effect.jitter_ms} ms` : ""}`;
+}
+
+/** Empty fields are left out (the server's defaults apply); anything not a number goes as typed, for the server to name. */
+function ruleFromForm(form: FormData): unknown {
+  const text = (name: string) => String(form.get(name) ?? "").trim();
+  const number = (name: string) => (/^-?\d+(\.\d+)?$/.test(text(name)) ? Number(text(name)) : text(name));
+  const given = (names: string[], read: (name: string) => unknown) =>
+    Object.fromEntries(names.filter((name) => text(name) !== "").map((name) => [name, read(name)]));
+  return {
+    match: { dbname: text("dbname"), ...given(["pos_id"], number), ...given(["route", "action"], text) },
+    effect: { type: text("type"), ...given(["ms", "jitter_ms"], number) },
+    ...given(["count", "expires_s"], number),
+  };
+}
+
+faultForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void faultsApi("POST", "", ruleFromForm(new FormData(faultForm))).then((reply) => {
+    faultError.textContent = reply.status === 201 ? "" : (reply.body.error ?? `HTTP ${reply.status}`);
+    return drawFaults();
+  });
+});
+
+faultTable.addEventListener("click", (event) => {
+  const id = (event.target as HTMLElement).closest("button")?.getAttribute("data-delete");
+  if (!id) return;
+  void faultsApi("DELETE", `/${encodeURIComponent(id)}`).then(drawFaults);
+});
+
+(document.getElementById("fault-clear") as HTMLButtonElement).addEventListener("click", () => {
+  void faultsApi("DELETE").then(drawFaults);
 });
 
 window.addEventListener("hashchange", refresh);

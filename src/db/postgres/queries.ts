@@ -83,6 +83,13 @@ const statements = {
   multiSessionsOf: `SELECT ${sessionColumns} FROM multi_sessions WHERE dbname = $1 ORDER BY multi_session_id`,
   terminalsOf: `SELECT ${terminalColumns} FROM terminals WHERE dbname = $1 ORDER BY pos_id`,
   openOrders: `SELECT ${orderColumns} FROM orders WHERE dbname = $1 AND multi_session_id = $2 AND state = 'draft' ORDER BY created_seq`,
+  saveNodeHeartbeat: `INSERT INTO nodes (node_id, hostname, pid, version, url, started_at, last_seen, held_polls, terminals_online)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    ON CONFLICT (node_id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid, version = excluded.version,
+      url = excluded.url, started_at = excluded.started_at, last_seen = excluded.last_seen,
+      held_polls = excluded.held_polls, terminals_online = excluded.terminals_online`,
+  listNodes: `SELECT node_id AS "nodeId", hostname, pid, version, url, started_at AS "startedAt", last_seen AS "lastSeen",
+    held_polls AS "heldPolls", terminals_online AS "terminalsOnline" FROM nodes WHERE last_seen >= $1 ORDER BY node_id`,
 } satisfies Record<string, string>;
 
 export const queries = Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, { name: `pos_sync_${name}`, text }])) as {

@@ -105,3 +105,16 @@ export const orderRevisions = pgTable(
   },
   (table) => [primaryKey({ columns: [table.dbname, table.multiSessionId, table.uid, table.revisionId] })],
 );
+
+/** One row per server node, rewritten every few seconds: the console lists the cluster from it. */
+export const nodes = pgTable("nodes", {
+  nodeId: text("node_id").primaryKey(),
+  hostname: text("hostname").notNull(),
+  pid: integer("pid").notNull(),
+  version: text("version").notNull(),
+  url: text("url").notNull(),
+  startedAt: millis("started_at").notNull(),
+  lastSeen: millis("last_seen").notNull(),
+  heldPolls: integer("held_polls").notNull(),
+  terminalsOnline: integer("terminals_online").notNull(),
+});

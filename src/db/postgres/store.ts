@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import type { CommitWatcher, MultiSession, NewNotification, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
+import type { CommitWatcher, MultiSession, NewNotification, NodeHeartbeat, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
 import { CommitListener, type ListenerLog } from "./commit-listener.ts";
 import { clientConfig, createPool, migrateDatabase, notifyChannel, type PostgresOptions } from "./connection.ts";
 import { asStoreError } from "./errors.ts";
@@ -141,6 +141,15 @@ export class PostgresStore implements Store {
 
   openOrders(dbname: string, multiSessionId: number): Promise<Order[]> {
     return this.read(queries.openOrders, [dbname, multiSessionId]);
+  }
+
+  async saveNodeHeartbeat(node: NodeHeartbeat): Promise<void> {
+    const values = [node.nodeId, node.hostname, node.pid, node.version, node.url, node.startedAt, node.lastSeen, node.heldPolls, node.terminalsOnline];
+    await this.read(queries.saveNodeHeartbeat, values);
+  }
+
+  listNodes(seenSince: number): Promise<NodeHeartbeat[]> {
+    return this.read(queries.listNodes, [seenSince]);
   }
 
   async isHealthy(): Promise<boolean> {

@@ -95,3 +95,16 @@ export const orderRevisions = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.dbname, table.multiSessionId, table.uid, table.revisionId] })],
 );
+
+/** One row per server node, rewritten every few seconds: the console lists the cluster from it. */
+export const nodes = sqliteTable("nodes", {
+  nodeId: text("node_id").primaryKey(),
+  hostname: text("hostname").notNull(),
+  pid: integer("pid").notNull(),
+  version: text("version").notNull(),
+  url: text("url").notNull(),
+  startedAt: integer("started_at").notNull(),
+  lastSeen: integer("last_seen").notNull(),
+  heldPolls: integer("held_polls").notNull(),
+  terminalsOnline: integer("terminals_online").notNull(),
+});

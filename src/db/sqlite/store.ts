@@ -5,7 +5,7 @@ import type { Logger } from "../../log.ts";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
-import type { MultiSession, NewNotification, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
+import type { MultiSession, NewNotification, NodeHeartbeat, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
 
 const channelIn = (placeholder: string) => sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
 
@@ -100,6 +100,16 @@ export class SqliteStore implements Store {
     return this.commits.read(() => this.statements.openOrders.all(dbname, multiSessionId));
   }
 
+  saveNodeHeartbeat(node: NodeHeartbeat): Promise<void> {
+    return this.commits.run(() => {
+      this.statements.saveNodeHeartbeat.run(node);
+    });
+  }
+
+  listNodes(seenSince: number): Promise<NodeHeartbeat[]> {
+    return this.commits.read(() => this.statements.listNodes.all(seenSince));
+  }
+
   isHealthy(): Promise<boolean> {
     return this.commits.read(() => this.statements.healthCheck.get() !== undefined);
   }
@@ -115,6 +125,9 @@ export class SqliteStore implements Store {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
+const NODE_COLUMNS = `node_id AS nodeId, hostname, pid, version, url, started_at AS startedAt, last_seen AS lastSeen,
+  held_polls AS heldPolls, terminals_online AS terminalsOnline`;
+
 function prepareStatements({ db, sqlite }: Connection) {
   const sessionKey = (table: typeof orders | typeof terminals | typeof multiSessions | typeof orderRevisions) =>
     and(eq(table.dbname, sql.placeholder("dbname")), eq(table.multiSessionId, sql.placeholder("multiSessionId")));
@@ -125,6 +138,14 @@ function prepareStatements({ db, sqlite }: Connection) {
        ORDER BY 1`,
     ),
     healthCheck: sqlite.prepare("SELECT 1 AS ok"),
+    saveNodeHeartbeat: sqlite.prepare<[NodeHeartbeat]>(
+      `INSERT INTO nodes (node_id, hostname, pid, version, url, started_at, last_seen, held_polls, terminals_online)
+       VALUES (:nodeId, :hostname, :pid, :version, :url, :startedAt, :lastSeen, :heldPolls, :terminalsOnline)
+       ON CONFLICT (node_id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid, version = excluded.version,
+         url = excluded.url, started_at = excluded.started_at, last_seen = excluded.last_seen,
+         held_polls = excluded.held_polls, terminals_online = excluded.terminals_online`,
+    ),
+    listNodes: sqlite.prepare<[number], NodeHeartbeat>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE last_seen >= ? ORDER BY node_id`),
     databaseNames: sqlite.prepare<[], { dbname: string }>("SELECT dbname FROM multi_sessions UNION SELECT dbname FROM known_terminals ORDER BY 1"),
     multiSessionsOf: sqlite.prepare<[string], MultiSession>(
       `SELECT dbname, multi_session_id AS multiSessionId, run_id AS runId, order_id AS orderId

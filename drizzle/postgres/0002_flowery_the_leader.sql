@@ -1,0 +1,11 @@
+CREATE TABLE "nodes" (
+	"node_id" text PRIMARY KEY NOT NULL,
+	"hostname" text NOT NULL,
+	"pid" integer NOT NULL,
+	"version" text NOT NULL,
+	"url" text NOT NULL,
+	"started_at" bigint NOT NULL,
+	"last_seen" bigint NOT NULL,
+	"held_polls" integer NOT NULL,
+	"terminals_online" integer NOT NULL
+);

@@ -1,0 +1,81 @@
+import { hostname } from "node:os";
+import type { NodeHeartbeat, Store } from "../db/store.ts";
+import type { Logger } from "../log.ts";
+import { VERSION, type Monitor } from "./monitor.ts";
+
+/** How often a node rewrites its row in the `nodes` table. */
+export const HEARTBEAT_MS = 5000;
+/** A node whose heartbeat is younger than three beats is alive; one missed beat under load is not death. */
+export const ALIVE_WITHIN_MS = 3 * HEARTBEAT_MS;
+/** The console lists the nodes seen within the last minute; older rows are a node long gone. */
+export const LISTED_WITHIN_MS = 60_000;
+
+export interface NodeRegistryOptions {
+  store: Store;
+  monitor: Monitor;
+  heldPolls: () => number;
+  /** Where this node listens, as logged at start. */
+  url: string;
+  log: Pick<Logger, "warn">;
+  intervalMs?: number;
+}
+
+export interface NodeRegistry {
+  stop(): Promise<void>;
+}
+
+/**
+ * Writes this node's heartbeat into the store now and every few seconds, so whichever node serves
+ * the console can list the whole cluster (several nodes share one PostgreSQL database; on SQLite
+ * the list is this node). Times are wall-clock epoch ms: they are compared across machines.
+ */
+export async function startNodeRegistry(options: NodeRegistryOptions): Promise<NodeRegistry> {
+  const { store, monitor, log } = options;
+  const startedAt = Date.now();
+  let writing: Promise<void> = Promise.resolve();
+  const beat = () => {
+    const row: NodeHeartbeat = {
+      nodeId: monitor.nodeId,
+      hostname: hostname(),
+      pid: process.pid,
+      version: VERSION,
+      url: options.url,
+      startedAt,
+      lastSeen: Date.now(),
+      heldPolls: options.heldPolls(),
+      terminalsOnline: monitor.presence.counts().online,
+    };
+    writing = Promise.resolve(store.saveNodeHeartbeat(row)).catch((error: unknown) => log.warn({ err: error }, "writing the node heartbeat failed"));
+    return writing;
+  };
+  await beat();
+  let busy = false;
+  const timer = setInterval(() => {
+    // A beat still waiting on a slow store is not doubled.
+    if (busy) return;
+    busy = true;
+    void beat().finally(() => {
+      busy = false;
+    });
+  }, options.intervalMs ?? HEARTBEAT_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await writing;
+    },
+  };
+}
+
+export interface NodeView extends NodeHeartbeat {
+  alive: boolean;
+  /** The node serving this answer. */
+  self: boolean;
+}
+
+/** The nodes seen in the last minute, each alive when its heartbeat is fresh. */
+export async function nodeViews(store: Store, selfId: string): Promise<NodeView[]> {
+  const now = Date.now();
+  const rows = await store.listNodes(now - LISTED_WITHIN_MS);
+  return rows.map((row) => ({ ...row, alive: now - row.lastSeen <= ALIVE_WITHIN_MS, self: row.nodeId === selfId }));
+}
