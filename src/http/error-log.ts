@@ -46,9 +46,16 @@ export class ErrorLog {
     }
     this.suppressed += 1;
     // The summary comes when the window closes, not only when the next error arrives.
-    if (this.suppressed === 1) {
-      setTimeout(() => Date.now() >= this.windowEnds && this.startWindow(Date.now()), this.windowEnds - now).unref();
-    }
+    if (this.suppressed === 1) this.summaryWhenWindowEnds(now);
+  }
+
+  /** A timer may fire a millisecond before Date.now() reaches the window's end: it then waits again. */
+  private summaryWhenWindowEnds(now: number): void {
+    setTimeout(() => {
+      const at = Date.now();
+      if (at >= this.windowEnds) this.startWindow(at);
+      else this.summaryWhenWindowEnds(at);
+    }, this.windowEnds - now).unref();
   }
 
   private startWindow(now: number): void {
