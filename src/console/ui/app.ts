@@ -3,21 +3,25 @@
  * the JSON routes under /console/api twice a second and redraws. The key lives in
  * sessionStorage and travels as Authorization: Bearer; it never enters a URL.
  */
-export {};
+import type { NodeHeartbeat } from "../../db/store.ts";
+import type { HistoryPoint } from "../../metrics/history.ts";
+import type { TimelineEvent } from "../activity.ts";
+import type { TerminalState } from "../presence.ts";
+import type { DatabaseSummary, OrderView, TerminalView } from "../views.ts";
 
-type State = "online" | "waiting" | "idle" | "offline";
+// The JSON the console routes answer, typed by the server's own view types (erased at build: the
+// page loads no module but this one).
+type State = TerminalState;
+type NodeRow = NodeHeartbeat & { alive: boolean; self: boolean };
+type Terminal = TerminalView;
+type Order = OrderView;
+
+// biome-ignore lint/complexity/noUselessEmptyExport: the imports are type-only and vanish from the output
+export {};
 
 interface Viewer {
   role: "admin" | "shop";
   dbname?: string;
-}
-
-interface HistoryPoint {
-  at: number;
-  notificationsPerSecond: number;
-  deliveredPerSecond: number;
-  commitP99Ms: number | null;
-  heldPolls: number;
 }
 
 interface Overview {
@@ -34,65 +38,10 @@ interface Overview {
   history: { intervalSeconds: number; points: HistoryPoint[] };
 }
 
-interface NodeRow {
-  nodeId: string;
-  hostname: string;
-  pid: number;
-  version: string;
-  url: string;
-  startedAt: number;
-  lastSeen: number;
-  heldPolls: number;
-  terminalsOnline: number;
-  alive: boolean;
-  self: boolean;
-}
-
-interface DatabaseSummary {
-  dbname: string;
-  multiSessions: number;
-  terminals: number;
-  online: number;
-}
-
-interface Terminal {
-  posId: string;
-  multiSessionId: number | null;
-  userId: number | null;
-  messageId: number | null;
-  state: State;
-  heldPolls: number;
-  lastPollAt: number | null;
-  lastPingAt: number | null;
-  lastPongAt: number | null;
-  clientAddress: string | null;
-}
-
 interface DatabaseDetail {
   dbname: string;
   multiSessions: { multiSessionId: number; runId: number; orderId: number; terminals: Terminal[] }[];
   unregistered: Terminal[];
-}
-
-interface Order {
-  uid: string;
-  revision: number;
-  runId: number;
-  sequenceNumber: number | null;
-  lines: number;
-  lastChangeAt: number | null;
-  lastChangeBy: string | null;
-}
-
-interface TimelineEvent {
-  seq: number;
-  at: number;
-  action: string;
-  outcome: string;
-  uid: string | null;
-  revision: number | null;
-  posId: number | null;
-  userId: number;
 }
 
 interface SessionDetail {
