@@ -8,6 +8,29 @@ export const MAX_JSON_DEPTH = 64;
  * checking it cannot overflow either.
  */
 export function pathTooDeep(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
+  return exceedsDepth(value, maxDepth) ? firstPathTooDeep(value, maxDepth) : undefined;
+}
+
+/** The check every request pays: depths only, no path strings (those are built only for a refusal). */
+function exceedsDepth(value: unknown, maxDepth: number): boolean {
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const item = values.pop();
+    const depth = depths.pop()!;
+    if (item === null || typeof item !== "object") continue;
+    if (depth >= maxDepth) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (child !== null && typeof child === "object") {
+        values.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
+function firstPathTooDeep(value: unknown, maxDepth: number): string | undefined {
   const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value, depth: 0, path: "" }];
   while (stack.length > 0) {
     const item = stack.pop()!;
