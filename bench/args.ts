@@ -20,6 +20,8 @@ export interface BenchArgs {
   vsNodeFloor: boolean;
   /** Run one target only (development aid). */
   only?: TargetName;
+  /** Our server built from other checkouts, by name: measured beside this one as ours@<name>. */
+  builds: { name: string; dir: string }[];
   /** Rounds of every scenario and target, interleaved; the report gives each figure's median. */
   repeat: number;
   /** Fan-out: sample the phases of 1 broadcast in N on our server (0: off). */
@@ -51,6 +53,8 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
   --vs node-floor                         ... and against a bare node:http server of the same wire, in memory
                                           (bench/node-floor-server.ts); both: --vs node-floor,nchan
   --only ours|node-floor|nchan            run one target only (with --only nchan, no need for a built server)
+  --build NAME=DIR                        also measure our server built in another checkout DIR (npm run build there),
+                                          as column ours@NAME, e.g. the commit before a change; repeatable
   --repeat N                              N rounds, targets interleaved within each; the tables give medians (1)
   --phase-sampling N                      fan-out: time the phases of 1 broadcast in N on our server (5; 0: off)
   --nchan-publish multi|per-channel       Nchan: one multi-channel publish per broadcast, or one per channel (multi)
@@ -91,6 +95,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
       "phase-sampling": { type: "string" },
       repeat: { type: "string" },
       only: { type: "string" },
+      build: { type: "string", multiple: true },
       "nchan-publish": { type: "string", default: "multi" },
       "nchan-longpoll": { type: "string", default: "multipart" },
       json: { type: "string" },
@@ -110,6 +115,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
   const vs = (values.vs ?? []).flatMap((v) => v.split(",")).map((v) => v.trim());
   for (const v of vs) if (v !== "nchan" && v !== "node-floor") throw new Error(`--vs knows "nchan" and "node-floor", got "${v}"`);
   if (values.only !== undefined && !["ours", "nchan", "node-floor"].includes(values.only)) throw new Error(`--only must be ours, node-floor or nchan`);
+  const builds = (values.build ?? []).map((b) => {
+    const m = /^([\w.-]+)=(.+)$/.exec(b);
+    if (!m) throw new Error(`--build wants NAME=DIR (NAME of letters, digits, . _ -), got "${b}"`);
+    return { name: m[1]!, dir: m[2]! };
+  });
   const nodes = positiveInt("nodes", values.nodes, 1);
   if (nodes !== 1 && nodes !== 2) throw new Error(`--nodes must be 1 or 2, got "${values.nodes}"`);
   const store = values.store ?? (nodes > 1 ? "postgres" : "sqlite");
@@ -140,6 +150,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     vsNchan: vs.includes("nchan") || values.only === "nchan",
     vsNodeFloor: vs.includes("node-floor") || values.only === "node-floor",
     ...(values.only ? { only: values.only as TargetName } : {}),
+    builds,
     repeat: Math.floor(positiveInt("repeat", values.repeat, 1)),
     phaseSampling: values["phase-sampling"] === "0" ? 0 : Math.floor(positiveInt("phase-sampling", values["phase-sampling"], 5)),
     nchanPublish,

@@ -62,8 +62,14 @@ function format(value: number | string, digits = 2): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
 }
 
-const COLUMNS: Record<TargetName, string> = { ours: "ours", "node-floor": "Node floor", nchan: "Nchan" };
-const ORDER: TargetName[] = ["ours", "node-floor", "nchan"];
+const COLUMNS: Record<string, string> = { ours: "ours", "node-floor": "Node floor", nchan: "Nchan" };
+const column = (t: TargetName) => COLUMNS[t] ?? t;
+
+/** Other builds of ours first (as given), then ours, the Node floor and Nchan. */
+function targetsOf(run: RunResult): TargetName[] {
+  const builds = [...new Set(run.results.map((r) => r.target).filter((t) => t.startsWith("ours@")))];
+  return [...builds, ...(["ours", "node-floor", "nchan"] as const).filter((t) => run.results.some((r) => r.target === t))];
+}
 
 function ratio(a: number | string, b: number | string): string {
   return typeof a === "number" && typeof b === "number" && b !== 0 && Number.isFinite(a / b) ? format(a / b, 2) : "";
@@ -76,7 +82,7 @@ function table(
   rows: { cells: string[]; values: Partial<Record<TargetName, number | string>>; digits?: number; ratio?: boolean }[],
 ): string {
   const others = targets.filter((t) => t !== "ours");
-  const header = [...head, ...targets.map((t) => COLUMNS[t]), ...others.map((t) => `ours / ${COLUMNS[t]}`)];
+  const header = [...head, ...targets.map(column), ...others.map((t) => `ours / ${column(t)}`)];
   const lines = [`| ${header.join(" | ")} |`, `| ${header.map((_, k) => (k < head.length ? "---" : "---:")).join(" | ")} |`];
   for (const row of rows) {
     const values = targets.map((t) => format(row.values[t] ?? "n/a", row.digits));
@@ -133,7 +139,7 @@ function headline(run: RunResult, targets: TargetName[]): string | undefined {
 }
 
 export function markdown(run: RunResult): string {
-  const targets = ORDER.filter((t) => run.results.some((r) => r.target === t));
+  const targets = targetsOf(run);
   const groups = new Map<string, ScenarioResult[]>();
   for (const r of run.results) groups.set(label(r), [...(groups.get(label(r)) ?? []), r]);
   const rows: Parameters<typeof table>[2] = [];

@@ -4,7 +4,13 @@ import type { PhaseBreakdown } from "./phases.ts";
 import type { ProfileEntry } from "./profile.ts";
 import type { Summary } from "./stats.ts";
 
-export type TargetName = "ours" | "node-floor" | "nchan";
+/** `ours@<name>`: our server built from another checkout (--build <name>=<dir>), e.g. the commit before a change. */
+export type TargetName = "ours" | "node-floor" | "nchan" | `ours@${string}`;
+
+/** Our server, from this checkout or another one. */
+export function isOurs(name: TargetName): boolean {
+  return name === "ours" || name.startsWith("ours@");
+}
 
 export interface DeliveryResult {
   scenario: "fanout" | "saturation";
@@ -70,8 +76,8 @@ export interface RunResult {
   args: Record<string, unknown>;
   results: ScenarioResult[];
   failures: string[];
-  /** Fan-out phase breakdown of our server, by scenario label (--phase-sampling). */
+  /** Fan-out phase breakdown of our server (and of each --build), by target and scenario label (--phase-sampling). */
   phases?: Record<string, PhaseBreakdown>;
-  /** Top self-time functions of our server under saturation (--profile). */
-  profile?: { file: string; top: ProfileEntry[]; byPackage: ProfileEntry[] };
+  /** Top self-time functions of our server (and of each --build) under saturation (--profile), by target. */
+  profiles?: Record<string, { file: string; top: ProfileEntry[]; byPackage: ProfileEntry[] }>;
 }

@@ -17,7 +17,7 @@ import { mainThreadProfile, profileTable, summarizeByPackage, summarizeProfile }
 import { startNodeFloor } from "./node-floor.ts";
 import { phaseTable, readPhases } from "./phases.ts";
 import { label, markdown } from "./report.ts";
-import type { RunResult, ScenarioResult, TargetName } from "./results.ts";
+import { isOurs, type RunResult, type ScenarioResult, type TargetName } from "./results.ts";
 import { startOurs } from "./server.ts";
 import type { StartOptions, Target } from "./target.ts";
 
@@ -68,8 +68,20 @@ function oneLine(r: ScenarioResult): string {
 
 async function start(name: TargetName, args: BenchArgs, options: StartOptions): Promise<Target> {
   if (name === "ours") return startOurs(repoRoot, options);
+  if (name.startsWith("ours@")) return startOurs(checkoutOf(name, args), options, name);
   if (name === "node-floor") return startNodeFloor(repoRoot, options);
   return startNchan(args.nchanPublish, args.nchanLongpoll, options);
+}
+
+/** The checkout whose dist/ a target of ours runs. */
+function checkoutOf(name: TargetName, args: BenchArgs): string {
+  const build = args.builds.find((b) => `ours@${b.name}` === name);
+  return build ? resolve(build.dir) : repoRoot;
+}
+
+/** Phase tables are per target and scenario; ours keeps the bare scenario label. */
+function phaseKey(name: TargetName, scenarioLabel: string): string {
+  return name === "ours" ? scenarioLabel : `${name}, ${scenarioLabel}`;
 }
 
 async function runOne(scenario: Scenario, target: Target, args: BenchArgs, sessions: number, terminals: number): Promise<ScenarioResult> {
@@ -105,19 +117,23 @@ async function main(): Promise<number> {
   let checks = 0;
   const targets: TargetName[] = args.only
     ? [args.only]
-    : ["ours", ...(args.vsNodeFloor ? ["node-floor" as const] : []), ...(args.vsNchan ? ["nchan" as const] : [])];
+    : [
+        ...args.builds.map((b) => `ours@${b.name}` as const),
+        "ours" as const,
+        ...(args.vsNodeFloor ? ["node-floor" as const] : []),
+        ...(args.vsNchan ? ["nchan" as const] : []),
+      ];
   const phaseDir = mkdtempSync(join(os.tmpdir(), "pos-sync-phases-"));
   const phaseFiles = new Map<string, string[]>();
   for (let round = 1; round <= args.repeat; round++) {
     for (const scenario of args.scenarios) {
       for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
         for (const name of targets) {
-          const where =
-            name === "ours" && (args.store !== "sqlite" || args.nodes > 1) ? ` (${args.store}, ${args.nodes} node${args.nodes > 1 ? "s" : ""})` : "";
+          const where = isOurs(name) && (args.store !== "sqlite" || args.nodes > 1) ? ` (${args.store}, ${args.nodes} node${args.nodes > 1 ? "s" : ""})` : "";
           const what = `${args.repeat > 1 ? `round ${round}: ` : ""}${name}${where} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
-          const profiling = name === "ours" && scenario === "saturation" && args.profileDir !== undefined;
+          const profiling = isOurs(name) && scenario === "saturation" && args.profileDir !== undefined;
           const phaseFile =
-            name === "ours" && scenario === "fanout" && args.phaseSampling > 0 ? join(phaseDir, `${sessions}x${terminals}-${round}.json`) : undefined;
+            isOurs(name) && scenario === "fanout" && args.phaseSampling > 0 ? join(phaseDir, `${name}-${sessions}x${terminals}-${round}.json`) : undefined;
           const options: StartOptions = {
             // Idle polls must stay held while 10,000 of them are opened and measured.
             pollTimeout: scenario === "idle" ? 600 : 50,
@@ -144,23 +160,29 @@ async function main(): Promise<number> {
             log(`${what}: ${oneLine(result)}`);
             for (const problem of problems(result)) {
               run.failures.push(`${what}: ${problem}`);
-              if (name === "ours") oursFailed = true;
+              if (isOurs(name)) oursFailed = true;
             }
           } catch (error) {
             run.failures.push(`${what}: ${(error as Error).message.split("\n")[0]}`);
             log(`${what}: FAILED ${(error as Error).message}`);
-            if (name === "ours") oursFailed = true;
+            if (isOurs(name)) oursFailed = true;
           } finally {
             await target?.stop();
           }
-          const fanout = run.results.find((r) => r.target === "ours" && r.scenario === "fanout" && r.sessions === sessions && r.terminals === terminals);
+          const fanout = run.results.find((r) => r.target === name && r.scenario === "fanout" && r.sessions === sessions && r.terminals === terminals);
           if (phaseFile && fanout) {
-            if (existsSync(phaseFile)) phaseFiles.set(label(fanout), [...(phaseFiles.get(label(fanout)) ?? []), phaseFile]);
+            const key = phaseKey(name, label(fanout));
+            if (existsSync(phaseFile)) phaseFiles.set(key, [...(phaseFiles.get(key) ?? []), phaseFile]);
             else log(`${what}: no phase samples written (${phaseFile})`);
           }
           if (profiling) {
             const file = pid === undefined ? undefined : mainThreadProfile(resolve(args.profileDir!), pid);
-            if (file) run.profile = { file, top: summarizeProfile(file, repoRoot), byPackage: summarizeByPackage(file, repoRoot) };
+            if (file)
+              (run.profiles ??= {})[name] = {
+                file,
+                top: summarizeProfile(file, checkoutOf(name, args)),
+                byPackage: summarizeByPackage(file, checkoutOf(name, args)),
+              };
           }
         }
       }
@@ -169,13 +191,13 @@ async function main(): Promise<number> {
   for (const [name, files] of phaseFiles) (run.phases ??= {})[name] = readPhases(files);
   rmSync(phaseDir, { recursive: true, force: true });
   let report = markdown(run);
-  for (const [name, phases] of Object.entries(run.phases ?? {})) {
-    const fanout = run.results.find((r) => r.target === "ours" && label(r) === name);
-    report += `\n${phaseTable(name, phases, fanout && fanout.scenario !== "idle" ? fanout : undefined)}\n`;
+  for (const [key, phases] of Object.entries(run.phases ?? {})) {
+    const fanout = run.results.find((r) => phaseKey(r.target, label(r)) === key);
+    report += `\n${phaseTable(key, phases, fanout && fanout.scenario !== "idle" ? fanout : undefined)}\n`;
   }
-  if (run.profile) {
-    report += `\nOur server under saturation (main thread, whole process life: start-up and drain included), top self time (${run.profile.file}):\n\n${profileTable(run.profile.top)}\n`;
-    report += `\nSelf time by package:\n\n${profileTable(run.profile.byPackage)}\n`;
+  for (const [name, profile] of Object.entries(run.profiles ?? {})) {
+    report += `\n${name} under saturation (main thread, whole process life: start-up and drain included), top self time (${profile.file}):\n\n${profileTable(profile.top)}\n`;
+    report += `\nSelf time by package:\n\n${profileTable(profile.byPackage)}\n`;
   }
   process.stdout.write(`\n${report}`);
   const dir = join(repoRoot, "bench", "results");

@@ -25,7 +25,8 @@ interface Notification {
   message: { action?: string; data?: BenchData } | string;
 }
 
-export async function startOurs(repoRoot: string, options: StartOptions): Promise<Target> {
+/** `repoRoot`: the checkout whose dist/ is run (this one, or another build's with --build). */
+export async function startOurs(repoRoot: string, options: StartOptions, name: TargetName = "ours"): Promise<Target> {
   const main = join(repoRoot, "dist", "main.js");
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const dir = mkdtempSync(join(tmpdir(), "pos-sync-bench-"));
@@ -58,7 +59,7 @@ export async function startOurs(repoRoot: string, options: StartOptions): Promis
     rmSync(dir, { recursive: true, force: true });
     if (options.store === "postgres") await dropBenchDatabase(db);
   };
-  return posSyncWire("ours", nodes, options, stopServer);
+  return posSyncWire(name, nodes, options, stopServer);
 }
 
 /** A server process of a target and its port. */
