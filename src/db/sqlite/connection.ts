@@ -2,16 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
-import * as schema from "./schema.ts";
-
-export type Db = BetterSQLite3Database<typeof schema>;
-
-export interface Connection {
-  sqlite: Database.Database;
-  db: Db;
-}
 
 /** Both src/db/sqlite and dist/db/sqlite sit three levels below the package root, beside drizzle/. */
 const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), "../../../drizzle/sqlite");
@@ -21,7 +13,7 @@ const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), "../..
  * "normal" a commit is in the WAL (the OS's hands) before the reply that confirms it is sent, so
  * killing the process loses nothing confirmed; "full" also fsyncs each commit, for power cuts.
  */
-export function openDatabase(path: string, synchronous: "normal" | "full" = "normal"): Connection {
+export function openDatabase(path: string, synchronous: "normal" | "full" = "normal"): Database.Database {
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new Database(path);
   sqlite.pragma("journal_mode = WAL");
@@ -31,7 +23,6 @@ export function openDatabase(path: string, synchronous: "normal" | "full" = "nor
   sqlite.pragma("temp_store = MEMORY");
   // Checkpoints run in a worker (checkpointer.ts), not inside a commit on the main thread.
   if (path !== ":memory:") sqlite.pragma("wal_autocheckpoint = 0");
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder });
-  return { sqlite, db };
+  migrate(drizzle(sqlite), { migrationsFolder });
+  return sqlite;
 }

@@ -1,13 +1,10 @@
-import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
-import { openDatabase, type Connection } from "./connection.ts";
-import { knownTerminals, multiSessions, notificationIdFloor, notifications, orderRevisions, orders, terminals } from "./schema.ts";
+import type Database from "better-sqlite3";
+import { openDatabase } from "./connection.ts";
 import type { Logger } from "../../log.ts";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
 import type { MultiSession, NewNotification, NodeHeartbeat, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
-
-const channelIn = (placeholder: string) => sql`${notifications.channel} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
 
 export interface SqliteStoreOptions {
   synchronous?: "normal" | "full";
@@ -18,12 +15,12 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The embedded store: one SQLite file (or :memory:). Statements are prepared once, except the
- * order and terminal upserts, which drizzle builds per call.
+ * The embedded store: one SQLite file (or :memory:). Every statement, the upserts included, is
+ * plain SQL prepared once on better-sqlite3; drizzle only declares the schema and migrates it.
  */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
-  private readonly connection: Connection;
+  private readonly sqlite: Database.Database;
   private readonly statements;
   private readonly tx: StoreTx;
   private readonly commits: GroupCommit;
@@ -32,16 +29,16 @@ export class SqliteStore implements Store {
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     const synchronous = options.synchronous ?? "normal";
-    this.connection = openDatabase(path, synchronous);
+    this.sqlite = openDatabase(path, synchronous);
     const onFailure = (message: string) =>
       options.log
         ? options.log.warn({ db: path, error: message }, "WAL checkpoint failed")
         : process.emitWarning(`WAL checkpoint of ${path} failed: ${message}`);
     this.checkpointer = path === ":memory:" ? undefined : startCheckpointer(path, { synchronous, onFailure });
-    this.statements = prepareStatements(this.connection);
+    this.statements = prepareStatements(this.sqlite);
     this.ids = new NotificationIds(this.statements, options.idFloor);
-    this.tx = createTx(this.statements, this.connection, this.ids);
-    this.commits = new GroupCommit(this.statements, () => this.connection.sqlite.inTransaction);
+    this.tx = createTx(this.statements, this.ids);
+    this.commits = new GroupCommit(this.statements, () => this.sqlite.inTransaction);
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T> {
@@ -118,19 +115,32 @@ export class SqliteStore implements Store {
     await this.commits.flushed();
     await this.checkpointer?.stop();
     await this.commits.read(() => {
-      if (this.connection.sqlite.open) this.connection.sqlite.close();
+      if (this.sqlite.open) this.sqlite.close();
     });
   }
 }
 
 type Statements = ReturnType<typeof prepareStatements>;
 
+type SessionKey = { dbname: string; multiSessionId: number };
+type OrderKey = SessionKey & { uid: string };
+type NotificationRange = { afterId: number; upToId: number };
+type ChannelsUpTo = { channels: string; lastCommittedId: number };
+type IdRow = { id: number; createdAt: number };
+
+const NOTIFICATION_COLUMNS = "id, channel, message";
+const MULTI_SESSION_COLUMNS = "dbname, multi_session_id AS multiSessionId, run_id AS runId, order_id AS orderId";
+const TERMINAL_COLUMNS = "dbname, pos_id AS posId, multi_session_id AS multiSessionId, user_id AS userId, message_id AS messageId";
+const ORDER_COLUMNS = "dbname, multi_session_id AS multiSessionId, uid, message, revision_id AS revisionId, run_id AS runId, nonce, state";
+const REVISION_COLUMNS = `dbname, multi_session_id AS multiSessionId, uid, revision_id AS revisionId, message, nonce,
+  session_id AS sessionId, login_number AS loginNumber, pos_id AS posId`;
 const NODE_COLUMNS = `node_id AS nodeId, hostname, pid, version, url, started_at AS startedAt, last_seen AS lastSeen,
   held_polls AS heldPolls, terminals_online AS terminalsOnline`;
+const SESSION_KEY = "dbname = :dbname AND multi_session_id = :multiSessionId";
+const CHANNEL_IN = "channel IN (SELECT value FROM json_each(:channels))";
 
-function prepareStatements({ db, sqlite }: Connection) {
-  const sessionKey = (table: typeof orders | typeof terminals | typeof multiSessions | typeof orderRevisions) =>
-    and(eq(table.dbname, sql.placeholder("dbname")), eq(table.multiSessionId, sql.placeholder("multiSessionId")));
+/** Plain SQL prepared once: drizzle's prepared-query wrapper cost about 14 % of the main thread under saturation (README, Performance). */
+function prepareStatements(sqlite: Database.Database) {
   return {
     knownTerminals: sqlite.prepare<[string, string], { posId: string }>(
       `SELECT pos_id AS posId FROM known_terminals WHERE dbname = ?
@@ -147,17 +157,10 @@ function prepareStatements({ db, sqlite }: Connection) {
     ),
     listNodes: sqlite.prepare<[number], NodeHeartbeat>(`SELECT ${NODE_COLUMNS} FROM nodes WHERE last_seen >= ? ORDER BY node_id`),
     databaseNames: sqlite.prepare<[], { dbname: string }>("SELECT dbname FROM multi_sessions UNION SELECT dbname FROM known_terminals ORDER BY 1"),
-    multiSessionsOf: sqlite.prepare<[string], MultiSession>(
-      `SELECT dbname, multi_session_id AS multiSessionId, run_id AS runId, order_id AS orderId
-       FROM multi_sessions WHERE dbname = ? ORDER BY multi_session_id`,
-    ),
-    terminalsOf: sqlite.prepare<[string], Terminal>(
-      `SELECT dbname, pos_id AS posId, multi_session_id AS multiSessionId, user_id AS userId, message_id AS messageId
-       FROM terminals WHERE dbname = ? ORDER BY pos_id`,
-    ),
+    multiSessionsOf: sqlite.prepare<[string], MultiSession>(`SELECT ${MULTI_SESSION_COLUMNS} FROM multi_sessions WHERE dbname = ? ORDER BY multi_session_id`),
+    terminalsOf: sqlite.prepare<[string], Terminal>(`SELECT ${TERMINAL_COLUMNS} FROM terminals WHERE dbname = ? ORDER BY pos_id`),
     openOrders: sqlite.prepare<[string, number], Order>(
-      `SELECT dbname, multi_session_id AS multiSessionId, uid, message, revision_id AS revisionId, run_id AS runId, nonce, state
-       FROM orders WHERE dbname = ? AND multi_session_id = ? AND state = 'draft' ORDER BY rowid`,
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE dbname = ? AND multi_session_id = ? AND state = 'draft' ORDER BY rowid`,
     ),
     begin: sqlite.prepare("BEGIN IMMEDIATE"),
     commit: sqlite.prepare("COMMIT"),
@@ -165,158 +168,76 @@ function prepareStatements({ db, sqlite }: Connection) {
     savepoint: sqlite.prepare("SAVEPOINT request"),
     release: sqlite.prepare("RELEASE request"),
     rollbackToSavepoint: sqlite.prepare("ROLLBACK TO request"),
-    insertNotification: db
-      .insert(notifications)
-      .values({
-        id: sql.placeholder("id"),
-        channel: sql.placeholder("channel"),
-        message: sql.placeholder("message"),
-        createdAt: sql.placeholder("createdAt"),
-      })
-      .prepare(),
-    lastNotification: db
-      .select({ id: notifications.id, createdAt: notifications.createdAt })
-      .from(notifications)
-      .orderBy(desc(notifications.id))
-      .limit(1)
-      .prepare(),
-    firstNotificationFrom: db
-      .select({ id: notifications.id, createdAt: notifications.createdAt })
-      .from(notifications)
-      .where(gte(notifications.id, sql.placeholder("id")))
-      .orderBy(notifications.id)
-      .limit(1)
-      .prepare(),
-    idFloor: db.select({ lastId: notificationIdFloor.lastId }).from(notificationIdFloor).prepare(),
-    saveIdFloor: db
-      .insert(notificationIdFloor)
-      .values({ singleton: 1, lastId: sql.placeholder("lastId") })
-      .onConflictDoUpdate({ target: notificationIdFloor.singleton, set: { lastId: sql`excluded.last_id` } })
-      .prepare(),
-    deleteUpToId: db
-      .delete(notifications)
-      .where(lte(notifications.id, sql.placeholder("upToId")))
-      .returning({ id: notifications.id })
-      .prepare(),
-    notificationsAfter: db
-      .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
-      .from(notifications)
-      .where(
-        and(channelIn("channels"), sql`${notifications.id} > ${sql.placeholder("afterId")}`, sql`${notifications.id} <= ${sql.placeholder("lastCommittedId")}`),
-      )
-      .orderBy(notifications.id)
-      .prepare(),
-    notificationsBetween: db
-      .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
-      .from(notifications)
-      .where(and(sql`${notifications.id} > ${sql.placeholder("afterId")}`, sql`${notifications.id} <= ${sql.placeholder("upToId")}`))
-      .orderBy(notifications.id)
-      .prepare(),
-    notificationsSince: db
-      .select({ id: notifications.id, channel: notifications.channel, message: notifications.message })
-      .from(notifications)
-      .where(
-        and(
-          channelIn("channels"),
-          sql`${notifications.createdAt} >= ${sql.placeholder("since")}`,
-          sql`${notifications.id} <= ${sql.placeholder("lastCommittedId")}`,
-        ),
-      )
-      .orderBy(notifications.id)
-      .prepare(),
-    rememberTerminal: db
-      .insert(knownTerminals)
-      .values({ dbname: sql.placeholder("dbname"), posId: sql.placeholder("posId"), lastSeen: sql.placeholder("seenAt") })
-      .onConflictDoUpdate({ target: [knownTerminals.dbname, knownTerminals.posId], set: { lastSeen: sql`excluded.last_seen` } })
-      .prepare(),
-    getMultiSession: db.select().from(multiSessions).where(sessionKey(multiSessions)).prepare(),
-    insertMultiSession: db
-      .insert(multiSessions)
-      .values({ dbname: sql.placeholder("dbname"), multiSessionId: sql.placeholder("multiSessionId") })
-      .returning()
-      .prepare(),
-    saveMultiSession: db
-      .update(multiSessions)
-      .set({ runId: sql`${sql.placeholder("runId")}`, orderId: sql`${sql.placeholder("orderId")}` })
-      .where(sessionKey(multiSessions))
-      .prepare(),
-    markOlderDraftsUnpaid: db
-      .update(orders)
-      .set({ state: "unpaid" })
-      .where(and(sessionKey(orders), eq(orders.state, "draft"), lt(orders.runId, sql.placeholder("runId"))))
-      .prepare(),
-    getOrder: db
-      .select()
-      .from(orders)
-      .where(and(sessionKey(orders), eq(orders.uid, sql.placeholder("uid"))))
-      .prepare(),
-    listDraftOrders: db
-      .select()
-      .from(orders)
-      .where(and(sessionKey(orders), eq(orders.state, "draft"), eq(orders.runId, sql.placeholder("runId"))))
-      .orderBy(sql`rowid`)
-      .prepare(),
-    saveRevision: db
-      .insert(orderRevisions)
-      .values({
-        dbname: sql.placeholder("dbname"),
-        multiSessionId: sql.placeholder("multiSessionId"),
-        uid: sql.placeholder("uid"),
-        revisionId: sql.placeholder("revisionId"),
-        message: sql.placeholder("message"),
-        nonce: sql.placeholder("nonce"),
-        sessionId: sql.placeholder("sessionId"),
-        loginNumber: sql.placeholder("loginNumber"),
-        posId: sql.placeholder("posId"),
-      })
-      .onConflictDoUpdate({
-        target: [orderRevisions.dbname, orderRevisions.multiSessionId, orderRevisions.uid, orderRevisions.revisionId],
-        set: {
-          message: sql`excluded.message`,
-          nonce: sql`excluded.nonce`,
-          sessionId: sql`excluded.session_id`,
-          loginNumber: sql`excluded.login_number`,
-          posId: sql`excluded.pos_id`,
-        },
-      })
-      .prepare(),
-    pruneRevisions: db
-      .delete(orderRevisions)
-      .where(and(sessionKey(orderRevisions), eq(orderRevisions.uid, sql.placeholder("uid")), lte(orderRevisions.revisionId, sql.placeholder("upTo"))))
-      .prepare(),
-    getRevision: db
-      .select()
-      .from(orderRevisions)
-      .where(and(sessionKey(orderRevisions), eq(orderRevisions.uid, sql.placeholder("uid")), eq(orderRevisions.revisionId, sql.placeholder("revisionId"))))
-      .prepare(),
-    listRevisionsSince: db
-      .select()
-      .from(orderRevisions)
-      .where(
-        and(
-          sessionKey(orderRevisions),
-          eq(orderRevisions.uid, sql.placeholder("uid")),
-          sql`${orderRevisions.revisionId} > ${sql.placeholder("afterRevisionId")}`,
-        ),
-      )
-      .orderBy(orderRevisions.revisionId)
-      .prepare(),
-    getTerminal: db
-      .select()
-      .from(terminals)
-      .where(and(eq(terminals.dbname, sql.placeholder("dbname")), eq(terminals.posId, sql.placeholder("posId"))))
-      .prepare(),
-    listTerminals: db.select().from(terminals).where(sessionKey(terminals)).orderBy(terminals.posId).prepare(),
-    incrementMessageIds: db
-      .update(terminals)
-      .set({ messageId: sql`${terminals.messageId} + 1` })
-      .where(sessionKey(terminals))
-      .returning()
-      .prepare(),
+    insertNotification: sqlite.prepare<Notification & { createdAt: number }>(
+      "INSERT INTO notifications (id, channel, message, created_at) VALUES (:id, :channel, :message, :createdAt)",
+    ),
+    lastNotification: sqlite.prepare<[], IdRow>("SELECT id, created_at AS createdAt FROM notifications ORDER BY id DESC LIMIT 1"),
+    firstNotificationFrom: sqlite.prepare<{ id: number }, IdRow>("SELECT id, created_at AS createdAt FROM notifications WHERE id >= :id ORDER BY id LIMIT 1"),
+    idFloor: sqlite.prepare<[], { lastId: number }>("SELECT last_id AS lastId FROM notification_id_floor"),
+    saveIdFloor: sqlite.prepare<{ lastId: number }>(
+      "INSERT INTO notification_id_floor (singleton, last_id) VALUES (1, :lastId) ON CONFLICT (singleton) DO UPDATE SET last_id = excluded.last_id",
+    ),
+    deleteUpToId: sqlite.prepare<{ upToId: number }, { id: number }>("DELETE FROM notifications WHERE id <= :upToId RETURNING id"),
+    notificationsAfter: sqlite.prepare<ChannelsUpTo & { afterId: number }, Notification>(
+      `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE ${CHANNEL_IN} AND id > :afterId AND id <= :lastCommittedId ORDER BY id`,
+    ),
+    notificationsBetween: sqlite.prepare<NotificationRange, Notification>(
+      `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE id > :afterId AND id <= :upToId ORDER BY id`,
+    ),
+    notificationsSince: sqlite.prepare<ChannelsUpTo & { since: number }, Notification>(
+      `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE ${CHANNEL_IN} AND created_at >= :since AND id <= :lastCommittedId ORDER BY id`,
+    ),
+    rememberTerminal: sqlite.prepare<{ dbname: string; posId: string; seenAt: number }>(
+      `INSERT INTO known_terminals (dbname, pos_id, last_seen) VALUES (:dbname, :posId, :seenAt)
+       ON CONFLICT (dbname, pos_id) DO UPDATE SET last_seen = excluded.last_seen`,
+    ),
+    getMultiSession: sqlite.prepare<SessionKey, MultiSession>(`SELECT ${MULTI_SESSION_COLUMNS} FROM multi_sessions WHERE ${SESSION_KEY}`),
+    insertMultiSession: sqlite.prepare<SessionKey, MultiSession>(
+      `INSERT INTO multi_sessions (dbname, multi_session_id) VALUES (:dbname, :multiSessionId) RETURNING ${MULTI_SESSION_COLUMNS}`,
+    ),
+    saveMultiSession: sqlite.prepare<MultiSession>(`UPDATE multi_sessions SET run_id = :runId, order_id = :orderId WHERE ${SESSION_KEY}`),
+    markOlderDraftsUnpaid: sqlite.prepare<SessionKey & { runId: number }>(
+      `UPDATE orders SET state = 'unpaid' WHERE ${SESSION_KEY} AND state = 'draft' AND run_id < :runId`,
+    ),
+    getOrder: sqlite.prepare<OrderKey, Order>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE ${SESSION_KEY} AND uid = :uid`),
+    saveOrder: sqlite.prepare<Order>(
+      `INSERT INTO orders (dbname, multi_session_id, uid, message, revision_id, run_id, nonce, state)
+       VALUES (:dbname, :multiSessionId, :uid, :message, :revisionId, :runId, :nonce, :state)
+       ON CONFLICT (dbname, multi_session_id, uid) DO UPDATE SET message = excluded.message, revision_id = excluded.revision_id,
+         run_id = excluded.run_id, nonce = excluded.nonce, state = excluded.state`,
+    ),
+    listDraftOrders: sqlite.prepare<SessionKey & { runId: number }, Order>(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE ${SESSION_KEY} AND state = 'draft' AND run_id = :runId ORDER BY rowid`,
+    ),
+    saveRevision: sqlite.prepare<OrderRevision>(
+      `INSERT INTO order_revisions (dbname, multi_session_id, uid, revision_id, message, nonce, session_id, login_number, pos_id)
+       VALUES (:dbname, :multiSessionId, :uid, :revisionId, :message, :nonce, :sessionId, :loginNumber, :posId)
+       ON CONFLICT (dbname, multi_session_id, uid, revision_id) DO UPDATE SET message = excluded.message, nonce = excluded.nonce,
+         session_id = excluded.session_id, login_number = excluded.login_number, pos_id = excluded.pos_id`,
+    ),
+    pruneRevisions: sqlite.prepare<OrderKey & { upTo: number }>(`DELETE FROM order_revisions WHERE ${SESSION_KEY} AND uid = :uid AND revision_id <= :upTo`),
+    getRevision: sqlite.prepare<OrderKey & { revisionId: number }, OrderRevision>(
+      `SELECT ${REVISION_COLUMNS} FROM order_revisions WHERE ${SESSION_KEY} AND uid = :uid AND revision_id = :revisionId`,
+    ),
+    listRevisionsSince: sqlite.prepare<OrderKey & { afterRevisionId: number }, OrderRevision>(
+      `SELECT ${REVISION_COLUMNS} FROM order_revisions WHERE ${SESSION_KEY} AND uid = :uid AND revision_id > :afterRevisionId ORDER BY revision_id`,
+    ),
+    getTerminal: sqlite.prepare<{ dbname: string; posId: number }, Terminal>(
+      `SELECT ${TERMINAL_COLUMNS} FROM terminals WHERE dbname = :dbname AND pos_id = :posId`,
+    ),
+    saveTerminal: sqlite.prepare<Terminal>(
+      `INSERT INTO terminals (dbname, pos_id, multi_session_id, user_id, message_id) VALUES (:dbname, :posId, :multiSessionId, :userId, :messageId)
+       ON CONFLICT (dbname, pos_id) DO UPDATE SET multi_session_id = excluded.multi_session_id, user_id = excluded.user_id,
+         message_id = excluded.message_id`,
+    ),
+    listTerminals: sqlite.prepare<SessionKey, Terminal>(`SELECT ${TERMINAL_COLUMNS} FROM terminals WHERE ${SESSION_KEY} ORDER BY pos_id`),
+    incrementMessageIds: sqlite.prepare<SessionKey, Terminal>(
+      `UPDATE terminals SET message_id = message_id + 1 WHERE ${SESSION_KEY} RETURNING ${TERMINAL_COLUMNS}`,
+    ),
   };
 }
 
-function createTx(statements: Statements, { db }: Connection, ids: NotificationIds): StoreTx {
+function createTx(statements: Statements, ids: NotificationIds): StoreTx {
   return {
     insertNotifications(items: readonly NewNotification[], now: number): Notification[] {
       return items.map(({ channel, message }) => {
@@ -331,7 +252,7 @@ function createTx(statements: Statements, { db }: Connection, ids: NotificationI
     },
 
     saveMultiSession(session: MultiSession): void {
-      statements.saveMultiSession.run({ ...session });
+      statements.saveMultiSession.run(session);
     },
 
     markOlderDraftsUnpaid(dbname: string, multiSessionId: number, runId: number): void {
@@ -343,11 +264,7 @@ function createTx(statements: Statements, { db }: Connection, ids: NotificationI
     },
 
     saveOrder(order: Order): void {
-      const { dbname, multiSessionId, uid, ...rest } = order;
-      db.insert(orders)
-        .values(order)
-        .onConflictDoUpdate({ target: [orders.dbname, orders.multiSessionId, orders.uid], set: rest })
-        .run();
+      statements.saveOrder.run(order);
     },
 
     listDraftOrders(dbname: string, multiSessionId: number, runId: number): Order[] {
@@ -355,7 +272,7 @@ function createTx(statements: Statements, { db }: Connection, ids: NotificationI
     },
 
     saveRevision(revision: OrderRevision, keep: number): void {
-      statements.saveRevision.run({ ...revision });
+      statements.saveRevision.run(revision);
       const { dbname, multiSessionId, uid } = revision;
       statements.pruneRevisions.run({ dbname, multiSessionId, uid, upTo: revision.revisionId - keep });
     },
@@ -373,11 +290,7 @@ function createTx(statements: Statements, { db }: Connection, ids: NotificationI
     },
 
     saveTerminal(terminal: Terminal): void {
-      const { dbname, posId, ...rest } = terminal;
-      db.insert(terminals)
-        .values(terminal)
-        .onConflictDoUpdate({ target: [terminals.dbname, terminals.posId], set: rest })
-        .run();
+      statements.saveTerminal.run(terminal);
     },
 
     listTerminals(dbname: string, multiSessionId: number): Terminal[] {
