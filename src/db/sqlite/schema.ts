@@ -3,17 +3,14 @@ import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlit
 /**
  * Bus notifications. The store hands out ids itself (see notificationIdFloor), and created_at
  * never decreases with id, so age is found by binary search on the key instead of an index.
+ * No index on channel either: see src/db/sqlite/channel-scan.ts.
  */
-export const notifications = sqliteTable(
-  "notifications",
-  {
-    id: integer("id").primaryKey(),
-    channel: text("channel").notNull(),
-    message: text("message").notNull(),
-    createdAt: integer("created_at").notNull(),
-  },
-  (table) => [index("notifications_channel_id").on(table.channel, table.id)],
-);
+export const notifications = sqliteTable("notifications", {
+  id: integer("id").primaryKey(),
+  channel: text("channel").notNull(),
+  message: text("message").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
 
 /** The highest notification id ever issued, written before GC deletes: ids are never reused. */
 export const notificationIdFloor = sqliteTable("notification_id_floor", {

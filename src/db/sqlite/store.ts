@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { openDatabase } from "./connection.ts";
 import type { Logger } from "../../log.ts";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
+import { scanChannels } from "./channel-scan.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
 import type { MultiSession, NewNotification, NodeHeartbeat, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
@@ -41,20 +42,23 @@ export class SqliteStore implements Store {
     this.commits = new GroupCommit(this.statements, () => this.sqlite.inTransaction);
   }
 
+  private readonly read = <T>(query: () => T): Promise<T> => this.commits.read(query);
+
   transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T> {
     return this.commits.run(() => work(this.tx), onCommit);
   }
 
   notificationsAfter(channels: readonly string[], afterId: number, lastCommittedId: number): Promise<Notification[]> {
-    return this.commits.read(() => this.statements.notificationsAfter.all({ channels: JSON.stringify(channels), afterId, lastCommittedId }));
+    return scanChannels(this.statements, this.read, channels, afterId, lastCommittedId);
   }
 
   notificationsBetween(afterId: number, upToId: number): Promise<Notification[]> {
     return this.commits.read(() => this.statements.notificationsBetween.all({ afterId, upToId }));
   }
 
-  notificationsCreatedSince(channels: readonly string[], since: number, lastCommittedId: number): Promise<Notification[]> {
-    return this.commits.read(() => this.statements.notificationsSince.all({ channels: JSON.stringify(channels), since, lastCommittedId }));
+  async notificationsCreatedSince(channels: readonly string[], since: number, lastCommittedId: number): Promise<Notification[]> {
+    const before = await this.commits.read(() => this.ids.lastCreatedUpTo(since - 1));
+    return scanChannels(this.statements, this.read, channels, before, lastCommittedId);
   }
 
   async lastCommittedId(): Promise<number> {
@@ -125,7 +129,6 @@ type Statements = ReturnType<typeof prepareStatements>;
 type SessionKey = { dbname: string; multiSessionId: number };
 type OrderKey = SessionKey & { uid: string };
 type NotificationRange = { afterId: number; upToId: number };
-type ChannelsUpTo = { channels: string; lastCommittedId: number };
 type IdRow = { id: number; createdAt: number };
 
 const NOTIFICATION_COLUMNS = "id, channel, message";
@@ -178,14 +181,11 @@ function prepareStatements(sqlite: Database.Database) {
       "INSERT INTO notification_id_floor (singleton, last_id) VALUES (1, :lastId) ON CONFLICT (singleton) DO UPDATE SET last_id = excluded.last_id",
     ),
     deleteUpToId: sqlite.prepare<{ upToId: number }, { id: number }>("DELETE FROM notifications WHERE id <= :upToId RETURNING id"),
-    notificationsAfter: sqlite.prepare<ChannelsUpTo & { afterId: number }, Notification>(
-      `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE ${CHANNEL_IN} AND id > :afterId AND id <= :lastCommittedId ORDER BY id`,
+    channelsInIdRange: sqlite.prepare<NotificationRange & { channels: string }, Notification>(
+      `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE id > :afterId AND id <= :upToId AND ${CHANNEL_IN} ORDER BY id`,
     ),
     notificationsBetween: sqlite.prepare<NotificationRange, Notification>(
       `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE id > :afterId AND id <= :upToId ORDER BY id`,
-    ),
-    notificationsSince: sqlite.prepare<ChannelsUpTo & { since: number }, Notification>(
-      `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE ${CHANNEL_IN} AND created_at >= :since AND id <= :lastCommittedId ORDER BY id`,
     ),
     rememberTerminal: sqlite.prepare<{ dbname: string; posId: string; seenAt: number }>(
       `INSERT INTO known_terminals (dbname, pos_id, last_seen) VALUES (:dbname, :posId, :seenAt)
