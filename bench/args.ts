@@ -66,7 +66,7 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
                                           POS_SYNC_BENCH_PG_URL (postgres://postgres@127.0.0.1:5432) and drops it after
   --nodes 1|2                             our server's nodes (1); 2: publisher on node 1, terminals on node 2 (implies postgres)
   --json FILE                             also write the results JSON there
-  --profile DIR                           run our server with node --cpu-prof during saturation, profiles into DIR`;
+  --profile DIR                           run our server (and the Node floor) with node --cpu-prof during fan-out and saturation, profiles into DIR`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

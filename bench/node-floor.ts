@@ -9,8 +9,9 @@ export async function startNodeFloor(repoRoot: string, options: StartOptions): P
   const port = await freePort();
   const fds = options.maxPolls + 4096;
   const server = join(repoRoot, "bench", "node-floor-server.ts");
+  const flags = (options.nodeFlags ?? []).map((flag) => `'${flag}' `).join("");
   // tsx as an --import hook, not its CLI: the CLI would put a second process between us and the server.
-  const script = `ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); [ "$(ulimit -n)" -ge ${fds} ] || echo "warning: fd limit $(ulimit -n) < ${fds}" >&2; exec '${process.execPath}' --import tsx '${server}' ${port} ${options.pollTimeout}`;
+  const script = `ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); [ "$(ulimit -n)" -ge ${fds} ] || echo "warning: fd limit $(ulimit -n) < ${fds}" >&2; exec '${process.execPath}' ${flags}--import tsx '${server}' ${port} ${options.pollTimeout}`;
   const child = startChild("sh", ["-c", script], { cwd: repoRoot, env: process.env });
   const target = await posSyncWire("node-floor", [{ child, port }], options, async () => {
     const code = await child.stop();

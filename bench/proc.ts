@@ -17,14 +17,19 @@ export function ticksPerSecond(): number {
   return clockTicks;
 }
 
-/** utime + stime of a process in microseconds (resolution one clock tick). */
-export function cpuMicros(pid: number): number {
+/** utime and stime of a process in microseconds (resolution one clock tick). */
+export function cpuTimes(pid: number): { userMicros: number; kernelMicros: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // Fields after the command name (which may contain spaces) start at field 3 (state).
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1e6) / ticksPerSecond();
+  const tick = 1e6 / ticksPerSecond();
+  return { userMicros: Number(fields[11]) * tick, kernelMicros: Number(fields[12]) * tick };
+}
+
+/** utime + stime of a process in microseconds. */
+export function cpuMicros(pid: number): number {
+  const { userMicros, kernelMicros } = cpuTimes(pid);
+  return userMicros + kernelMicros;
 }
 
 /** Resident set size (VmRSS) of a process in bytes. */
@@ -86,18 +91,28 @@ export function machineBusyMicros(): number {
 export interface CpuSample {
   at: number;
   serverMicros: number;
+  /** Of serverMicros, the part spent in the kernel (system calls: sockets, file writes). */
+  serverKernelMicros: number;
   loadMicros: number;
   machineMicros: number;
 }
 
 export function sampleCpu(pid: number): CpuSample {
   const own = process.cpuUsage();
-  return { at: performance.now(), serverMicros: cpuMicros(pid), loadMicros: own.user + own.system, machineMicros: machineBusyMicros() };
+  const server = cpuTimes(pid);
+  return {
+    at: performance.now(),
+    serverMicros: server.userMicros + server.kernelMicros,
+    serverKernelMicros: server.kernelMicros,
+    loadMicros: own.user + own.system,
+    machineMicros: machineBusyMicros(),
+  };
 }
 
 export interface CpuDelta {
   seconds: number;
   serverMicros: number;
+  serverKernelMicros: number;
   loadMicros: number;
   /** Fraction of one core. */
   serverCore: number;
@@ -113,6 +128,7 @@ export function cpuDelta(from: CpuSample, to: CpuSample): CpuDelta {
   return {
     seconds,
     serverMicros,
+    serverKernelMicros: to.serverKernelMicros - from.serverKernelMicros,
     loadMicros,
     serverCore: seconds > 0 ? serverMicros / 1e6 / seconds : 0,
     loadCore: seconds > 0 ? loadMicros / 1e6 / seconds : 0,

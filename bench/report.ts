@@ -20,6 +20,11 @@ const fanoutMetrics: Metric[] = [
   { name: "delivered / expected", value: (r) => `${d(r).delivered}/${d(r).expected} (${pct(d(r).delivered, d(r).expected)})` },
   { name: "server CPU per notification (µs)", value: (r) => d(r).serverMicrosPerNotification, digits: 1, ratio: true },
   { name: "server CPU (% of a core)", value: (r) => 100 * d(r).cpu.serverCore, digits: 1, ratio: true },
+  {
+    name: "server CPU in the kernel (% of the server's)",
+    value: (r) => (d(r).cpu.serverMicros > 0 ? (100 * (d(r).cpu.serverKernelMicros ?? NaN)) / d(r).cpu.serverMicros : NaN),
+    digits: 0,
+  },
   { name: "load generator CPU (% of a core)", value: (r) => 100 * d(r).cpu.loadCore, digits: 1 },
   { name: "other processes' CPU (% of a core; noise)", value: (r) => 100 * d(r).cpu.otherCore, digits: 1 },
   {
@@ -35,6 +40,11 @@ const saturationMetrics: Metric[] = [
   { name: "latency p50 / p99 (ms)", value: (r) => `${d(r).latencyMs.p50.toFixed(1)} / ${d(r).latencyMs.p99.toFixed(1)}` },
   { name: "delivered / expected (after drain)", value: (r) => `${d(r).delivered}/${d(r).expected} (${pct(d(r).delivered, d(r).expected)})` },
   { name: "server CPU (% of a core)", value: (r) => 100 * d(r).cpu.serverCore, digits: 1 },
+  {
+    name: "server CPU in the kernel (% of the server's)",
+    value: (r) => (d(r).cpu.serverMicros > 0 ? (100 * (d(r).cpu.serverKernelMicros ?? NaN)) / d(r).cpu.serverMicros : NaN),
+    digits: 0,
+  },
   { name: "load generator CPU (% of a core)", value: (r) => 100 * d(r).cpu.loadCore, digits: 1 },
   { name: "other processes' CPU (% of a core; noise)", value: (r) => 100 * d(r).cpu.otherCore, digits: 1 },
 ];

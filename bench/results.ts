@@ -78,6 +78,6 @@ export interface RunResult {
   failures: string[];
   /** Fan-out phase breakdown of our server (and of each --build), by target and scenario label (--phase-sampling). */
   phases?: Record<string, PhaseBreakdown>;
-  /** Top self-time functions of our server (and of each --build) under saturation (--profile), by target. */
+  /** Top self-time functions of our server (and of each --build) under fan-out and saturation (--profile), by target and scenario (the last round's). */
   profiles?: Record<string, { file: string; top: ProfileEntry[]; byPackage: ProfileEntry[] }>;
 }

@@ -131,7 +131,7 @@ async function main(): Promise<number> {
         for (const name of targets) {
           const where = isOurs(name) && (args.store !== "sqlite" || args.nodes > 1) ? ` (${args.store}, ${args.nodes} node${args.nodes > 1 ? "s" : ""})` : "";
           const what = `${args.repeat > 1 ? `round ${round}: ` : ""}${name}${where} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
-          const profiling = isOurs(name) && scenario === "saturation" && args.profileDir !== undefined;
+          const profiling = (isOurs(name) || name === "node-floor") && scenario !== "idle" && args.profileDir !== undefined;
           const phaseFile =
             isOurs(name) && scenario === "fanout" && args.phaseSampling > 0 ? join(phaseDir, `${name}-${sessions}x${terminals}-${round}.json`) : undefined;
           const options: StartOptions = {
@@ -178,7 +178,7 @@ async function main(): Promise<number> {
           if (profiling) {
             const file = pid === undefined ? undefined : mainThreadProfile(resolve(args.profileDir!), pid);
             if (file)
-              (run.profiles ??= {})[name] = {
+              (run.profiles ??= {})[`${name}${where}, ${scenario} ${sessions}x${terminals}`] = {
                 file,
                 top: summarizeProfile(file, checkoutOf(name, args)),
                 byPackage: summarizeByPackage(file, checkoutOf(name, args)),
@@ -196,7 +196,7 @@ async function main(): Promise<number> {
     report += `\n${phaseTable(key, phases, fanout && fanout.scenario !== "idle" ? fanout : undefined)}\n`;
   }
   for (const [name, profile] of Object.entries(run.profiles ?? {})) {
-    report += `\n${name} under saturation (main thread, whole process life: start-up and drain included), top self time (${profile.file}):\n\n${profileTable(profile.top)}\n`;
+    report += `\n${name} (main thread, whole process life: start-up and drain included), top self time (${profile.file}):\n\n${profileTable(profile.top)}\n`;
     report += `\nSelf time by package:\n\n${profileTable(profile.byPackage)}\n`;
   }
   process.stdout.write(`\n${report}`);
