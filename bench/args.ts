@@ -34,6 +34,8 @@ export interface BenchArgs {
   profileDir?: string;
   /** Our server's store: sqlite (a temp file) or postgres (a temp database on POS_SYNC_BENCH_PG_URL). */
   store: "sqlite" | "postgres";
+  /** --pg-set NAME=VALUE: settings of the bench database, a diagnostic (e.g. synchronous_commit=off to see the WAL flush's share). */
+  pgSettings: Record<string, string>;
   /** Our server's nodes: with 2, the publisher talks to node 1 and the terminals poll node 2 (PostgreSQL). */
   nodes: number;
 }
@@ -64,6 +66,8 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
                                           (under 10 % of a core busy); for shared machines (0)
   --store sqlite|postgres                 our server's store (sqlite); postgres makes a database of its own on
                                           POS_SYNC_BENCH_PG_URL (postgres://postgres@127.0.0.1:5432) and drops it after
+  --pg-set NAME=VALUE                     a setting of the PostgreSQL bench database (ALTER DATABASE ... SET), a diagnostic:
+                                          synchronous_commit=off shows what the WAL flush per commit costs; repeatable
   --nodes 1|2                             our server's nodes (1); 2: publisher on node 1, terminals on node 2 (implies postgres)
   --json FILE                             also write the results JSON there
   --profile DIR                           run our server (and the Node floor) with node --cpu-prof during fan-out and saturation, profiles into DIR`;
@@ -103,6 +107,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
       profile: { type: "string" },
       store: { type: "string" },
       nodes: { type: "string" },
+      "pg-set": { type: "string", multiple: true },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -120,6 +125,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     if (!m) throw new Error(`--build wants NAME=DIR (NAME of letters, digits, . _ -), got "${b}"`);
     return { name: m[1]!, dir: m[2]! };
   });
+  const pgSettings: Record<string, string> = {};
+  for (const setting of values["pg-set"] ?? []) {
+    const m = /^([a-z_.]+)=(.*)$/.exec(setting);
+    if (!m) throw new Error(`--pg-set wants NAME=VALUE (a PostgreSQL setting), got "${setting}"`);
+    pgSettings[m[1]!] = m[2]!;
+  }
   const nodes = positiveInt("nodes", values.nodes, 1);
   if (nodes !== 1 && nodes !== 2) throw new Error(`--nodes must be 1 or 2, got "${values.nodes}"`);
   const store = values.store ?? (nodes > 1 ? "postgres" : "sqlite");
@@ -157,6 +168,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     nchanLongpoll,
     quietWaitSeconds: values["quiet-wait"] === undefined ? 0 : positiveInt("quiet-wait", values["quiet-wait"], 0),
     store,
+    pgSettings,
     nodes,
     ...(values.json ? { json: values.json } : {}),
     ...(values.profile ? { profileDir: values.profile } : {}),

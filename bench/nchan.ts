@@ -130,6 +130,7 @@ export async function startNchan(publish: NchanPublish, longpoll: NchanLongpoll,
   return {
     name: "nchan",
     pid: worker,
+    pids: [worker],
     port,
     publishMode: `${
       publish === "multi"

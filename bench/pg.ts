@@ -14,9 +14,13 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createBenchDatabase(): Promise<string> {
+/** `settings`: PostgreSQL settings of the database (ALTER DATABASE ... SET), for diagnostics such as synchronous_commit=off. */
+export async function createBenchDatabase(settings: Readonly<Record<string, string>> = {}): Promise<string> {
   const name = `pos_sync_bench_${process.pid}_${randomBytes(4).toString("hex")}`;
-  await admin((client) => client.query(`CREATE DATABASE ${name}`));
+  await admin(async (client) => {
+    await client.query(`CREATE DATABASE ${name}`);
+    for (const [setting, value] of Object.entries(settings)) await client.query(`ALTER DATABASE ${name} SET ${setting} = ${client.escapeLiteral(value)}`);
+  });
   return `${server}/${name}`;
 }
 

@@ -93,17 +93,38 @@ export interface CpuSample {
   serverMicros: number;
   /** Of serverMicros, the part spent in the kernel (system calls: sockets, file writes). */
   serverKernelMicros: number;
+  /** Every PostgreSQL process of the machine (backends, WAL writer, ...): the store's own CPU with --store postgres. */
+  postgresMicros: number;
   loadMicros: number;
   machineMicros: number;
 }
 
-export function sampleCpu(pid: number): CpuSample {
+/** CPU of every process named postgres, µs. */
+function postgresMicros(): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (!stat.includes("(postgres)")) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond();
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  return total;
+}
+
+export function sampleCpu(pids: readonly number[]): CpuSample {
   const own = process.cpuUsage();
-  const server = cpuTimes(pid);
+  const server = pids.map(cpuTimes);
+  const kernelMicros = server.reduce((sum, times) => sum + times.kernelMicros, 0);
   return {
     at: performance.now(),
-    serverMicros: server.userMicros + server.kernelMicros,
-    serverKernelMicros: server.kernelMicros,
+    serverMicros: server.reduce((sum, times) => sum + times.userMicros, kernelMicros),
+    serverKernelMicros: kernelMicros,
+    postgresMicros: postgresMicros(),
     loadMicros: own.user + own.system,
     machineMicros: machineBusyMicros(),
   };
@@ -113,6 +134,7 @@ export interface CpuDelta {
   seconds: number;
   serverMicros: number;
   serverKernelMicros: number;
+  postgresMicros: number;
   loadMicros: number;
   /** Fraction of one core. */
   serverCore: number;
@@ -129,10 +151,14 @@ export function cpuDelta(from: CpuSample, to: CpuSample): CpuDelta {
     seconds,
     serverMicros,
     serverKernelMicros: to.serverKernelMicros - from.serverKernelMicros,
+    postgresMicros: to.postgresMicros - from.postgresMicros,
     loadMicros,
     serverCore: seconds > 0 ? serverMicros / 1e6 / seconds : 0,
     loadCore: seconds > 0 ? loadMicros / 1e6 / seconds : 0,
-    otherCore: seconds > 0 ? Math.max(0, to.machineMicros - from.machineMicros - serverMicros - loadMicros) / 1e6 / seconds : 0,
+    otherCore:
+      seconds > 0
+        ? Math.max(0, to.machineMicros - from.machineMicros - serverMicros - loadMicros - (to.postgresMicros - from.postgresMicros)) / 1e6 / seconds
+        : 0,
   };
 }
 

@@ -13,6 +13,23 @@ const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / who
 const d = (r: ScenarioResult) => r as DeliveryResult;
 const i = (r: ScenarioResult) => r as IdleResult;
 
+const serverKernelShare: Metric = {
+  name: "server CPU in the kernel (% of the server's)",
+  value: (r) => (d(r).cpu.serverMicros > 0 ? (100 * (d(r).cpu.serverKernelMicros ?? NaN)) / d(r).cpu.serverMicros : NaN),
+  digits: 0,
+};
+
+/** With --store postgres the store is other processes: every PostgreSQL process's CPU over the same window (0 for the others). */
+const postgresMetrics: Metric[] = [
+  { name: "PostgreSQL CPU per notification (µs)", value: (r) => (d(r).cpu.postgresMicros ?? NaN) / d(r).deliveredInWindow, digits: 1 },
+  {
+    name: "server + PostgreSQL CPU per notification (µs)",
+    value: (r) => (d(r).cpu.serverMicros + (d(r).cpu.postgresMicros ?? NaN)) / d(r).deliveredInWindow,
+    digits: 1,
+    ratio: true,
+  },
+];
+
 const fanoutMetrics: Metric[] = [
   { name: "latency p50 (ms)", value: (r) => d(r).latencyMs.p50, digits: 2, ratio: true },
   { name: "latency p99 (ms)", value: (r) => d(r).latencyMs.p99, digits: 2, ratio: true },
@@ -20,11 +37,8 @@ const fanoutMetrics: Metric[] = [
   { name: "delivered / expected", value: (r) => `${d(r).delivered}/${d(r).expected} (${pct(d(r).delivered, d(r).expected)})` },
   { name: "server CPU per notification (µs)", value: (r) => d(r).serverMicrosPerNotification, digits: 1, ratio: true },
   { name: "server CPU (% of a core)", value: (r) => 100 * d(r).cpu.serverCore, digits: 1, ratio: true },
-  {
-    name: "server CPU in the kernel (% of the server's)",
-    value: (r) => (d(r).cpu.serverMicros > 0 ? (100 * (d(r).cpu.serverKernelMicros ?? NaN)) / d(r).cpu.serverMicros : NaN),
-    digits: 0,
-  },
+  serverKernelShare,
+  ...postgresMetrics,
   { name: "load generator CPU (% of a core)", value: (r) => 100 * d(r).cpu.loadCore, digits: 1 },
   { name: "other processes' CPU (% of a core; noise)", value: (r) => 100 * d(r).cpu.otherCore, digits: 1 },
   {
@@ -40,11 +54,8 @@ const saturationMetrics: Metric[] = [
   { name: "latency p50 / p99 (ms)", value: (r) => `${d(r).latencyMs.p50.toFixed(1)} / ${d(r).latencyMs.p99.toFixed(1)}` },
   { name: "delivered / expected (after drain)", value: (r) => `${d(r).delivered}/${d(r).expected} (${pct(d(r).delivered, d(r).expected)})` },
   { name: "server CPU (% of a core)", value: (r) => 100 * d(r).cpu.serverCore, digits: 1 },
-  {
-    name: "server CPU in the kernel (% of the server's)",
-    value: (r) => (d(r).cpu.serverMicros > 0 ? (100 * (d(r).cpu.serverKernelMicros ?? NaN)) / d(r).cpu.serverMicros : NaN),
-    digits: 0,
-  },
+  serverKernelShare,
+  ...postgresMetrics,
   { name: "load generator CPU (% of a core)", value: (r) => 100 * d(r).cpu.loadCore, digits: 1 },
   { name: "other processes' CPU (% of a core; noise)", value: (r) => 100 * d(r).cpu.otherCore, digits: 1 },
 ];

@@ -129,7 +129,11 @@ async function main(): Promise<number> {
     for (const scenario of args.scenarios) {
       for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
         for (const name of targets) {
-          const where = isOurs(name) && (args.store !== "sqlite" || args.nodes > 1) ? ` (${args.store}, ${args.nodes} node${args.nodes > 1 ? "s" : ""})` : "";
+          const settings = Object.entries(args.pgSettings).map(([setting, value]) => `, ${setting}=${value}`);
+          const where =
+            isOurs(name) && (args.store !== "sqlite" || args.nodes > 1)
+              ? ` (${args.store}, ${args.nodes} node${args.nodes > 1 ? "s" : ""}${settings.join("")})`
+              : "";
           const what = `${args.repeat > 1 ? `round ${round}: ` : ""}${name}${where} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
           const profiling = (isOurs(name) || name === "node-floor") && scenario !== "idle" && args.profileDir !== undefined;
           const phaseFile =
@@ -141,6 +145,7 @@ async function main(): Promise<number> {
             maxPublish: Math.max(64, args.inflight),
             store: args.store,
             nodes: args.nodes,
+            pgSettings: args.pgSettings,
             ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profileDir!)}`] } : {}),
             ...(phaseFile ? { env: { POS_SYNC_PHASE_SAMPLING: String(args.phaseSampling), POS_SYNC_PHASE_FILE: phaseFile } } : {}),
           };

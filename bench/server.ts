@@ -30,7 +30,7 @@ export async function startOurs(repoRoot: string, options: StartOptions, name: T
   const main = join(repoRoot, "dist", "main.js");
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const dir = mkdtempSync(join(tmpdir(), "pos-sync-bench-"));
-  const db = options.store === "postgres" ? await createBenchDatabase() : join(dir, "bench.sqlite");
+  const db = options.store === "postgres" ? await createBenchDatabase(options.pgSettings) : join(dir, "bench.sqlite");
   const fds = options.maxPolls + 4096;
   const nodeArgs = [...(options.nodeFlags ?? []), "dist/main.js"].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   // exec keeps the pid: the shell becomes node, so /proc/<pid> is the server.
@@ -94,6 +94,7 @@ export async function posSyncWire(name: TargetName, nodes: WireNode[], options: 
   return {
     name,
     pid: child.pid,
+    pids: nodes.map((node) => node.child.pid),
     port,
     publishMode: "one /pos_multi_session_sync/update per broadcast (server fans out to the session's terminals)",
     async register(terminals: Terminal[]) {

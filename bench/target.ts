@@ -35,13 +35,17 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Our server only: its store and how many nodes. */
   store?: "sqlite" | "postgres";
+  /** PostgreSQL settings of the bench database (--pg-set). */
+  pgSettings?: Readonly<Record<string, string>>;
   nodes?: number;
 }
 
 export interface Target {
   readonly name: TargetName;
-  /** The process whose CPU and memory are measured. */
+  /** The process whose memory is measured (with two nodes, the one the terminals poll). */
   readonly pid: number;
+  /** Every process of the server whose CPU is counted (both nodes, with two). */
+  readonly pids: readonly number[];
   /** Its port on 127.0.0.1. */
   readonly port: number;
   /** How one broadcast is published, for the report. */

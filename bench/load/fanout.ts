@@ -26,7 +26,7 @@ export async function runFanout(target: Target, options: FanoutOptions): Promise
   const pending: Promise<void>[] = [];
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
-  const from = sampleCpu(target.pid);
+  const from = sampleCpu(target.pids);
   const start = performance.now();
   // Open loop: broadcast k is due at start + k * interval, whatever the previous ones are doing.
   for (let k = 0; k < total; ) {
@@ -39,7 +39,7 @@ export async function runFanout(target: Target, options: FanoutOptions): Promise
   }
   await Promise.race([Promise.all(pending), sleep(30_000)]);
   await drain(pool.deliveries, () => publisher.expected, options.drainMs);
-  const to = sampleCpu(target.pid);
+  const to = sampleCpu(target.pids);
   loop.disable();
   await pool.stop();
   return deliveryResult(

@@ -21,13 +21,13 @@ export async function runSaturation(target: Target, options: SaturationOptions):
   const deliveredAtStart = pool.deliveries.delivered;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
-  const from = sampleCpu(target.pid);
+  const from = sampleCpu(target.pids);
   const end = from.at + options.durationSeconds * 1000;
   // The window closes on a timer, while the publishers are still busy: steady state only.
   let window: { to: CpuSample; delivered: number; broadcasts: number } | undefined;
   const closer = sleep(options.durationSeconds * 1000).then(() => {
     loop.disable();
-    window = { to: sampleCpu(target.pid), delivered: pool.deliveries.delivered - deliveredAtStart, broadcasts: publisher.broadcasts };
+    window = { to: sampleCpu(target.pids), delivered: pool.deliveries.delivered - deliveredAtStart, broadcasts: publisher.broadcasts };
   });
   const workers = Array.from({ length: options.inflight }, async () => {
     while (performance.now() < end) await publisher.next();
