@@ -62,12 +62,16 @@ export class PollDeadlines {
   private readonly fire = (): void => {
     this.timer = undefined;
     const now = performance.now();
-    while (this.head && this.head.at <= now) {
-      const expired = this.head;
-      this.unlink(expired);
-      expired.owner.expire();
+    try {
+      while (this.head && this.head.at <= now) {
+        const expired = this.head;
+        this.unlink(expired);
+        expired.owner.expire();
+      }
+    } finally {
+      // Also when an owner throws: the deadlines after it still expire.
+      if (this.head && !this.timer) this.arm(this.head);
     }
-    if (this.head && !this.timer) this.arm(this.head);
   };
 
   private arm(head: PollDeadline): void {

@@ -110,4 +110,19 @@ describe("the deadlines of held polls", () => {
     vi.advanceTimersByTime(1000);
     expect(expired).toEqual(["a", "again"]);
   });
+
+  test("an owner that throws on expiry does not keep the deadlines after it from expiring", () => {
+    const deadlines = new PollDeadlines(1000);
+    const expired: string[] = [];
+    deadlines.add({
+      expire: () => {
+        throw new Error("broken");
+      },
+    });
+    vi.advanceTimersByTime(500);
+    deadlines.add(poll("b", expired));
+    expect(() => vi.advanceTimersByTime(500)).toThrow("broken");
+    vi.advanceTimersByTime(500);
+    expect(expired).toEqual(["b"]);
+  });
 });
