@@ -2,7 +2,9 @@ import type { Notification, Store, StoreTx } from "../db/store.ts";
 import { phaseTiming } from "../metrics/phase-timing.ts";
 import { CommitFeed } from "./commit-feed.ts";
 import { Dispatcher } from "./dispatcher.ts";
+import { HeldPoll, type PollClient, type PollHost } from "./held-poll.ts";
 import { Outbox } from "./outbox.ts";
+import { PollDeadlines } from "./poll-deadlines.ts";
 import { RecentNotifications } from "./recent-notifications.ts";
 
 export interface Clock {
@@ -36,15 +38,8 @@ export interface BusObserver {
 
 export interface PollOptions {
   peek?: boolean;
-  /** Registers `gone` to run when the client goes away; returns its unregistration. */
-  onClientGone?: (gone: () => void) => () => void;
-}
-
-/** How a poll ended, filled in while it waits (only when there is an observer). */
-interface PollAnswer {
-  clientGone?: boolean;
-  /** performance.now() of the commit whose notifications woke the poll. */
-  committedAt?: number;
+  /** Answered at once with [] when it goes away. */
+  client?: PollClient;
 }
 
 /** The long-poll bus: durable notifications, and polls that wait for them. */
@@ -52,6 +47,7 @@ export class Bus {
   readonly dispatcher = new Dispatcher();
   private readonly recent: RecentNotifications;
   private readonly feed: CommitFeed;
+  private readonly pollHost: PollHost;
   private readonly unwatch: (() => void) | undefined;
   private closed = false;
   /** performance.now() of the latest commit that sent notifications, for delivery latency. */
@@ -63,6 +59,12 @@ export class Bus {
     private readonly clock: Clock,
     lastCommittedId: number,
   ) {
+    this.pollHost = {
+      dispatcher: this.dispatcher,
+      deadlines: new PollDeadlines(options.pollTimeoutMs),
+      lastCommitAt: () => this.lastCommitAt,
+      answered: (poll, notifications) => this.heldPollAnswered(poll, notifications),
+    };
     this.recent = new RecentNotifications(lastCommittedId, options.recentCapacity ?? 20_000);
     this.feed = new CommitFeed(lastCommittedId, {
       read: async (afterId, upToId) => store.notificationsBetween(afterId, upToId),
@@ -122,54 +124,32 @@ export class Bus {
 
   /** The notifications after `last` (or, for last=0, of the last poll timeout), waiting for some unless peeking. */
   poll(channels: readonly string[], last: number, options: PollOptions = {}): Promise<Notification[]> {
-    const observer = this.options.observer;
-    if (!observer) return this.waitForNotifications(channels, last, options);
-    const answer: PollAnswer = {};
-    return this.waitForNotifications(channels, last, options, answer).then((notifications) => {
-      const outcome: PollOutcome =
-        notifications.length > 0 ? "notifications" : answer.clientGone ? "client_gone" : options.peek || this.closed ? "empty" : "timeout";
-      observer.pollAnswered(outcome, notifications.length, answer.committedAt === undefined ? undefined : (performance.now() - answer.committedAt) / 1000);
-      return notifications;
+    if (options.peek || this.closed) {
+      const observer = this.options.observer;
+      const stored = this.stored(channels, last);
+      if (!observer) return stored;
+      return stored.then((notifications) => {
+        observer.pollAnswered(notifications.length > 0 ? "notifications" : "empty", notifications.length);
+        return notifications;
+      });
+    }
+    return new Promise((resolve, reject) => {
+      const held = new HeldPoll(this.pollHost, channels, last, options.client, resolve);
+      this.stored(channels, last).then(
+        (stored) => held.read(stored),
+        (error: unknown) => {
+          held.abandon();
+          reject(error);
+        },
+      );
     });
   }
 
-  private async waitForNotifications(channels: readonly string[], last: number, options: PollOptions, answer?: PollAnswer): Promise<Notification[]> {
-    if (options.peek || this.closed) return this.stored(channels, last);
-    let arrived: Notification[] | undefined;
-    let wake: ((batch: Notification[]) => void) | undefined;
-    let wakeScheduled = false;
-    // Wake on the next turn of the event loop, so commits of the same turn share one reply.
-    const unsubscribe = this.dispatcher.subscribe(channels, (published) => {
-      // A cursor from another node can be ahead of what this node has caught up with: what
-      // the terminal already got there is not sent again.
-      const batch = published.length === 0 || published[0]!.id > last ? published : published.filter((n) => n.id > last);
-      if (batch.length === 0 && published.length > 0) return;
-      if (answer && !arrived) answer.committedAt = this.lastCommitAt;
-      arrived = arrived ? arrived.concat(batch) : batch;
-      if (!wake || wakeScheduled) return;
-      wakeScheduled = true;
-      setImmediate(() => wake!(arrived!));
-    });
-    let timer: NodeJS.Timeout | undefined;
-    let clientGone = false;
-    const forgetClient = options.onClientGone?.(() => {
-      clientGone = true;
-      if (answer) answer.clientGone = true;
-      wake?.([]);
-    });
-    try {
-      const stored = await this.stored(channels, last);
-      if (stored.length > 0) return stored;
-      if (arrived || clientGone) return arrived ?? [];
-      return await new Promise<Notification[]>((resolve) => {
-        wake = resolve;
-        timer = setTimeout(resolve, this.options.pollTimeoutMs, []);
-      });
-    } finally {
-      unsubscribe();
-      clearTimeout(timer);
-      forgetClient?.();
-    }
+  private heldPollAnswered(poll: HeldPoll, notifications: Notification[]): void {
+    const observer = this.options.observer;
+    if (!observer) return;
+    const outcome: PollOutcome = notifications.length > 0 ? "notifications" : poll.clientGone ? "client_gone" : this.closed ? "empty" : "timeout";
+    observer.pollAnswered(outcome, notifications.length, poll.committedAt === undefined ? undefined : (performance.now() - poll.committedAt) / 1000);
   }
 
   /** Deletes the notifications created at or before `createdAt`; returns their ids. */

@@ -46,41 +46,25 @@ export class Presence {
     private readonly pollTimeoutMs: number,
   ) {}
 
-  /** Counts `poll` as held by the terminals its channels name until it settles, and notes any PONG it delivers. */
-  watchPoll<T extends readonly { channel: string }[]>(channels: readonly string[], clientAddress: string, poll: Promise<T>): Promise<T> {
-    // An array and .then rather than a Set and an async frame: this lives as long as each held poll.
-    const keys: string[] = [];
-    for (const channel of channels) {
-      const parsed = this.parse(channel);
-      if (parsed && !keys.includes(parsed.key)) keys.push(parsed.key);
-    }
-    if (keys.length === 0) return poll;
+  /** A poll on `channels` is held: counted for the terminals they name until pollEnded(channels). */
+  pollStarted(channels: readonly string[], clientAddress: string): void {
     const now = this.clock.now();
-    for (const key of keys) {
+    for (const key of this.terminalsOf(channels)) {
       const entry = this.touch(key);
       entry.heldPolls += 1;
       entry.lastPollAt = now;
       entry.clientAddress = clientAddress;
     }
-    return poll.then(
-      (notifications) => {
-        this.pollEnded(keys, notifications);
-        return notifications;
-      },
-      (error: unknown) => {
-        this.pollEnded(keys, []);
-        throw error;
-      },
-    );
   }
 
-  private pollEnded(keys: readonly string[], notifications: readonly { channel: string }[]): void {
+  /** The poll on `channels` is answered with `notifications` (or failed: []); notes any PONG among them. */
+  pollEnded(channels: readonly string[], notifications: readonly { channel: string }[]): void {
     const endedAt = this.clock.now();
     for (const { channel } of notifications) {
       const parsed = this.parse(channel);
       if (parsed?.pong) this.touch(parsed.key).lastPongAt = endedAt;
     }
-    for (const key of keys) {
+    for (const key of this.terminalsOf(channels)) {
       const entry = this.entries.get(key);
       if (!entry) continue;
       entry.heldPolls = Math.max(0, entry.heldPolls - 1);
@@ -120,6 +104,16 @@ export class Presence {
       if (state === "online" || state === "waiting") online += 1;
     }
     return { online, known: this.entries.size };
+  }
+
+  /** The terminals `channels` name, each once; worked out again when the poll ends rather than kept while it is held. */
+  private terminalsOf(channels: readonly string[]): string[] {
+    const keys: string[] = [];
+    for (const channel of channels) {
+      const parsed = this.parse(channel);
+      if (parsed && !keys.includes(parsed.key)) keys.push(parsed.key);
+    }
+    return keys;
   }
 
   private parse(channel: string): { key: string; pong: boolean } | null {

@@ -84,11 +84,11 @@ function untilGone(call: RouteContext, shutdown: AbortSignal): Promise<void> {
   if (shutdown.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
-      forgetClient();
+      call.caller.offClientGone(done);
       shutdown.removeEventListener("abort", done);
       resolve();
     };
-    const forgetClient = call.caller.onClientGone(done);
+    call.caller.onClientGone(done);
     shutdown.addEventListener("abort", done, { once: true });
   });
 }

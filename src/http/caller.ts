@@ -6,8 +6,9 @@ export interface Caller {
   readonly key: string | undefined;
   readonly clientAddress: string;
   header(name: string): string | undefined;
-  /** Registers `gone` for when the client disconnects; returns its unregistration. */
-  onClientGone(gone: () => void): () => void;
+  /** Calls `gone` when the client disconnects, until offClientGone(gone). */
+  onClientGone(gone: () => void): void;
+  offClientGone(gone: () => void): void;
 }
 
 /** The caller of a request that came through Node's HTTP server. A class: one lives as long as each held poll. */
@@ -26,9 +27,13 @@ export class NodeCaller implements Caller {
     return headerValue(this.req.headers[name.toLowerCase()]);
   }
 
-  onClientGone(gone: () => void): () => void {
-    this.res.once("close", gone);
-    return () => this.res.off("close", gone);
+  // "close" comes once; `once` would wrap each listener in a bound function and a state object.
+  onClientGone(gone: () => void): void {
+    this.res.on("close", gone);
+  }
+
+  offClientGone(gone: () => void): void {
+    this.res.off("close", gone);
   }
 }
 
@@ -45,9 +50,9 @@ export class DirectCaller implements Caller {
     return this.headers[name.toLowerCase()];
   }
 
-  onClientGone(): () => void {
-    return () => undefined;
-  }
+  onClientGone(): void {}
+
+  offClientGone(): void {}
 }
 
 export function bearerKey(authorization: string | undefined): string | undefined {

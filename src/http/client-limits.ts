@@ -6,20 +6,18 @@ export class HeldPollLimit {
 
   constructor(private readonly maxPerClient: number) {}
 
-  /** Takes a slot for `client`, or throws; call the returned function to give it back. */
-  acquire(client: string): () => void {
+  /** Takes a slot for `client`, or throws; give it back with release(client), once. */
+  acquire(client: string): void {
     const count = this.held.get(client) ?? 0;
     if (count >= this.maxPerClient) {
       throw new LimitExceededError(`Too many held polls from this client address (limit ${this.maxPerClient}, POS_SYNC_MAX_POLLS_PER_CLIENT)`);
     }
     this.held.set(client, count + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.held.get(client) ?? 1) - 1;
-      if (left === 0) this.held.delete(client);
-      else this.held.set(client, left);
-    };
+  }
+
+  release(client: string): void {
+    const left = (this.held.get(client) ?? 1) - 1;
+    if (left === 0) this.held.delete(client);
+    else this.held.set(client, left);
   }
 }

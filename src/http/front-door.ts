@@ -61,11 +61,27 @@ export class FrontDoor {
   }
 
   /** Serves a matched call on Node's request and response; `headers` (CORS) go on the reply. */
-  async serve(req: IncomingMessage, res: ServerResponse, match: RpcMatch, headers: Readonly<Record<string, string>>): Promise<void> {
+  serve(req: IncomingMessage, res: ServerResponse, match: RpcMatch, headers: Readonly<Record<string, string>>): Promise<void> {
     const caller = new NodeCaller(req, res, match.pathKey || bearerKey(headerValue(req.headers.authorization)));
-    const context = this.hooks.length > 0 ? new CallContext(match, caller, () => res.destroy()) : undefined;
-    const reply = await this.answer(match, () => readBody(req, this.bodyLimit), caller, context);
-    if (res.destroyed || context?.dropped) return this.finish(context, undefined);
+    const context = this.hooks.length > 0 ? new CallContext(match, caller, res) : undefined;
+    // .then rather than an async frame: it lives as long as each held poll.
+    return this.answer(match, req, caller, context).then((reply) => this.write(res, reply, headers, context));
+  }
+
+  /** Serves a matched call whose body is already in hand (no socket): tests, embedding. */
+  async answerDirect(match: RpcMatch, body: string, caller: Caller): Promise<RpcReply | undefined> {
+    const context = this.hooks.length > 0 ? new CallContext(match, caller, undefined) : undefined;
+    const reply = await this.answer(match, body, caller, context);
+    const dropped = context?.dropped === true;
+    this.finish(context, dropped ? undefined : reply.status, reply.errorType);
+    return dropped ? undefined : reply;
+  }
+
+  private write(res: ServerResponse, reply: RpcReply, headers: Readonly<Record<string, string>>, context: CallContext | undefined): void {
+    if (res.destroyed || context?.dropped) {
+      this.finish(context, undefined);
+      return;
+    }
     res.writeHead(reply.status, {
       "Content-Type": "application/json",
       "Content-Length": Buffer.byteLength(reply.body),
@@ -77,26 +93,13 @@ export class FrontDoor {
     this.finish(context, reply.status, reply.errorType);
   }
 
-  /** Serves a matched call whose body is already in hand (no socket): tests, embedding. */
-  async answerDirect(match: RpcMatch, body: string, caller: Caller): Promise<RpcReply | undefined> {
-    let dropped = false;
-    const context = this.hooks.length > 0 ? new CallContext(match, caller, () => (dropped = true)) : undefined;
-    const read = async () => {
-      if (Buffer.byteLength(body) > this.bodyLimit) throw bodyTooLarge(this.bodyLimit);
-      return body;
-    };
-    const reply = await this.answer(match, read, caller, context);
-    this.finish(context, dropped ? undefined : reply.status, reply.errorType);
-    return dropped ? undefined : reply;
-  }
-
   /** One call: envelope, params, handler, reply; every error becomes its reply in errorReply. */
-  private async answer(match: RpcMatch, body: () => Promise<string>, caller: Caller, context: CallContext | undefined): Promise<RpcReply> {
+  private async answer(match: RpcMatch, body: IncomingMessage | string, caller: Caller, context: CallContext | undefined): Promise<RpcReply> {
     let id: RpcId = null;
     let rawParams: unknown;
     let reply: RpcReply;
     try {
-      const envelope = parseEnvelope(await body());
+      const envelope = parseEnvelope(await this.text(body));
       id = envelope.id;
       rawParams = envelope.params;
       const tooDeep = pathTooDeep(rawParams);
@@ -120,6 +123,13 @@ export class FrontDoor {
     return reply;
   }
 
+  /** The body read from the request, or as handed over. */
+  private text(body: IncomingMessage | string): Promise<string> | string {
+    if (typeof body !== "string") return readBody(body, this.bodyLimit);
+    if (Buffer.byteLength(body) > this.bodyLimit) throw bodyTooLarge(this.bodyLimit);
+    return body;
+  }
+
   private finish(context: CallContext | undefined, status: number | undefined, errorType?: string): void {
     if (!context) return;
     const outcome: CallOutcome = { status, ms: performance.now() - context.startedAt, errorType };
@@ -140,7 +150,8 @@ class CallContext implements RouteContext {
   constructor(
     match: RpcMatch,
     readonly caller: Caller,
-    private readonly close: () => void,
+    /** The response to close on a drop; none for a call handed over directly. */
+    private readonly res: ServerResponse | undefined,
   ) {
     this.route = match.path;
     this.keyInPath = match.pathKey !== undefined;
@@ -148,7 +159,7 @@ class CallContext implements RouteContext {
 
   drop(): void {
     this.dropped = true;
-    this.close();
+    this.res?.destroy();
   }
 }
 

@@ -42,6 +42,9 @@ export function readBody(incoming: IncomingMessage, limit: number): Promise<stri
     incoming.on("data", onData);
     incoming.once("error", reject);
     incoming.once("end", () => {
+      // The request lives as long as a held poll: its listeners would keep the chunks with it.
+      incoming.off("data", onData);
+      incoming.off("error", reject);
       if (size > limit) return tooLarge();
       resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8"));
     });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { Bus, type Clock } from "../../src/bus/bus.ts";
 import { SqliteStore } from "../../src/db/sqlite/store.ts";
 
@@ -11,6 +11,7 @@ class ManualClock implements Clock {
 
 let store: SqliteStore | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await store?.close();
   store = undefined;
 });
@@ -49,13 +50,15 @@ describe("Bus.poll", () => {
   test("a poll whose client goes away answers [] at once and leaves no listener", async () => {
     const { bus } = await openBus(60_000);
     let gone: (() => void) | undefined;
-    const onClientGone = (callback: () => void) => {
-      gone = callback;
-      return () => {
-        gone = undefined;
-      };
+    const client = {
+      onClientGone: (callback: () => void) => {
+        gone = callback;
+      },
+      offClientGone: (callback: () => void) => {
+        if (gone === callback) gone = undefined;
+      },
     };
-    const polled = bus.poll(["a"], 0, { onClientGone });
+    const polled = bus.poll(["a"], 0, { client });
     await new Promise((resolve) => setImmediate(resolve));
     expect(bus.heldPolls).toBe(1);
     gone!();
@@ -70,6 +73,20 @@ describe("Bus.poll", () => {
     bus.close();
     expect(await polled).toEqual([]);
     expect(await bus.poll(["a"], 0)).toEqual([]);
+  });
+
+  test("held polls share one timer for their deadlines; close answers every one and leaves no timer behind", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { bus } = await openBus(60_000);
+    const polls = Array.from({ length: 100 }, (_, i) => bus.poll([`c${i}`], 0));
+    // Store reads are answered in order: once this one is, every poll above is held.
+    await bus.poll(["other"], 0, { peek: true });
+    expect(bus.heldPolls).toBe(100);
+    expect(vi.getTimerCount()).toBe(1);
+    bus.close();
+    expect(await Promise.all(polls)).toEqual(polls.map(() => []));
+    expect(bus.heldPolls).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   test("last=0 looks back one poll timeout on the bus's clock", async () => {

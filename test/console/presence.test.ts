@@ -6,26 +6,17 @@ import { ManualClock } from "../helpers/wait.ts";
 const orders = channel("shop1", "pos.multi_session", 3);
 const pongs = channel("shop1", "pos.longpolling", 3);
 
-/** A poll the test answers by hand. */
-function heldPoll() {
-  let answer!: (notifications: { channel: string }[]) => void;
-  const promise = new Promise<{ channel: string }[]>((resolve) => (answer = resolve));
-  return { promise, answer };
-}
-
 describe("a terminal's state, as the console shows it", () => {
-  test("online while it holds a poll, idle after a pause, offline after a poll timeout; its address is remembered", async () => {
+  test("online while it holds a poll, idle after a pause, offline after a poll timeout; its address is remembered", () => {
     const clock = new ManualClock();
     const presence = new Presence(clock, 50_000);
     expect(presence.of("shop1", 3).state).toBe("offline");
 
-    const poll = heldPoll();
-    const watched = presence.watchPoll([orders, pongs], "10.0.0.3", poll.promise);
+    presence.pollStarted([orders, pongs], "10.0.0.3");
     expect(presence.of("shop1", 3)).toMatchObject({ state: "online", heldPolls: 1, clientAddress: "10.0.0.3" });
     clock.advance(49_000);
     expect(presence.of("shop1", 3).state).toBe("online");
-    poll.answer([]);
-    await watched;
+    presence.pollEnded([orders, pongs], []);
     expect(presence.of("shop1", 3)).toMatchObject({ state: "online", heldPolls: 0, lastPollAt: clock.now() });
 
     clock.advance(5_000);
@@ -35,28 +26,25 @@ describe("a terminal's state, as the console shows it", () => {
     expect(presence.counts()).toEqual({ online: 0, known: 1 });
   });
 
-  test("waiting from a PING until a poll hands over its PONG", async () => {
+  test("waiting from a PING until a poll hands over its PONG", () => {
     const clock = new ManualClock();
     const presence = new Presence(clock, 50_000);
-    const first = heldPoll();
-    const polling = presence.watchPoll([orders], "10.0.0.3", first.promise);
+    presence.pollStarted([orders], "10.0.0.3");
     clock.advance(10);
     presence.pinged("shop1", 3);
     expect(presence.of("shop1", 3).state).toBe("waiting");
-    first.answer([]);
-    await polling;
+    presence.pollEnded([orders], []);
 
     clock.advance(10);
-    const second = heldPoll();
-    const answered = presence.watchPoll([orders, pongs], "10.0.0.3", second.promise);
-    second.answer([{ channel: pongs }]);
-    await answered;
+    presence.pollStarted([orders, pongs], "10.0.0.3");
+    presence.pollEnded([orders, pongs], [{ channel: pongs }]);
     expect(presence.of("shop1", 3)).toMatchObject({ state: "online", lastPongAt: clock.now() });
   });
 
-  test("channels that name no terminal are ignored", async () => {
+  test("channels that name no terminal are ignored", () => {
     const presence = new Presence(new ManualClock(), 1000);
-    await presence.watchPoll(["not a channel", '["bad name!","x","1"]'], "10.0.0.3", Promise.resolve([]));
+    presence.pollStarted(["not a channel", '["bad name!","x","1"]'], "10.0.0.3");
+    presence.pollEnded(["not a channel", '["bad name!","x","1"]'], []);
     expect(presence.counts().known).toBe(0);
   });
 });

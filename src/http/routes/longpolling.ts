@@ -30,15 +30,18 @@ export function longpollingRoutes(
       if (access.keyed) access.requireDatabases(caller, channels.map(databaseOf));
       await knownTerminals.seenPolling(channels);
       const { presence } = monitor;
-      if (options.peek) return notificationsJson(await presence.watchPoll(channels, caller.clientAddress, bus.poll(channels, last, { peek: true })));
-      const release = heldPolls.acquire(caller.clientAddress);
+      const address = caller.clientAddress;
+      const peek = options.peek === true;
+      if (!peek) heldPolls.acquire(address);
+      presence.pollStarted(channels, address);
+      let notifications: Notification[] = [];
       try {
-        const held = bus.poll(channels, last, { onClientGone: (gone) => caller.onClientGone(gone) });
-        const notifications = await presence.watchPoll(channels, caller.clientAddress, held);
-        phaseTiming.woken(notifications, caller);
+        notifications = await bus.poll(channels, last, peek ? { peek } : { client: caller });
+        if (!peek) phaseTiming.woken(notifications, caller);
         return notificationsJson(notifications);
       } finally {
-        release();
+        presence.pollEnded(channels, notifications);
+        if (!peek) heldPolls.release(address);
       }
     }),
 
