@@ -231,7 +231,9 @@ function prepareStatements(sqlite: Database.Database) {
          message_id = excluded.message_id`,
     ),
     listTerminals: sqlite.prepare<SessionKey, Terminal>(`SELECT ${TERMINAL_COLUMNS} FROM terminals WHERE ${SESSION_KEY} ORDER BY pos_id`),
-    incrementMessageIds: sqlite.prepare<SessionKey>(`UPDATE terminals SET message_id = message_id + 1 WHERE ${SESSION_KEY}`),
+    incrementMessageIds: sqlite.prepare<SessionKey, Terminal>(
+      `UPDATE terminals SET message_id = message_id + 1 WHERE ${SESSION_KEY} RETURNING ${TERMINAL_COLUMNS}`,
+    ),
   };
 }
 
@@ -295,10 +297,8 @@ function createTx(statements: Statements, ids: NotificationIds): StoreTx {
       return statements.listTerminals.all({ dbname, multiSessionId });
     },
 
-    /** An UPDATE, then a SELECT: with RETURNING the same update cost 30 µs instead of 4 (5 rows, better-sqlite3 12). */
     incrementMessageIds(dbname: string, multiSessionId: number): Terminal[] {
-      statements.incrementMessageIds.run({ dbname, multiSessionId });
-      return statements.listTerminals.all({ dbname, multiSessionId });
+      return statements.incrementMessageIds.all({ dbname, multiSessionId });
     },
   };
 }
