@@ -2,6 +2,7 @@ import type { Notification, Store, StoreTx } from "../db/store.ts";
 import { phaseTiming } from "../metrics/phase-timing.ts";
 import { CommitFeed } from "./commit-feed.ts";
 import { Dispatcher } from "./dispatcher.ts";
+import { WakeQueue } from "./wake-queue.ts";
 import { HeldPoll, type PollClient, type PollHost } from "./held-poll.ts";
 import { Outbox } from "./outbox.ts";
 import { PollDeadlines } from "./poll-deadlines.ts";
@@ -59,10 +60,12 @@ export class Bus {
     private readonly clock: Clock,
     lastCommittedId: number,
   ) {
+    const wakeQueue = new WakeQueue();
     this.pollHost = {
       dispatcher: this.dispatcher,
       deadlines: new PollDeadlines(options.pollTimeoutMs),
       lastCommitAt: () => this.lastCommitAt,
+      wakeSoon: (poll) => wakeQueue.add(poll),
       answered: (poll, notifications) => this.heldPollAnswered(poll, notifications),
     };
     this.recent = new RecentNotifications(lastCommittedId, options.recentCapacity ?? 20_000);

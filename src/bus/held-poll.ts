@@ -15,6 +15,8 @@ export interface PollHost {
   readonly deadlines: PollDeadlines;
   /** performance.now() of the latest commit that sent notifications. */
   lastCommitAt(): number;
+  /** Calls poll.wake() on the next turn of the event loop. */
+  wakeSoon(poll: HeldPoll): void;
   /** Told once, when `poll` is answered with `notifications`. */
   answered(poll: HeldPoll, notifications: Notification[]): void;
 }
@@ -65,7 +67,11 @@ export class HeldPoll implements Listener, Expiring {
     if (!this.deadline || this.wakeScheduled) return;
     this.wakeScheduled = true;
     // Answered on the next turn of the event loop, so commits of the same turn share one reply.
-    setImmediate(() => this.answer(this.arrived!));
+    this.host.wakeSoon(this);
+  }
+
+  wake(): void {
+    this.answer(this.arrived!);
   }
 
   expire(): void {

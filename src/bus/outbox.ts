@@ -8,4 +8,9 @@ export class Outbox {
   send(channel: string, message: unknown): void {
     this.items.push({ channel, message: JSON.stringify(message) });
   }
+
+  /** A message already serialised (valid JSON text). */
+  sendJson(channel: string, json: string): void {
+    this.items.push({ channel, message: json });
+  }
 }
