@@ -17,16 +17,22 @@ export class KnownTerminals {
     private readonly clock: Clock,
   ) {}
 
-  async seenPolling(channels: readonly string[]): Promise<void> {
-    const fresh = new Map<string, string[]>();
+  /** Undefined when every channel is remembered already (nearly every poll): nothing to wait for. */
+  seenPolling(channels: readonly string[]): Promise<void> | undefined {
+    let fresh: Map<string, string[]> | undefined;
     for (const channel of channels) {
       if (this.remembered.has(channel)) continue;
       const parts = parseChannel(channel);
       if (!parts) continue;
       if (this.remembered.size >= MAX_REMEMBERED) this.remembered.clear();
       this.remembered.add(channel);
+      fresh ??= new Map();
       fresh.set(parts.dbname, [...(fresh.get(parts.dbname) ?? []), parts.posId]);
     }
+    return fresh && this.remember(fresh);
+  }
+
+  private async remember(fresh: Map<string, string[]>): Promise<void> {
     for (const [dbname, posIds] of fresh) await this.store.rememberTerminals(dbname, posIds, this.clock.now());
   }
 

@@ -42,6 +42,8 @@ export class FrontDoor {
   private readonly bodyLimit: number;
   private readonly log: Logger;
   private readonly hooks: readonly RouteHooks[];
+  /** Whether any hook has the point: without one, a call does not wait there at all. */
+  private readonly waits: Readonly<Record<HookPoint, boolean>>;
   private readonly errorLog: ErrorLog | undefined;
 
   constructor(options: FrontDoorOptions) {
@@ -49,6 +51,8 @@ export class FrontDoor {
     this.bodyLimit = options.bodyLimit;
     this.log = options.log;
     this.hooks = options.hooks ?? [];
+    const has = (point: HookPoint) => this.hooks.some((hooks) => hooks[point] !== undefined);
+    this.waits = { beforeHandle: has("beforeHandle"), afterCommit: has("afterCommit"), beforeReply: has("beforeReply") };
     this.errorLog = options.errorLog;
   }
 
@@ -93,34 +97,55 @@ export class FrontDoor {
     this.finish(context, reply.status, reply.errorType);
   }
 
-  /** One call: envelope, params, handler, reply; every error becomes its reply in errorReply. */
+  /**
+   * One call: envelope, params, handler, reply; every error becomes its reply in errorReply.
+   * Kept to the few lines that wait for the handler, the rest in helpers: this frame lives as
+   * long as each held poll, and its size grows with every local and loop in it.
+   */
   private async answer(match: RpcMatch, body: IncomingMessage | string, caller: Caller, context: CallContext | undefined): Promise<RpcReply> {
-    let id: RpcId = null;
-    let rawParams: unknown;
+    const call: CallState = { id: null, rawParams: undefined };
     let reply: RpcReply;
     try {
-      const envelope = parseEnvelope(await this.text(body));
-      id = envelope.id;
-      rawParams = envelope.params;
-      const tooDeep = pathTooDeep(rawParams);
-      if (tooDeep) throw new ValidationError(`${tooDeep}: nested deeper than ${MAX_JSON_DEPTH} levels`);
-      const params = parseOrThrow(match.route.params, envelope.params);
-      if (context) {
-        context.params = rawParams;
-        for (const hooks of this.hooks) if (hooks.beforeHandle) await hooks.beforeHandle(context);
-        if (context.dropped) return DROPPED;
-      }
+      const params = await this.accept(match, body, call, context);
+      if (context?.dropped) return DROPPED;
       const result = await match.route.handle(params, caller);
-      if (context) for (const hooks of this.hooks) if (hooks.afterCommit) await hooks.afterCommit(context);
-      reply = resultReply(id, result instanceof RawJson ? result.json : JSON.stringify(result ?? null));
+      if (context && this.waits.afterCommit) await this.runHooks("afterCommit", context);
+      reply = resultReply(call.id, result instanceof RawJson ? result.json : JSON.stringify(result ?? null));
     } catch (error) {
-      if (!isExpectedError(error)) this.log.error({ err: error, path: match.path }, "request failed");
-      else if (error instanceof PosSyncError) this.errorLog?.record(match.path, rawParams, caller.clientAddress, error);
-      reply = errorReply(id, error);
+      reply = this.failed(match, call, caller, error);
     }
-    // Only hooks that have the point are awaited: the metrics hook is always there and has none of these.
-    if (context) for (const hooks of this.hooks) if (hooks.beforeReply) await hooks.beforeReply(context, reply);
+    if (context && this.waits.beforeReply) await this.runHooks("beforeReply", context, reply);
     return reply;
+  }
+
+  /** The call's valid params, once the beforeHandle hooks have run; `call` learns the id and raw params as soon as they are known. */
+  private async accept(match: RpcMatch, body: IncomingMessage | string, call: CallState, context: CallContext | undefined): Promise<unknown> {
+    const envelope = parseEnvelope(await this.text(body));
+    call.id = envelope.id;
+    call.rawParams = envelope.params;
+    const tooDeep = pathTooDeep(envelope.params);
+    if (tooDeep) throw new ValidationError(`${tooDeep}: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    const params = parseOrThrow(match.route.params, envelope.params);
+    if (context) {
+      context.params = envelope.params;
+      if (this.waits.beforeHandle) await this.runHooks("beforeHandle", context);
+    }
+    return params;
+  }
+
+  /** Only hooks that have the point are awaited: the metrics hook is always there and has none of these. */
+  private async runHooks(point: HookPoint, context: CallContext, reply?: RpcReply): Promise<void> {
+    for (const hooks of this.hooks) {
+      if (point === "beforeReply") {
+        if (hooks.beforeReply) await hooks.beforeReply(context, reply!);
+      } else if (hooks[point]) await hooks[point](context);
+    }
+  }
+
+  private failed(match: RpcMatch, call: CallState, caller: Caller, error: unknown): RpcReply {
+    if (!isExpectedError(error)) this.log.error({ err: error, path: match.path }, "request failed");
+    else if (error instanceof PosSyncError) this.errorLog?.record(match.path, call.rawParams, caller.clientAddress, error);
+    return errorReply(call.id, error);
   }
 
   /** The body read from the request, or as handed over. */
@@ -135,6 +160,14 @@ export class FrontDoor {
     const outcome: CallOutcome = { status, ms: performance.now() - context.startedAt, errorType };
     for (const hooks of this.hooks) hooks.finished?.(context, outcome);
   }
+}
+
+type HookPoint = "beforeHandle" | "afterCommit" | "beforeReply";
+
+/** What is known of a call once its envelope is read: for its error reply. */
+interface CallState {
+  id: RpcId;
+  rawParams: unknown;
 }
 
 /** The reply of a call a hook dropped: never written. */

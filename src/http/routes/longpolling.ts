@@ -8,6 +8,7 @@ import { CHANNEL, channelOf, parseChannel } from "../../protocol/channels.ts";
 import { pingParamsSchema, pollParamsSchema, sendParamsSchema } from "../../protocol/messages.ts";
 import { ROUTES } from "../../protocol/routes.ts";
 import type { Access } from "../access.ts";
+import type { Caller } from "../caller.ts";
 import { HeldPollLimit } from "../client-limits.ts";
 import { RawJson, rpcRoute, type RouteFamily } from "../route.ts";
 
@@ -22,27 +23,40 @@ export function longpollingRoutes(
   settings: LongpollingSettings,
 ): RouteFamily {
   const heldPolls = new HeldPollLimit(settings.maxPollsPerClient);
+  const { presence } = monitor;
+
+  /** The poll itself, counted per client and watched by presence. Not async: .then keeps less alive while it is held. */
+  function held(channels: readonly string[], last: number, peek: boolean, caller: Caller): Promise<RawJson> {
+    const address = caller.clientAddress;
+    if (!peek) heldPolls.acquire(address);
+    presence.pollStarted(channels, address);
+    const ended = (notifications: Notification[]) => {
+      presence.pollEnded(channels, notifications);
+      if (!peek) heldPolls.release(address);
+    };
+    return bus.poll(channels, last, peek ? { peek } : { client: caller }).then(
+      (notifications) => {
+        if (!peek) phaseTiming.woken(notifications, caller);
+        ended(notifications);
+        return notificationsJson(notifications);
+      },
+      (error: unknown) => {
+        ended([]);
+        throw error;
+      },
+    );
+  }
+
   return {
-    [ROUTES.poll]: rpcRoute(pollParamsSchema, async ({ channels, last, options }, caller) => {
+    // Not async, like held(): a poll waits in fewer promises.
+    [ROUTES.poll]: rpcRoute(pollParamsSchema, ({ channels, last, options }, caller) => {
       if (channels.length > settings.maxChannelsPerPoll) {
         throw new LimitExceededError(`channels: at most ${settings.maxChannelsPerPoll} channels per poll (POS_SYNC_MAX_CHANNELS_PER_POLL)`);
       }
       if (access.keyed) access.requireDatabases(caller, channels.map(databaseOf));
-      await knownTerminals.seenPolling(channels);
-      const { presence } = monitor;
-      const address = caller.clientAddress;
       const peek = options.peek === true;
-      if (!peek) heldPolls.acquire(address);
-      presence.pollStarted(channels, address);
-      let notifications: Notification[] = [];
-      try {
-        notifications = await bus.poll(channels, last, peek ? { peek } : { client: caller });
-        if (!peek) phaseTiming.woken(notifications, caller);
-        return notificationsJson(notifications);
-      } finally {
-        presence.pollEnded(channels, notifications);
-        if (!peek) heldPolls.release(address);
-      }
+      const remembering = knownTerminals.seenPolling(channels);
+      return remembering ? remembering.then(() => held(channels, last, peek, caller)) : held(channels, last, peek, caller);
     }),
 
     [ROUTES.send]: rpcRoute(sendParamsSchema, async (params, caller) => {
