@@ -68,7 +68,7 @@ export class Bus {
       wakeSoon: (poll) => wakeQueue.add(poll),
       answered: (poll, notifications) => this.heldPollAnswered(poll, notifications),
     };
-    this.recent = new RecentNotifications(lastCommittedId, options.recentCapacity ?? 20_000);
+    this.recent = new RecentNotifications(lastCommittedId, options.recentCapacity ?? 20_000, clock.now());
     this.feed = new CommitFeed(lastCommittedId, {
       read: async (afterId, upToId) => store.notificationsBetween(afterId, upToId),
       deliver: (batch) => this.deliver(batch),
@@ -178,14 +178,15 @@ export class Bus {
   private async stored(channels: readonly string[], last: number): Promise<Notification[]> {
     if (last > 0)
       return last >= this.lastCommittedId ? [] : (this.recent.after(channels, last) ?? this.store.notificationsAfter(channels, last, this.lastCommittedId));
-    return this.store.notificationsCreatedSince(channels, this.clock.now() - this.options.pollTimeoutMs, this.lastCommittedId);
+    const since = this.clock.now() - this.options.pollTimeoutMs;
+    return this.recent.createdSince(channels, since) ?? this.store.notificationsCreatedSince(channels, since, this.lastCommittedId);
   }
 
   /** Called by the feed in id order, lastCommittedId already moved on. */
   private deliver(sent: Notification[]): void {
     if (sent.length === 0) return;
     this.lastCommitAt = performance.now();
-    this.recent.add(sent);
+    this.recent.add(sent, this.clock.now());
     this.dispatcher.publish(sent);
   }
 }

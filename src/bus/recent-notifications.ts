@@ -2,26 +2,34 @@ import type { Notification } from "../db/store.ts";
 
 /**
  * The latest committed notifications, by channel, so a terminal re-polling with a recent cursor
- * is answered from memory instead of the database. Complete above `floor`: every notification
- * with a higher id is here, until it is evicted (oldest first, past `capacity`) or deleted.
+ * (or polling with last=0) is answered from memory instead of the database. Complete above
+ * `floor`: every notification with a higher id is here, until it is evicted (oldest first, past
+ * `capacity`) or deleted. Each remembers when it was added (at or after its creation), so
+ * memory also knows which time windows it holds whole: everything created after `floorAt`.
  */
 export class RecentNotifications {
   private readonly byChannel = new Map<string, Notification[]>();
   private readonly oldestFirst: Notification[] = [];
+  /** When each of oldestFirst was added (epoch ms, never decreasing). */
+  private readonly addedAt: number[] = [];
   private head = 0;
 
+  /** `floorAt`: no notification at or below `floor` was created after it (the start of the process; unknown, never answer by time). */
   constructor(
     private floor: number,
     private readonly capacity: number,
+    private floorAt = Number.POSITIVE_INFINITY,
   ) {}
 
-  /** `batch` was just committed, in ascending id order. */
-  add(batch: readonly Notification[]): void {
+  /** `batch` was just committed, in ascending id order; `now` is the clock's time. */
+  add(batch: readonly Notification[], now = Number.POSITIVE_INFINITY): void {
+    const at = Math.max(now, this.addedAt[this.addedAt.length - 1] ?? Number.NEGATIVE_INFINITY);
     for (const notification of batch) {
       let list = this.byChannel.get(notification.channel);
       if (!list) this.byChannel.set(notification.channel, (list = []));
       list.push(notification);
       this.oldestFirst.push(notification);
+      this.addedAt.push(at);
     }
     while (this.oldestFirst.length - this.head > this.capacity) this.evictOldest();
     this.compact();
@@ -42,6 +50,23 @@ export class RecentNotifications {
     return found;
   }
 
+  /**
+   * The notifications on `channels` created at or after `since` (epoch ms), in id order, or
+   * undefined when memory may not hold them all. A few added just after `since` but created just
+   * before it may come too: a last=0 poll's window is only so exact.
+   */
+  createdSince(channels: readonly string[], since: number): Notification[] | undefined {
+    if (since <= this.floorAt) return undefined;
+    let low = this.head;
+    let high = this.oldestFirst.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.addedAt[middle]! < since) low = middle + 1;
+      else high = middle;
+    }
+    return this.after(channels, low > this.head ? this.oldestFirst[low - 1]!.id : this.floor);
+  }
+
   /** Forgets everything up to `id`, as the database did. */
   forgetUpTo(id: number): void {
     this.floor = Math.max(this.floor, id);
@@ -50,6 +75,7 @@ export class RecentNotifications {
   }
 
   private evictOldest(): void {
+    this.floorAt = Math.max(this.floorAt, this.addedAt[this.head]!);
     const oldest = this.oldestFirst[this.head++]!;
     this.floor = Math.max(this.floor, oldest.id);
     const list = this.byChannel.get(oldest.channel)!;
@@ -60,6 +86,7 @@ export class RecentNotifications {
   private compact(): void {
     if (this.head > 1024 && this.head * 2 > this.oldestFirst.length) {
       this.oldestFirst.splice(0, this.head);
+      this.addedAt.splice(0, this.head);
       this.head = 0;
     }
   }

@@ -32,6 +32,34 @@ describe("recent notifications in memory", () => {
   });
 });
 
+describe("a last=0 poll's time window from memory", () => {
+  test("answers the window when memory holds it whole, in id order, and declines a window reaching before what it holds", () => {
+    const recent = new RecentNotifications(10, 100, 1000);
+    recent.add([n(11, "a"), n(12, "b")], 1500);
+    recent.add([n(13, "a")], 2000);
+    recent.add([n(14, "a"), n(15, "b")], 2500);
+    expect(recent.createdSince(["a", "b"], 2000)!.map((x) => x.id)).toEqual([13, 14, 15]);
+    expect(recent.createdSince(["a"], 1001)!.map((x) => x.id)).toEqual([11, 13, 14]);
+    expect(recent.createdSince(["a"], 3000)).toEqual([]);
+    expect(recent.createdSince(["a"], 1000)).toBeUndefined();
+  });
+
+  test("eviction moves the start of what memory holds whole to the evicted one's time", () => {
+    const recent = new RecentNotifications(0, 2, 100);
+    recent.add([n(1, "a")], 200);
+    recent.add([n(2, "a")], 300);
+    recent.add([n(3, "a")], 400);
+    expect(recent.createdSince(["a"], 200)).toBeUndefined();
+    expect(recent.createdSince(["a"], 201)!.map((x) => x.id)).toEqual([2, 3]);
+  });
+
+  test("without a start time (no clock) it never answers by time", () => {
+    const recent = new RecentNotifications(0, 10);
+    recent.add([n(1, "a")], 500);
+    expect(recent.createdSince(["a"], 400)).toBeUndefined();
+  });
+});
+
 describe("the bus answers re-polls from memory and older cursors from the database, the same way", () => {
   let store: SqliteStore | undefined;
   afterEach(async () => {
@@ -47,7 +75,34 @@ describe("the bus answers re-polls from memory and older cursors from the databa
       const fromDb = await store.notificationsAfter(["odd", "even"], last, 10);
       expect(fromBus).toEqual(fromDb);
     }
+    const window = await bus.poll(["odd", "even"], 0, { peek: true });
+    expect(window).toEqual(await store.notificationsCreatedSince(["odd", "even"], 0, 10));
+    expect(window).toHaveLength(10);
     expect(await bus.deleteUpTo(Date.now())).toHaveLength(10);
     expect(await bus.poll(["odd"], 8, { peek: true })).toEqual([]);
+  });
+});
+
+describe("a last=0 poll answered from memory", () => {
+  let store: SqliteStore | undefined;
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  test("once the bus has run for a poll timeout, the window comes from memory and equals the database's", async () => {
+    store = new SqliteStore(tempDbPath());
+    let now = 1_000_000;
+    const bus = await Bus.open(store, { pollTimeoutMs: 100 }, { now: () => now });
+    now += 150;
+    for (let i = 0; i < 6; i++) {
+      await bus.send(i % 2 ? "odd" : "even", i);
+      now += 10;
+    }
+    const fromDb = await store.notificationsCreatedSince(["odd"], now - 100, Number.MAX_SAFE_INTEGER);
+    await store.close();
+    store = undefined;
+    // The store is closed: only memory can answer.
+    expect(await bus.poll(["odd"], 0, { peek: true })).toEqual(fromDb);
+    expect(fromDb.map((n) => n.message)).toEqual(["1", "3", "5"]);
   });
 });
