@@ -40,6 +40,11 @@ export class PosTerminal {
   readonly syncReplyIds: number[] = [];
   lastMessageId = 0;
   gaps = 0;
+  /**
+   * sync_all requests (syncAllNow) that got no reply. The server may have committed one before
+   * dying: it took the terminal's next message_ID for a reply nobody received.
+   */
+  unansweredSyncs = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -190,10 +195,16 @@ export class PosTerminal {
   }
 
   async syncAllNow(uid?: string): Promise<void> {
-    const reply = await call<Message>(
-      `${this.url}/pos_multi_session_sync/update`,
-      this.params("sync_all", { pos_id: this.posId, run_ID: this.runId }, { immediate_rerendering: true, ...(uid ? { uid } : {}) }),
-    );
+    let reply: Message;
+    try {
+      reply = await call<Message>(
+        `${this.url}/pos_multi_session_sync/update`,
+        this.params("sync_all", { pos_id: this.posId, run_ID: this.runId }, { immediate_rerendering: true, ...(uid ? { uid } : {}) }),
+      );
+    } catch (error) {
+      this.unansweredSyncs += 1;
+      throw error;
+    }
     this.syncReplyIds.push(reply.data.message_ID);
     this.applySyncAll(reply);
   }

@@ -26,10 +26,19 @@ async function health(url: string): Promise<{ status: string; store: string; dat
   return { ...((await response.json()) as { status: string; store: string; database: boolean; listening?: boolean }), httpStatus: response.status };
 }
 
-/** Every message_ID a terminal got, broadcasts and sync_all replies alike: 2, 3, 4, ... with nothing missing or twice. */
+/**
+ * Every message_ID a terminal got, broadcasts and sync_all replies alike: 2, 3, 4, ... with
+ * nothing twice, and nothing missing but the ids of sync_all replies lost with a killed node
+ * (committed, then the node died before answering: at most one id for each unanswered sync_all).
+ */
 function expectGapless(terminal: PosTerminal): void {
   const ids = [...terminal.messageIds, ...terminal.syncReplyIds].sort((a, b) => a - b);
-  expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => 2 + i));
+  expect(new Set(ids).size, `message_IDs received twice by terminal ${terminal.posId}`).toBe(ids.length);
+  const highest = ids[ids.length - 1] ?? 1;
+  const missing = Array.from({ length: highest - 1 }, (_, i) => 2 + i).filter((id) => !ids.includes(id));
+  expect(missing.length, `terminal ${terminal.posId} missed message_IDs ${missing} with ${terminal.unansweredSyncs} sync_all unanswered`).toBeLessThanOrEqual(
+    terminal.unansweredSyncs,
+  );
   expect(terminal.messageIds).toEqual([...terminal.messageIds].sort((a, b) => a - b));
 }
 
