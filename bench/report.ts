@@ -19,7 +19,7 @@ const serverKernelShare: Metric = {
   digits: 0,
 };
 
-/** With --store postgres the store is other processes: every PostgreSQL process's CPU over the same window (0 for the others). */
+/** With --store postgres the store is other processes: every PostgreSQL process's CPU over the same window (rows shown only then). */
 const postgresMetrics: Metric[] = [
   { name: "PostgreSQL CPU per notification (µs)", value: (r) => (d(r).cpu.postgresMicros ?? NaN) / d(r).deliveredInWindow, digits: 1 },
   {
@@ -165,7 +165,8 @@ export function markdown(run: RunResult): string {
   for (const r of run.results) groups.set(label(r), [...(groups.get(label(r)) ?? []), r]);
   const rows: Parameters<typeof table>[2] = [];
   for (const [name, results] of groups) {
-    const metrics = results[0]!.scenario === "idle" ? idleMetrics : results[0]!.scenario === "fanout" ? fanoutMetrics : saturationMetrics;
+    const all = results[0]!.scenario === "idle" ? idleMetrics : results[0]!.scenario === "fanout" ? fanoutMetrics : saturationMetrics;
+    const metrics = run.args.store === "postgres" ? all : all.filter((metric) => !postgresMetrics.includes(metric));
     for (const metric of metrics) {
       const values: Partial<Record<TargetName, number | string>> = {};
       for (const t of targets) values[t] = combine(results.filter((r) => r.target === t).map(metric.value));
