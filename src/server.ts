@@ -66,7 +66,7 @@ export async function openDeps(config: Config, options: ServerOptions = {}): Pro
   const onReadError = (error: unknown) => log.warn({ err: error }, "reading committed notifications failed; retrying");
   const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs, observer: monitor.metrics.bus, onReadError }, clock);
   const access = createAccess({ databases: config.keys, backend: config.backendKey });
-  const knownTerminals = new KnownTerminals(store, clock);
+  const knownTerminals = new KnownTerminals(store, clock, log);
   const push = createBackendPush(bus, knownTerminals);
   const errorLog = createErrorLog(log);
   const hooks = [

@@ -1,4 +1,5 @@
 import type { Store } from "../db/store.ts";
+import type { Logger } from "../log.ts";
 import { parseChannel } from "../protocol/channels.ts";
 import type { Clock } from "./bus.ts";
 
@@ -15,25 +16,38 @@ export class KnownTerminals {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly log: Logger,
   ) {}
 
-  /** Undefined when every channel is remembered already (nearly every poll): nothing to wait for. */
+  /**
+   * Undefined when every channel is remembered already (nearly every poll): nothing to wait for.
+   * The returned promise never rejects: this bookkeeping rides on a poll and must not fail it.
+   */
   seenPolling(channels: readonly string[]): Promise<void> | undefined {
-    let fresh: Map<string, string[]> | undefined;
+    let fresh: Map<string, Set<string>> | undefined;
+    const added: string[] = [];
     for (const channel of channels) {
       if (this.remembered.has(channel)) continue;
       const parts = parseChannel(channel);
       if (!parts) continue;
       if (this.remembered.size >= MAX_REMEMBERED) this.remembered.clear();
       this.remembered.add(channel);
+      added.push(channel);
       fresh ??= new Map();
-      fresh.set(parts.dbname, [...(fresh.get(parts.dbname) ?? []), parts.posId]);
+      // The POS polls pos.multi_session and pos.longpolling together: one terminal, named twice.
+      const posIds = fresh.get(parts.dbname) ?? new Set<string>();
+      fresh.set(parts.dbname, posIds.add(parts.posId));
     }
-    return fresh && this.remember(fresh);
+    return fresh && this.remember(fresh, added);
   }
 
-  private async remember(fresh: Map<string, string[]>): Promise<void> {
-    for (const [dbname, posIds] of fresh) await this.store.rememberTerminals(dbname, posIds, this.clock.now());
+  private async remember(fresh: Map<string, Set<string>>, added: readonly string[]): Promise<void> {
+    try {
+      for (const [dbname, posIds] of fresh) await this.store.rememberTerminals(dbname, [...posIds], this.clock.now());
+    } catch (error) {
+      for (const channel of added) this.remembered.delete(channel);
+      this.log.warn({ err: error }, "remembering polling terminals failed; the poll goes on, the next one tries again");
+    }
   }
 
   async list(dbname: string): Promise<string[]> {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { call, channel, rpc } from "../helpers/rpc.ts";
 import { Poller } from "../helpers/poller.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
+import { runSqlOn } from "../helpers/test-store.ts";
 import { ManualClock, waitFor } from "../helpers/wait.ts";
 
 let server: TestServer | undefined;
@@ -14,6 +15,26 @@ const pong = (posId: number) => channel("shop1", "pos.longpolling", posId);
 const ping = (url: string, posId: number, db = "shop1") => call(`${url}/pos_longpolling/update`, { message: "PING", pos_id: posId, db_name: db });
 
 describe("the long-poll bus", () => {
+  test("the POS's first poll, its pos.multi_session and pos.longpolling channels together with last=0, is answered", async () => {
+    server = await startServer();
+    const channels = [channel("z1", "pos.multi_session", 7), channel("z1", "pos.longpolling", 7)];
+    const reply = await rpc(`${server.url}/longpolling/poll`, { channels, last: 0, options: { peek: true } });
+    expect(reply).toEqual({ status: 200, body: expect.objectContaining({ result: [] }) });
+    expect(await server.store.knownTerminals("z1")).toEqual(["7"]);
+  });
+
+  test("a poll is answered when remembering its terminal fails, and the next poll remembers it", async () => {
+    server = await startServer();
+    await runSqlOn(server.dbPath, "ALTER TABLE known_terminals RENAME TO known_terminals_away");
+    await ping(server.url, 7);
+    const reply = await rpc(`${server.url}/longpolling/poll`, { channels: [pong(7)], last: 0, options: { peek: true } });
+    expect(reply.status).toBe(200);
+    expect(reply.body.result).toEqual([expect.objectContaining({ message: "PONG" })]);
+    await runSqlOn(server.dbPath, "ALTER TABLE known_terminals_away RENAME TO known_terminals");
+    await new Poller(server.url, [pong(7)]).pollOnce({ peek: true });
+    expect(await server.store.knownTerminals("shop1")).toEqual(["7"]);
+  });
+
   test("PING answers 1 and sends PONG to the terminal's pos.longpolling channel", async () => {
     server = await startServer();
     expect(await ping(server.url, 7)).toBe(1);

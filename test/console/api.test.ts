@@ -102,19 +102,18 @@ describe("the console's JSON routes", () => {
     expect(removed.timeline.map((e: any) => [e.outcome, e.uid])).toEqual([["removed", "o1"]]);
   });
 
-  test("a terminal that stops polling turns offline after a poll timeout; one whose PING was not polled is waiting", async () => {
+  test("a terminal whose PING was not polled is waiting; polling takes its PONG and it is online; once it stops it turns offline after a poll timeout", async () => {
     const { url } = await server({ pollTimeout: 0.5 });
     const a = new PosTerminal(url, { posId: 1 });
     await a.syncAll();
-    const stop = a.listen();
     const stateOf = async () => terminalIn((await getJson(url, "/console/api/databases/shop1/sessions/1")).body, "1").state;
-    await waitFor(async () => (await stateOf()) === "online", "online");
 
-    // It polls pos.multi_session only: the PONG waits on pos.longpolling.
-    await call(`${url}/pos_longpolling/update`, { message: "PING", pos_id: 1, db_name: "shop1" });
+    await a.poller.pollOnce({ peek: true });
+    await a.poller.ping();
     expect(await stateOf()).toBe("waiting");
-    await call(`${url}/longpolling/poll`, { channels: [channel("shop1", "pos.longpolling", 1)], last: 0, options: { peek: true } });
-    expect(await stateOf()).toBe("online");
+    // Like the POS, it polls pos.multi_session and pos.longpolling together: its first poll takes the PONG.
+    const stop = a.listen();
+    await waitFor(async () => a.poller.pongs === 1 && (await stateOf()) === "online", "online with its PONG");
 
     await stop();
     await waitFor(async () => (await stateOf()) === "offline", "offline", 10_000);

@@ -1,5 +1,5 @@
-import { call, channel } from "./rpc.ts";
-import { Poller } from "./poller.ts";
+import { call } from "./rpc.ts";
+import { PosPoller } from "./poller.ts";
 
 type Line = Record<string, unknown> & { uid: string };
 type OrderData = Record<string, any> & { uid: string; lines?: Array<[number, number, Line]> };
@@ -21,7 +21,7 @@ export interface PosOrder {
  */
 export class OdooPos {
   readonly orders = new Map<string, PosOrder>();
-  readonly poller: Poller;
+  readonly poller: PosPoller;
   readonly sessionId: number;
   readonly loginNumber = 1;
   messageId = 0;
@@ -33,7 +33,7 @@ export class OdooPos {
     readonly options: { dbname?: string; multiSessionId?: number; userId?: number; runId?: number } = {},
   ) {
     this.sessionId = 2000 + posId;
-    this.poller = new Poller(url, [channel(this.dbname, "pos.multi_session", posId)]);
+    this.poller = new PosPoller(url, this.dbname, posId);
   }
 
   get dbname(): string {
@@ -44,6 +44,7 @@ export class OdooPos {
   async start(): Promise<void> {
     const reply = await this.update<Message>("sync_all", { pos_id: this.posId, run_ID: this.options.runId ?? 1 }, { immediate_rerendering: true });
     this.receiveMessage(reply);
+    await this.poller.ping();
   }
 
   /** Sends an order as the POS exports it; the reply's revision is adopted. */

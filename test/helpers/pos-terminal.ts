@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { call, channel } from "./rpc.ts";
-import { Poller } from "./poller.ts";
+import { call } from "./rpc.ts";
+import { PosPoller } from "./poller.ts";
 
 export interface TerminalOptions {
   dbname?: string;
@@ -33,7 +33,7 @@ export class PosTerminal {
   readonly loginNumber = 1;
   runId: number;
   readonly orders = new Map<string, LocalOrder>();
-  readonly poller: Poller;
+  readonly poller: PosPoller;
   /** message_ID of every notification received, in order. */
   readonly messageIds: number[] = [];
   /** message_ID of every sync_all reply received directly. */
@@ -57,7 +57,7 @@ export class PosTerminal {
     this.userId = options.userId ?? 1;
     this.runId = options.runId ?? 1;
     this.sessionId = 1000 + options.posId;
-    this.poller = new Poller(url, [channel(this.dbname, "pos.multi_session", this.posId)]);
+    this.poller = new PosPoller(url, this.dbname, this.posId);
   }
 
   /** Sends one update message; queued behind this terminal's earlier sends. */
@@ -161,14 +161,14 @@ export class PosTerminal {
     this.poller.url = url;
   }
 
-  /** Polls and applies in the background until the returned stopper is called (and awaited); a failed poll goes to `onError`, when given. */
+  /** Polls and applies in the background until the returned stopper is called (and awaited); a failed poll goes to `onError` when given, else is retried as the POS does. */
   listen(onError?: (error: unknown) => Promise<void>): () => Promise<void> {
     let stopped = false;
     const loop = (async () => {
       while (!stopped) {
         let batch: Awaited<ReturnType<typeof this.poller.pollOnce>>;
         try {
-          batch = await this.poller.pollOnce();
+          batch = onError ? await this.poller.pollOnce() : await this.poller.pollRetrying();
         } catch (error) {
           if (!onError) throw error;
           await onError(error);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { call, channel } from "./rpc.ts";
-import { Poller } from "./poller.ts";
+import { call } from "./rpc.ts";
+import { PosPoller } from "./poller.ts";
 
 /**
  * A terminal that behaves like the unmodified Odoo 12 POS with pos_multi_session, in the
@@ -57,7 +57,7 @@ export class SimulatedPos {
   readonly sessionId: number;
   readonly loginNumber = 1;
   readonly orders = new Map<string, PosOrder>();
-  readonly poller: Poller;
+  readonly poller: PosPoller;
   messageId = 0;
   /** "There is a conflict during synchronization, try your action again" shown. */
   warnings = 0;
@@ -84,13 +84,14 @@ export class SimulatedPos {
     this.dbname = options.dbname ?? "shop1";
     this.multiSessionId = options.multiSessionId ?? 1;
     this.sessionId = 100 + options.posId;
-    this.poller = new Poller(url, [channel(this.dbname, "pos.multi_session", this.posId)]);
+    this.poller = new PosPoller(url, this.dbname, this.posId);
   }
 
   /** Loading the POS: sync_all answered directly, then the bus cursor set past what came before. */
   async start(): Promise<void> {
     const reply = await this.rpc<Message>("sync_all", { run_ID: 1 }, { immediate_rerendering: true });
     this.updatesFromServer(reply);
+    await this.poller.ping();
     await this.poller.pollOnce({ peek: true });
   }
 

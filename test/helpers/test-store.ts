@@ -72,3 +72,24 @@ export async function terminateBackends(url: string): Promise<number> {
     return rowCount ?? 0;
   });
 }
+
+/** Runs one SQL statement on a test database from outside the server, as an operator's own session would. */
+export async function runSqlOn(db: string, sql: string): Promise<void> {
+  if (testStore === "sqlite") {
+    const { default: Database } = await import("better-sqlite3");
+    const connection = new Database(db);
+    try {
+      connection.exec(sql);
+    } finally {
+      connection.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: db });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

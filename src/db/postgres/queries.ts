@@ -41,8 +41,9 @@ const statements = {
     SELECT ${notificationColumns} FROM inserted ORDER BY id`,
   tryRetentionLock: `SELECT pg_try_advisory_xact_lock(${advisoryKey("retention")}) AS locked`,
   deleteUpTo: `DELETE FROM notifications WHERE created_at <= $1 RETURNING id`,
+  /** DISTINCT: one poll may name a terminal twice, and ON CONFLICT cannot touch a row twice in one statement. */
   rememberTerminals: `INSERT INTO known_terminals (dbname, pos_id, last_seen)
-    SELECT $1, pos_id, $3 FROM unnest($2::text[]) AS pos_id
+    SELECT $1::text, pos_id, $3::bigint FROM (SELECT DISTINCT unnest($2::text[]) AS pos_id) AS polled
     ON CONFLICT (dbname, pos_id) DO UPDATE SET last_seen = excluded.last_seen`,
   knownTerminals: `SELECT pos_id AS "posId" FROM known_terminals WHERE dbname = $1
     UNION SELECT pos_id::text FROM terminals WHERE dbname = $1 ORDER BY 1`,
