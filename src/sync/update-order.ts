@@ -40,8 +40,9 @@ export async function updateOrder(
   const { tx, dbname, session } = ctx;
   const order = await tx.getOrder(dbname, session.multiSessionId, update.uid);
 
+  // Before the revision check: a retried creation carries revision 1, which still matches.
+  if (order && update.nonce !== undefined && update.nonce === order.nonce) return ALREADY_APPLIED;
   if (update.revisionId !== (order?.revisionId ?? 1)) {
-    if (order && update.nonce === order.nonce) return ALREADY_APPLIED;
     if (merge && order && order.state !== "deleted") {
       const attempt = await mergeStaleUpdate(ctx, order, message, update);
       merge.onOutcome(attempt.outcome);

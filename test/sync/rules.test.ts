@@ -99,6 +99,15 @@ describe("step 2: update_order", () => {
     expect((await admin.syncAll("o1")).data.orders[0].data.revision_ID).toBe(2);
   });
 
+  test("a retried creation (same nonce, revision 1, its reply lost) changes nothing and sends nothing", async () => {
+    const { admin, demo } = await twoTerminals();
+    expect(await admin.send("update_order", newOrder("o1"))).toMatchObject({ action: "update_revision_ID", revision_ID: 1 });
+    const before = await server.store.lastCommittedId();
+    expect(await admin.send("update_order", newOrder("o1"))).toEqual({ action: "" });
+    expect(await server.store.lastCommittedId()).toBe(before);
+    expect((await demo.syncAll("o1")).data.orders[0].data.revision_ID).toBe(1);
+  });
+
   test("a deleted order refuses updates with revision_error, state deleted", async () => {
     const { admin } = await twoTerminals();
     await admin.send("update_order", newOrder("o1"));
