@@ -1,17 +1,29 @@
 /**
- * The few errors domain code throws. The HTTP layer turns each into one JSON-RPC error body
- * (errorReply in src/http/replies.ts); `odooName` and `exceptionType` are what Odoo clients read there.
+ * The few errors domain code throws. The door turns each into one error body, in one place
+ * (src/http/replies.ts): a JSON-RPC error for JSON-RPC routes, where `odooName` and
+ * `exceptionType` are what Odoo clients read, and `{"error", "field"?}` with `httpStatus` for
+ * plain routes.
  */
 export abstract class PosSyncError extends Error {
   abstract readonly odooName: string;
   abstract readonly exceptionType: string;
+  /** The status of a plain route's reply (JSON-RPC replies carry domain errors with HTTP 200). */
+  readonly httpStatus: number = 400;
 }
 
 /** Bad input: the message names the field ("channels[1]: only string channels are allowed"); the reply prefixes "Invalid params: ". */
 export class ValidationError extends PosSyncError {
-  override readonly name = "ValidationError";
+  override readonly name: string = "ValidationError";
   readonly odooName = "odoo.exceptions.ValidationError";
   readonly exceptionType = "validation_error";
+
+  constructor(
+    message: string,
+    /** The field at fault, when a plain route's reply should name it apart. */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Missing, wrong or foreign key. The message never contains a key. */
@@ -19,13 +31,30 @@ export class AccessDeniedError extends PosSyncError {
   override readonly name = "AccessDeniedError";
   readonly odooName = "odoo.exceptions.AccessDenied";
   readonly exceptionType = "access_denied";
+
+  constructor(
+    message: string,
+    /** 401: no key, or one that opens nothing; 403: a key or place that may not. */
+    override readonly httpStatus: 401 | 403 = 403,
+  ) {
+    super(message);
+  }
 }
 
-/** A route that exists but is switched off by configuration. */
+/** A plain route's thing that is not there (a fault rule, a multi-session). */
+export class NotFoundError extends PosSyncError {
+  override readonly name = "NotFoundError";
+  readonly odooName = "odoo.exceptions.UserError";
+  readonly exceptionType = "user_error";
+  override readonly httpStatus = 404;
+}
+
+/** A route that exists but is switched off by configuration (a plain route answers 404). */
 export class FeatureDisabledError extends PosSyncError {
   override readonly name = "FeatureDisabledError";
   readonly odooName = "odoo.exceptions.UserError";
   readonly exceptionType = "user_error";
+  override readonly httpStatus = 404;
 }
 
 /** A configured limit that keeps one client from hurting the others. */

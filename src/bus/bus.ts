@@ -1,5 +1,4 @@
 import type { Notification, Store, StoreTx } from "../db/store.ts";
-import { phaseTiming } from "../metrics/phase-timing.ts";
 import { CommitFeed } from "./commit-feed.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { WakeQueue } from "./wake-queue.ts";
@@ -14,7 +13,19 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** Follows a sample of transactions from their start to their commit (the bench's phase timing, src/metrics/phase-timing.ts). */
+export interface TransactionTiming<S = unknown> {
+  /** At the start of a transaction: a sample, or undefined when this one is not followed. */
+  begin(): S | undefined;
+  /** Right after the commit, with the notifications the transaction stored. */
+  committed(sample: S | undefined, sent: readonly { id: number }[]): void;
+}
+
+const UNTIMED: TransactionTiming = { begin: () => undefined, committed() {} };
+
 export interface BusOptions {
+  /** Phase timing of a sample of transactions; none by default. */
+  timing?: TransactionTiming | undefined;
   /** How long a poll is held, and how far back a poll with last=0 looks. */
   pollTimeoutMs: number;
   /** How many of the latest notifications re-polls are answered from without the database. */
@@ -105,7 +116,8 @@ export class Bus {
   async transaction<T>(work: (tx: StoreTx, outbox: Outbox) => Promise<T>): Promise<T> {
     const outbox = new Outbox();
     const started = performance.now();
-    const sample = phaseTiming.begin();
+    const timing = this.options.timing ?? UNTIMED;
+    const sample = timing.begin();
     const { result } = await this.store.transaction(
       async (tx) => {
         const result = await work(tx, outbox);
@@ -114,7 +126,7 @@ export class Bus {
       },
       ({ sent }) => {
         this.options.observer?.committed((performance.now() - started) / 1000, sent.length);
-        phaseTiming.committed(sample, sent);
+        timing.committed(sample, sent);
         this.feed.committedHere(sent);
       },
     );

@@ -40,7 +40,8 @@ export interface MultiSessionClientOptions extends TransportOptions {
 }
 
 export type UpdateResult =
-  | { status: "accepted"; uid: string; revisionId: number; sequenceNumber: number }
+  /** `sequenceNumber` is absent when the update of an existing order carried none (the server then sends no order_ID). */
+  | { status: "accepted"; uid: string; revisionId: number; sequenceNumber: number | undefined }
   | { status: "conflict"; uid: string; state: string | false }
   | { status: "duplicate"; uid: string }
   | { status: "dropped"; uid: string };
@@ -227,7 +228,7 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
 
   private onUpdateReply(uid: string, reply: UpdateOrderReply): UpdateResult {
     if (reply.action === "update_revision_ID") {
-      this.orderId = Math.max(this.orderId, reply.order_ID);
+      if (reply.order_ID !== undefined) this.orderId = Math.max(this.orderId, reply.order_ID);
       this.book.accepted(uid, reply.revision_ID, reply.order_ID);
       return { status: "accepted", uid, revisionId: reply.revision_ID, sequenceNumber: reply.order_ID };
     }

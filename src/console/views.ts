@@ -1,7 +1,7 @@
 import type { Bus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
 import type { Order, Store, Terminal } from "../db/store.ts";
-import type { Viewer } from "./access.ts";
+import type { Viewer } from "../http/operator-access.ts";
 import type { TimelineEvent } from "./activity.ts";
 import type { Monitor } from "./monitor.ts";
 import { nodeViews } from "./node-registry.ts";

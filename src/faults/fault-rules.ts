@@ -136,16 +136,13 @@ export class FaultRules {
 
 /** A bad rule; `field` is the dotted path of the first bad field ("match.dbname"). */
 export class FaultRuleError extends ValidationError {
-  readonly field: string;
-
   constructor(issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string; keys?: readonly string[] }>) {
     // An unknown key (a typo such as "macth") is named itself, not its parent.
     const named = issues.map((issue) => ({
       field: [...issue.path, ...(issue.keys?.slice(0, 1) ?? [])].map(String).join(".") || "rule",
       message: issue.message,
     }));
-    super(named.map(({ field, message }) => `${field}: ${message}`).join("; "));
-    this.field = named[0]?.field ?? "rule";
+    super(named.map(({ field, message }) => `${field}: ${message}`).join("; "), named[0]?.field ?? "rule");
   }
 }
 

@@ -1,7 +1,7 @@
 import { ProtocolError, PosSyncError, ValidationError } from "../errors.ts";
 import { APPLICATION_ERROR, PROTOCOL_ERROR, type RpcId } from "../protocol/envelope.ts";
 
-/** A reply, whichever entry (socket or direct) sends it. */
+/** A JSON-RPC reply, whichever entry (socket or direct) sends it. */
 export interface RpcReply {
   status: number;
   body: string;
@@ -15,8 +15,10 @@ export function resultReply(id: RpcId, resultJson: string): RpcReply {
 }
 
 /**
- * The one place errors become replies: protocol errors keep their HTTP status, domain errors
- * travel with HTTP 200 as Odoo clients read them from the body, anything else is a 500.
+ * The one place errors become replies, one shape per kind of route.
+ *
+ * JSON-RPC routes (and requests for no route): protocol errors keep their HTTP status, domain
+ * errors travel with HTTP 200 as Odoo clients read them from the body, anything else is a 500.
  */
 export function errorReply(id: RpcId, error: unknown): RpcReply {
   if (error instanceof ProtocolError) return protocolErrorReply(error.status, error.code, error.message);
@@ -46,3 +48,19 @@ const PROTOCOL_ERROR_TYPES: Record<number, string> = {
   [PROTOCOL_ERROR.methodNotFound]: "no_route",
   [PROTOCOL_ERROR.internalError]: "internal_error",
 };
+
+/** A plain route's error reply: `{"error": "<why>", "field"?: "<field>"}` with the error's HTTP status. */
+export function plainErrorReply(error: unknown): { status: number; body: string; errorType: string } {
+  if (error instanceof ProtocolError) {
+    return { status: error.status, body: JSON.stringify({ error: error.message }), errorType: error.status === 413 ? "body_too_large" : "protocol_error" };
+  }
+  if (error instanceof PosSyncError) {
+    const field = error instanceof ValidationError ? error.field : undefined;
+    return {
+      status: error.httpStatus,
+      body: JSON.stringify(field === undefined ? { error: error.message } : { error: error.message, field }),
+      errorType: error.exceptionType,
+    };
+  }
+  return { status: 500, body: JSON.stringify({ error: "Internal error" }), errorType: "internal_error" };
+}

@@ -9,7 +9,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import type { TransactionTiming } from "../bus/bus.ts";
 import type { RouteHooks } from "../http/hooks.ts";
+import type { PollObserver } from "../longpolling/feature.ts";
 
 /** One sampled transaction; times are performance.now() milliseconds. */
 export interface PhaseSample {
@@ -45,7 +47,7 @@ export interface PhaseReport {
 const PENDING_LIMIT = 20_000;
 const GC_LIMIT = 100_000;
 
-export class PhaseTiming {
+export class PhaseTiming implements TransactionTiming<PhaseSample> {
   private counter = 0;
   /** Sampled transactions by notification id, until a written reply carries that notification. */
   private readonly pending = new Map<number, PhaseSample>();
@@ -123,9 +125,10 @@ export class PhaseTiming {
   }
 }
 
-function fromEnv(env: NodeJS.ProcessEnv): PhaseTiming {
+/** The phase timing POS_SYNC_PHASE_SAMPLING and POS_SYNC_PHASE_FILE ask for; undefined when off. One per server, made by src/app/. */
+export function phaseTimingFromEnv(env: NodeJS.ProcessEnv): PhaseTiming | undefined {
   const raw = env.POS_SYNC_PHASE_SAMPLING;
-  if (raw === undefined || raw === "" || raw === "0") return new PhaseTiming(0);
+  if (raw === undefined || raw === "" || raw === "0") return undefined;
   const every = Number(raw);
   if (!Number.isInteger(every) || every < 0) throw new Error(`POS_SYNC_PHASE_SAMPLING must be an integer >= 0 (sample 1 broadcast in N), got "${raw}"`);
   const file = env.POS_SYNC_PHASE_FILE;
@@ -149,12 +152,18 @@ function fromEnv(env: NodeJS.ProcessEnv): PhaseTiming {
   return timing;
 }
 
-/** The process's phase timing, configured from the environment. */
-export const phaseTiming = fromEnv(process.env);
-
-/** The front door's hook for the last phase: a poll's reply written (the caller is the poll's key from woken()). */
-export const phaseTimingHooks: RouteHooks = {
-  finished(call) {
-    phaseTiming.written(call.caller);
-  },
-};
+/** The poll observer and the door's hook that time the last phases: a poll woken, its reply written (the caller is the poll's key). */
+export function phaseTimingObservers(timing: PhaseTiming): { poll: PollObserver; hooks: RouteHooks } {
+  return {
+    poll: {
+      pollEnded(_channels, notifications, caller, peek) {
+        if (!peek) timing.woken(notifications, caller);
+      },
+    },
+    hooks: {
+      finished(call) {
+        timing.written(call.caller);
+      },
+    },
+  };
+}

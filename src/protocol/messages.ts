@@ -173,10 +173,16 @@ export interface RevisionError {
   state: string | false;
 }
 
-export type UpdateOrderReply =
-  | { action: "update_revision_ID"; revision_ID: number; uid: string; order_ID: number; run_ID: number }
-  | RevisionError
-  | { action: "" };
+/** update_order accepted. `order_ID` is absent when an update of an existing order carried no sequence_number. */
+export interface RevisionAccepted {
+  action: "update_revision_ID";
+  revision_ID: number;
+  uid: string;
+  order_ID?: number;
+  run_ID: number;
+}
+
+export type UpdateOrderReply = RevisionAccepted | RevisionError | { action: "" };
 
 export type RemoveOrderReply = { order_ID: number } | RevisionError;
 

@@ -11,6 +11,16 @@ export const ROUTES = {
 
 export type RoutePath = (typeof ROUTES)[keyof typeof ROUTES];
 
+/** The plain HTTP paths (not JSON-RPC): health, and the operator routes (docs/console.md). */
+export const PLAIN_ROUTES = {
+  health: "/healthz",
+  metrics: "/metrics",
+  console: "/console",
+  consoleScript: "/console/app.js",
+  consoleApi: "/console/api",
+  faults: "/pos_sync/faults",
+} as const;
+
 /** Keyed mode: `/k/<key>` before any route path carries the key, for clients that can only be given a URL. */
 export const KEY_PREFIX = "/k/";
 

@@ -2,10 +2,8 @@ import type { Bus } from "../bus/bus.ts";
 import { parseOrThrow } from "../validation.ts";
 import { broadcast } from "./broadcast.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";
-import { integer, removeOrderDataSchema, syncAllSchema, updateOrderDataSchema, type UpdateRequest } from "../protocol/messages.ts";
-
-const runIdSchema = integer("a run number").optional();
-import { mergeCountersOf, type MergeOutcome } from "./merge-outcomes.ts";
+import { removeOrderDataSchema, runIdSchema, syncAllSchema, updateOrderDataSchema, type UpdateRequest } from "../protocol/messages.ts";
+import type { MergeOutcome } from "./merge-outcomes.ts";
 import { startNewRunIfNewer } from "./new-run.ts";
 import { removeOrder } from "./remove-order.ts";
 import { syncAll } from "./sync-all.ts";
@@ -16,11 +14,17 @@ export interface ApplyOptions {
   merge?: boolean;
 }
 
+/** What an update did: its reply, and with POS_SYNC_MERGE on, what became of a stale update_order. */
+export interface Applied {
+  result: unknown;
+  merge: MergeOutcome | undefined;
+}
+
 /**
  * /pos_multi_session_sync/update: docs/protocol.md, "Multi-session order sync", in one transaction.
  * Notifications reach pollers only after the commit.
  */
-export async function applyUpdate(bus: Bus, request: UpdateRequest, options: ApplyOptions = {}): Promise<unknown> {
+export async function applyUpdate(bus: Bus, request: UpdateRequest, options: ApplyOptions = {}): Promise<Applied> {
   const message = { ...request.message, data: request.message.data ?? {} } as SyncMessage;
   let mergeOutcome: MergeOutcome | undefined;
   const merge: MergeSetting | undefined = options.merge ? { onOutcome: (outcome) => (mergeOutcome = outcome) } : undefined;
@@ -32,9 +36,8 @@ export async function applyUpdate(bus: Bus, request: UpdateRequest, options: App
     await startNewRunIfNewer(ctx, runId);
     return rule(ctx);
   });
-  // Counted once committed, so a rolled-back request counts nothing.
-  if (mergeOutcome) mergeCountersOf(bus).count(mergeOutcome);
-  return result;
+  // Known only once committed, so a rolled-back request tells nothing.
+  return { result, merge: mergeOutcome };
 }
 
 /** Checks the fields the action's rule reads before anything is written. */

@@ -1,8 +1,17 @@
 import type { Outbox } from "../bus/outbox.ts";
 import type { MultiSession, StoreTx } from "../db/store.ts";
-import type { JsonObject, RevisionError } from "../protocol/messages.ts";
+import type { JsonObject, RevisionAccepted, RevisionError } from "../protocol/messages.ts";
 
-export type { RevisionError };
+export type { RevisionAccepted, RevisionError };
+
+/** An update_order's fields, named inside (docs/protocol.md, "Multi-session order sync"). */
+export interface OrderUpdate {
+  uid: string;
+  revisionId: number;
+  nonce: string | undefined;
+  sequenceNumber: number | undefined;
+  runId: number | undefined;
+}
 
 /** What every rule works on: one request, inside its transaction. */
 export interface SyncContext {

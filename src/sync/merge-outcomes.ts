@@ -9,7 +9,7 @@ export type MergeOutcome =
 
 export type MergeCounts = Record<MergeOutcome, number>;
 
-/** Counts per server (one per Bus), read by whoever exports metrics. */
+/** Counts per server, fed by the sync feature's observer (src/sync/feature.ts). */
 export class MergeCounters {
   private readonly counts: MergeCounts = { merged: 0, conflict: 0, unmergeable: 0 };
 
@@ -20,13 +20,4 @@ export class MergeCounters {
   snapshot(): Readonly<MergeCounts> {
     return { ...this.counts };
   }
-}
-
-const countersByServer = new WeakMap<object, MergeCounters>();
-
-/** The merge counters of the server whose bus is `bus`. */
-export function mergeCountersOf(bus: object): MergeCounters {
-  let counters = countersByServer.get(bus);
-  if (!counters) countersByServer.set(bus, (counters = new MergeCounters()));
-  return counters;
 }

@@ -1,14 +1,13 @@
 import { CHANNEL, channelOf } from "../protocol/channels.ts";
 import type { Order, OrderRevision } from "../db/store.ts";
 import { broadcast, stamped } from "./broadcast.ts";
-import type { SyncContext, SyncMessage } from "./context.ts";
+import type { OrderUpdate, RevisionAccepted, SyncContext, SyncMessage } from "./context.ts";
 import { markChangedLines } from "./line-changes.ts";
 import { linesOf, sameLineContent } from "./line-diff.ts";
 import { mergeChanges, snapshotOf, type LaterRevision, type Snapshot } from "./merge-changes.ts";
 import type { MergeOutcome } from "./merge-outcomes.ts";
 import type { JsonObject } from "../protocol/messages.ts";
 import { authorOf, recordRevision, sameTerminal, type Author } from "./revision-history.ts";
-import type { OrderUpdate, RevisionAccepted } from "./update-order.ts";
 
 export type MergeAttempt = { outcome: "merged"; reply: RevisionAccepted } | { outcome: Exclude<MergeOutcome, "merged"> };
 

@@ -1,26 +1,12 @@
 import type { Order } from "../db/store.ts";
 import { broadcast } from "./broadcast.ts";
-import { revisionError, type RevisionError, type SyncContext, type SyncMessage } from "./context.ts";
+import { revisionError, type OrderUpdate, type RevisionAccepted, type RevisionError, type SyncContext, type SyncMessage } from "./context.ts";
 import { markChangedLines } from "./line-changes.ts";
 import { mergeStaleUpdate } from "./merge-update.ts";
 import type { MergeOutcome } from "./merge-outcomes.ts";
 import { authorOf, recordRevision } from "./revision-history.ts";
 
-export interface OrderUpdate {
-  uid: string;
-  revisionId: number;
-  nonce: string | undefined;
-  sequenceNumber: number | undefined;
-  runId: number | undefined;
-}
-
-export interface RevisionAccepted {
-  action: "update_revision_ID";
-  revision_ID: number;
-  uid: string;
-  order_ID: number | undefined;
-  run_ID: number;
-}
+export type { OrderUpdate };
 
 /** POS_SYNC_MERGE on: revisions are kept, and stale updates merged when they can be. */
 export interface MergeSetting {
@@ -60,9 +46,13 @@ export async function updateOrder(
     action: "update_revision_ID",
     revision_ID: saved.revisionId,
     uid: update.uid,
-    order_ID: order ? update.sequenceNumber : (message.data.sequence_number as number),
+    ...orderIdOf(order ? update.sequenceNumber : (message.data.sequence_number as number)),
     run_ID: saved.runId,
   };
+}
+
+function orderIdOf(sequenceNumber: number | undefined): { order_ID?: number } {
+  return sequenceNumber === undefined ? {} : { order_ID: sequenceNumber };
 }
 
 async function updateExistingOrder(ctx: SyncContext, order: Order, message: SyncMessage, update: OrderUpdate): Promise<Order> {

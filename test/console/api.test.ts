@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, test } from "vitest";
 import { parseConfig } from "../../src/config.ts";
-import { operatorAccess } from "../../src/console/access.ts";
+import { operatorAccess } from "../../src/http/operator-access.ts";
 import { startServer as startRunningServer } from "../../src/server.ts";
 import { line, PosTerminal } from "../helpers/pos-terminal.ts";
 import { call, channel } from "../helpers/rpc.ts";
@@ -179,17 +179,24 @@ describe("who may look", () => {
   });
 
   test("open mode without an admin key: loopback only, no key needed", () => {
+    const as = (check: ReturnType<typeof operatorAccess>, authorization: string | undefined, clientAddress: string) => {
+      try {
+        return { viewer: check("viewer", { authorization, clientAddress, origin: undefined, host: undefined }) };
+      } catch (error) {
+        return { status: (error as { httpStatus: number }).httpStatus, error: (error as Error).message };
+      }
+    };
     const open = operatorAccess({ databases: {} });
-    expect(open(undefined, "127.0.0.1")).toEqual({ viewer: { role: "admin" } });
-    expect(open(undefined, "::ffff:127.0.0.1")).toEqual({ viewer: { role: "admin" } });
-    expect(open(undefined, "::1")).toEqual({ viewer: { role: "admin" } });
-    expect(open(undefined, "192.168.1.20")).toMatchObject({ status: 403, error: expect.stringContaining("POS_SYNC_ADMIN_KEY") });
-    expect(open("Bearer anything-at-all", "10.0.0.2")).toMatchObject({ status: 403 });
+    expect(as(open, undefined, "127.0.0.1")).toEqual({ viewer: { role: "admin" } });
+    expect(as(open, undefined, "::ffff:127.0.0.1")).toEqual({ viewer: { role: "admin" } });
+    expect(as(open, undefined, "::1")).toEqual({ viewer: { role: "admin" } });
+    expect(as(open, undefined, "192.168.1.20")).toMatchObject({ status: 403, error: expect.stringContaining("POS_SYNC_ADMIN_KEY") });
+    expect(as(open, "Bearer anything-at-all", "10.0.0.2")).toMatchObject({ status: 403 });
 
     const withAdmin = operatorAccess({ databases: { shop1: KEYS.shop1 }, adminKey: ADMIN });
-    expect(withAdmin(`Bearer ${ADMIN}`, "192.168.1.20")).toEqual({ viewer: { role: "admin" } });
-    expect(withAdmin(`Bearer ${KEYS.shop1}`, "192.168.1.20")).toEqual({ viewer: { role: "shop", dbname: "shop1" } });
-    expect(withAdmin(undefined, "127.0.0.1")).toMatchObject({ status: 401 });
+    expect(as(withAdmin, `Bearer ${ADMIN}`, "192.168.1.20")).toEqual({ viewer: { role: "admin" } });
+    expect(as(withAdmin, `Bearer ${KEYS.shop1}`, "192.168.1.20")).toEqual({ viewer: { role: "shop", dbname: "shop1" } });
+    expect(as(withAdmin, undefined, "127.0.0.1")).toMatchObject({ status: 401 });
   });
 
   test("a bad admin key stops the start with a message naming the setting", () => {

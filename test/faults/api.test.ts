@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { isLoopback } from "../../src/faults/admin-access.ts";
+import { isLoopback } from "../../src/http/operator-access.ts";
 import { faultsApi } from "../helpers/faults.ts";
 import { PosTerminal } from "../helpers/pos-terminal.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";

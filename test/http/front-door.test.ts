@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { parseConfig, type ConfigInput } from "../../src/config.ts";
 import { ValidationError } from "../../src/errors.ts";
-import { createApp, type App } from "../../src/http/app.ts";
-import type { AppDeps } from "../../src/http/deps.ts";
+import { createApp, type App } from "../../src/app/create-app.ts";
+import type { AppDeps } from "../../src/app/deps.ts";
 import type { CallOutcome, RouteHooks } from "../../src/http/hooks.ts";
 import { openDeps } from "../../src/server.ts";
 import { channel } from "../helpers/rpc.ts";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { mergeCountersOf } from "../../src/sync/merge-outcomes.ts";
+
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { serverOrder, serverScreen, settle, SimulatedPos } from "../helpers/simulated-pos.ts";
 
@@ -44,7 +44,7 @@ describe("merge on, under load", () => {
       await settle(terminals);
 
       // 25 updates or so: every stale revision is still among the 32 kept.
-      expect(mergeCountersOf(server.bus).snapshot()).toMatchObject({ conflict: 0, unmergeable: 0 });
+      expect(server.merges.snapshot()).toMatchObject({ conflict: 0, unmergeable: 0 });
       const held = serverScreen(await serverOrder(server.url, "o1"));
       if (process.env.TRACE) for (const terminal of terminals) console.log(`POS ${terminal.posId}\n` + terminal.trace.join("\n"));
       for (const terminal of terminals) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { mergeCountersOf } from "../../src/sync/merge-outcomes.ts";
+
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { serverOrder, serverScreen, settle, SimulatedPos } from "../helpers/simulated-pos.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -48,7 +48,7 @@ async function expectConverged(terminals: SimulatedPos[], uid = "o1") {
 }
 
 const sorted = (screen: Array<[number, number]>) => [...screen].sort((a, b) => a[0] - b[0]);
-const counts = () => mergeCountersOf(server.bus).snapshot();
+const counts = () => server.merges.snapshot();
 /** The order's revisions kept in the history, read through the store (either store). */
 const storedRevisions = (terminal: SimulatedPos, uid: string) =>
   server.store.transaction(async (tx) => tx.listRevisionsSince(terminal.dbname, terminal.multiSessionId, uid, 0));

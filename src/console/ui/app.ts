@@ -411,7 +411,15 @@ async function faultsApi(method: string, path = "", body?: unknown): Promise<{ s
   return { status: response.status, body: await response.json().catch(() => ({})) };
 }
 
+/** What this server lets the page show (GET /console/api/features), asked once: no request to a route that is switched off. */
+let features: Promise<{ faults?: boolean } | undefined> | undefined;
+
 async function drawFaults(): Promise<void> {
+  features ??= api<{ faults?: boolean }>("/features").catch(() => undefined);
+  if (!(await features)?.faults) {
+    faultsPanel.hidden = true;
+    return;
+  }
   const reply = await faultsApi("GET").catch(() => undefined);
   if (reply?.status !== 200 || !reply.body.rules) {
     faultsPanel.hidden = true;

@@ -1,0 +1,127 @@
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
+import { hostname } from "node:os";
+import { setTimeout as delay } from "node:timers/promises";
+import { createBackendPush, type BackendPush } from "../bus/backend-push.ts";
+import { Bus, systemClock, type Clock } from "../bus/bus.ts";
+import { KnownTerminals } from "../bus/known-terminals.ts";
+import { startRetention } from "../bus/retention.ts";
+import type { Config } from "../config.ts";
+import { idFloorAt } from "../db/id-floor.ts";
+import { openStore, safeDbName } from "../db/open-store.ts";
+import type { Store } from "../db/store.ts";
+import { createAccess } from "../http/access.ts";
+import { Monitor } from "../console/monitor.ts";
+import { startNodeRegistry } from "../console/node-registry.ts";
+import { FaultRules } from "../faults/fault-rules.ts";
+import { phaseTimingFromEnv } from "../metrics/phase-timing.ts";
+import { MergeCounters } from "../sync/merge-outcomes.ts";
+import { createApp } from "./create-app.ts";
+import type { AppDeps } from "./deps.ts";
+import type { RouteHooks } from "../http/hooks.ts";
+import { createLogger, type Logger } from "../log.ts";
+import { createErrorLog } from "../http/error-log.ts";
+import { version } from "../version.ts";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: Store;
+  bus: Bus;
+  /** sendToChannelById and sendToAllPoses, for a backend in the same process. */
+  push: BackendPush;
+  /** The run-time fault rules; only with test features on. */
+  faults: FaultRules | undefined;
+  /** Metrics, presence and activity (the console's and /metrics' source). */
+  monitor: Monitor;
+  /** What became of stale updates with POS_SYNC_MERGE on. */
+  merges: MergeCounters;
+  /** Stops accepting, answers held polls with [], waits for replies in flight (at most `graceMs`), closes the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface ServerOptions {
+  log?: Logger;
+  clock?: Clock;
+  /** Observers of every request (src/http/hooks.ts). */
+  hooks?: readonly RouteHooks[];
+  /** E.g. a faster chart for tests and the screenshot: { historyIntervalMs: 200 }. */
+  monitor?: { historyIntervalMs?: number };
+}
+
+/** Opens the store and builds what the app is made of (also for tests that call the app directly). */
+export async function openDeps(config: Config, options: ServerOptions = {}): Promise<AppDeps> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const store = await openStore(config, { log, idFloor: idFloorAt(clock.now()) });
+  const faults = config.testFeatures ? new FaultRules({ clock, log }) : undefined;
+  const merges = new MergeCounters();
+  const phases = phaseTimingFromEnv(process.env);
+  const monitor = new Monitor({
+    clock,
+    pollTimeoutMs: config.pollTimeoutMs,
+    heldPolls: () => bus.heldPolls,
+    mergeOutcomes: () => merges.snapshot(),
+    faultInjections: () => faults?.firedTotal() ?? {},
+    ...options.monitor,
+  });
+  const onReadError = (error: unknown) => log.warn({ err: error }, "reading committed notifications failed; retrying");
+  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs, observer: monitor.metrics.bus, onReadError, timing: phases }, clock);
+  const access = createAccess({ databases: config.keys, backend: config.backendKey });
+  const knownTerminals = new KnownTerminals(store, clock, log);
+  const push = createBackendPush(bus, knownTerminals);
+  const errorLog = createErrorLog(log);
+  return { config, store, bus, access, knownTerminals, push, clock, log, monitor, merges, errorLog, faults, phases, hooks: options.hooks ?? [] };
+}
+
+/** Opens the store and serves the app on the configured host and port (0 picks a free one). */
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const deps = await openDeps(config, options);
+  const { store, bus, push, clock, log, access, faults, monitor, merges } = deps;
+  const app = createApp(deps);
+  const stopRetention = startRetention(bus, clock, { retentionMs: config.retentionMs, intervalMs: config.gcIntervalMs }, log);
+  const server = createServer(app.listener);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    // Closed cleanly so a failed start leaves no -wal/-shm files behind.
+    stopRetention();
+    bus.close();
+    monitor.close();
+    await store.close();
+    throw error;
+  }
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  log.info(
+    { url, db: safeDbName(config.db), keyed: access.keyed, testFeatures: config.testFeatures, version, pid: process.pid, hostname: hostname() },
+    "listening",
+  );
+
+  const nodeRegistry = await startNodeRegistry({ store, monitor, heldPolls: () => bus.heldPolls, url, log });
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 4000) =>
+    (closing ??= (async () => {
+      stopRetention();
+      await nodeRegistry.stop();
+      faults?.close();
+      monitor.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      bus.close();
+      // Once the replies in flight are written, no connection has anything left to say.
+      const deadline = Date.now() + graceMs;
+      while (app.inFlight > 0 && Date.now() < deadline) await delay(10);
+      await delay(10);
+      server.closeAllConnections();
+      await closed;
+      await store.close();
+      log.info("stopped");
+    })());
+
+  return { url, port, store, bus, push, faults, monitor, merges, close };
+}

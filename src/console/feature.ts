@@ -1,0 +1,74 @@
+import { NotFoundError, ValidationError, AccessDeniedError } from "../errors.ts";
+import { canSee, type Viewer } from "../http/operator-access.ts";
+import { type Feature, jsonReply, type PlainRequest, plainRoute } from "../http/route.ts";
+import { DBNAME_PATTERN } from "../protocol/channels.ts";
+import { PLAIN_ROUTES } from "../protocol/routes.ts";
+import { consolePage, consoleScript, PAGE_SECURITY_HEADERS } from "./page.ts";
+import { databaseSummaries, databaseView, overviewView, sessionView, timelineView, type ViewDeps } from "./views.ts";
+
+const NO_STORE = { "Cache-Control": "no-store" };
+const API = PLAIN_ROUTES.consoleApi;
+
+/**
+ * The console page at /console and the JSON it reads under /console/api (docs/console.md): plain
+ * GETs answering plain JSON (not JSON-RPC), operator access, never CORS.
+ */
+export function consoleFeature(deps: ViewDeps): Feature {
+  const json = (value: unknown) => jsonReply(value, 200, NO_STORE);
+  const viewerOf = (request: PlainRequest): Viewer => request.viewer ?? { role: "admin" };
+  return {
+    routes: [
+      // The page itself holds no data; it is refused only where the API would refuse everyone.
+      plainRoute("GET", PLAIN_ROUTES.console, { access: "operator-page" }, () => ({
+        status: 200,
+        headers: { "Content-Type": "text/html; charset=UTF-8", ...PAGE_SECURITY_HEADERS, "Cache-Control": "no-cache" },
+        body: consolePage(),
+      })),
+      plainRoute("GET", PLAIN_ROUTES.consoleScript, { access: "operator-page" }, async () => ({
+        status: 200,
+        headers: { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache" },
+        body: await consoleScript(),
+      })),
+      plainRoute("GET", `${API}/whoami`, { access: "viewer" }, (request) => json(viewerOf(request))),
+      // What the page may show, so it never asks a route that is switched off.
+      plainRoute("GET", `${API}/features`, { access: "viewer" }, (request) =>
+        json({ testFeatures: deps.config.testFeatures, faults: deps.config.testFeatures && viewerOf(request).role === "admin", merge: deps.config.merge }),
+      ),
+      plainRoute("GET", `${API}/overview`, { access: "viewer" }, async (request) => json(await overviewView(deps, viewerOf(request)))),
+      plainRoute("GET", `${API}/databases`, { access: "viewer" }, async (request) => json(await databaseSummaries(deps, viewerOf(request)))),
+      plainRoute("GET", `${API}/databases/:dbname`, { access: "viewer" }, async (request) => json(await databaseView(deps, database(request)))),
+      plainRoute("GET", `${API}/databases/:dbname/sessions/:multiSessionId`, { access: "viewer" }, async (request) => {
+        const dbname = database(request);
+        const id = sessionId(request);
+        const view = await sessionView(deps, dbname, id, cursor(request));
+        if (!view) throw new NotFoundError(`No multi-session ${id} in database "${dbname}"`);
+        return json(view);
+      }),
+      plainRoute("GET", `${API}/databases/:dbname/sessions/:multiSessionId/timeline`, { access: "viewer" }, (request) => {
+        const dbname = database(request);
+        const id = sessionId(request);
+        return json(timelineView(deps, dbname, id, cursor(request)));
+      }),
+    ],
+  };
+
+  function database(request: PlainRequest): string {
+    const dbname = request.params.dbname ?? "";
+    if (!DBNAME_PATTERN.test(dbname)) throw new ValidationError("dbname: not a valid database name");
+    if (!canSee(viewerOf(request), dbname)) throw new AccessDeniedError(`This key does not open database "${dbname}"`, 403);
+    return dbname;
+  }
+}
+
+function sessionId(request: PlainRequest): number {
+  const raw = request.params.multiSessionId ?? "";
+  if (!/^\d{1,15}$/.test(raw)) throw new ValidationError("multiSessionId: expected a multi-session id (an integer)");
+  return Number(raw);
+}
+
+function cursor(request: PlainRequest): number {
+  const raw = request.query.get("after");
+  if (raw === null || raw === "") return 0;
+  if (!/^\d{1,15}$/.test(raw)) throw new ValidationError("after: expected a timeline cursor (an integer >= 0)");
+  return Number(raw);
+}

@@ -1,0 +1,64 @@
+import { FeatureDisabledError, NotFoundError, ValidationError } from "../errors.ts";
+import type { RouteContext, RouteHooks } from "../http/hooks.ts";
+import { type Feature, jsonReply, plainRoute } from "../http/route.ts";
+import { PLAIN_ROUTES } from "../protocol/routes.ts";
+import type { FaultRules } from "./fault-rules.ts";
+import type { FaultInjection } from "./injection.ts";
+
+const PATH = PLAIN_ROUTES.faults;
+
+/**
+ * POST/GET/DELETE /pos_sync/faults[/<id>] (docs/qa-and-faults.md): plain JSON, not JSON-RPC, `qa`
+ * access (the admin key, or loopback without one), no CORS. Bad rules get HTTP 400 with
+ * `{"error": "<field>: <why>", "field": "<field>"}`. Without test features (`faults` undefined)
+ * every fault route answers 404 and no hook is added.
+ */
+export function faultsFeature(faults: FaultRules | undefined): Feature {
+  const rules = (): FaultRules => {
+    if (!faults) throw new FeatureDisabledError("fault rules are a test feature: start the server with POS_SYNC_TEST_FEATURES=1");
+    return faults;
+  };
+  return {
+    hooks: faults ? [faultHooks(faults)] : [],
+    routes: [
+      plainRoute("POST", PATH, { access: "qa" }, async (request) => {
+        const active = rules();
+        let input: unknown;
+        try {
+          input = JSON.parse(await request.text());
+        } catch (error) {
+          if (error instanceof SyntaxError) throw new ValidationError("rule: the body is not valid JSON", "rule");
+          throw error;
+        }
+        const rule = active.add(input);
+        return jsonReply({ id: rule.id, rule }, 201);
+      }),
+      plainRoute("GET", PATH, { access: "qa" }, () => {
+        const active = rules();
+        return jsonReply({ rules: active.list(), fired_total: active.firedTotal() });
+      }),
+      plainRoute("DELETE", PATH, { access: "qa" }, () => jsonReply({ deleted: rules().clear() })),
+      plainRoute("DELETE", `${PATH}/:id`, { access: "qa" }, (request) => {
+        const id = request.params.id ?? "";
+        if (!rules().remove(id)) throw new NotFoundError(`no fault rule with id ${JSON.stringify(id)}`);
+        return jsonReply({ deleted: 1 });
+      }),
+    ],
+  };
+}
+
+/** Fault rules at the door's hook points: decided once the params are valid, applied before handling and before the reply. */
+function faultHooks(faults: FaultRules): RouteHooks {
+  const injections = new WeakMap<RouteContext, FaultInjection>();
+  return {
+    async beforeHandle(call) {
+      const injection = faults.decide(call.route, call.params);
+      if (!injection) return;
+      injections.set(call, injection);
+      await injection.beforeHandling(call);
+    },
+    async beforeReply(call, reply) {
+      await injections.get(call)?.beforeReply(reply, call);
+    },
+  };
+}
