@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { withBooleanFlagValues } from "./cli/boolean-flags.ts";
+import { withBooleanFlagValues } from "./boolean-flags.ts";
 import { DBNAME_PATTERN } from "./protocol/channels.ts";
 
 const booleanFlag = z

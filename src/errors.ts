@@ -65,14 +65,15 @@ export class LimitExceededError extends PosSyncError {
 }
 
 /**
- * A request that is no JSON-RPC call at all (400), too large (413) or for no route (404). Unlike
- * the errors above it is answered with that HTTP status, outside any call, so `id` is null.
+ * A request that is no JSON-RPC call at all (400) or too large (413). Unlike the errors above it
+ * is answered with that HTTP status and, its id unread, `id` null. (A request for no route gets
+ * its 404 from the door directly.)
  */
 export class ProtocolError extends Error {
   override readonly name = "ProtocolError";
 
   constructor(
-    readonly status: 400 | 404 | 413,
+    readonly status: 400 | 413,
     readonly code: number,
     message: string,
   ) {

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { settingsSchema } from "../config.ts";
+import { isPostgresUrl } from "../db/open-store.ts";
 
 export const BACKUP_USAGE = `usage: pos-sync backup <file> [--db <database file>]
 
@@ -77,9 +78,9 @@ export async function backup(argv: string[], env: NodeJS.ProcessEnv = process.en
     return 2;
   }
   const source = settingsSchema.shape.db.parse(parsed.values.db ?? (env.POS_SYNC_DB || undefined));
-  if (source === ":memory:" || /^postgres(ql)?:\/\//.test(source)) {
+  if (source === ":memory:" || isPostgresUrl(source)) {
     process.stderr.write(
-      `pos-sync backup: only a SQLite file can be backed up this way (POS_SYNC_DB is ${source.startsWith("postgres") ? "a PostgreSQL URL: use pg_dump" : source})\n`,
+      `pos-sync backup: only a SQLite file can be backed up this way (POS_SYNC_DB is ${isPostgresUrl(source) ? "a PostgreSQL URL: use pg_dump" : source})\n`,
     );
     return 2;
   }

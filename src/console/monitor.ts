@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Clock } from "../bus/bus.ts";
 import { Metrics } from "../metrics/metrics.ts";
@@ -7,8 +6,7 @@ import type { UpdateRequest } from "../protocol/messages.ts";
 import { Activity } from "./activity.ts";
 import { Presence } from "./presence.ts";
 
-/** package.json sits two folders up both from src/console/ and from dist/console/. */
-export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+import { version } from "../version.ts";
 
 export interface MonitorOptions {
   clock: Clock;
@@ -33,7 +31,7 @@ export class Monitor {
 
   constructor(options: MonitorOptions) {
     this.metrics = new Metrics({
-      version: VERSION,
+      version,
       heldPolls: options.heldPolls,
       ...(options.historyIntervalMs ? { historyIntervalMs: options.historyIntervalMs } : {}),
       ...(options.mergeOutcomes ? { mergeOutcomes: options.mergeOutcomes } : {}),

@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
 import type { NodeHeartbeat, Store } from "../db/store.ts";
 import type { Logger } from "../log.ts";
-import { VERSION, type Monitor } from "./monitor.ts";
+import { version as VERSION } from "../version.ts";
+import type { Monitor } from "./monitor.ts";
 
 /** How often a node rewrites its row in the `nodes` table. */
 export const HEARTBEAT_MS = 5000;

@@ -5,7 +5,7 @@ import type { Viewer } from "../http/operator-access.ts";
 import type { TimelineEvent } from "./activity.ts";
 import type { Monitor } from "./monitor.ts";
 import { nodeViews } from "./node-registry.ts";
-import { VERSION } from "./monitor.ts";
+import { version as VERSION } from "../version.ts";
 import type { TerminalPresence } from "./presence.ts";
 
 /** The JSON the console page reads; each view is one GET under /console/api (docs/console.md). */
@@ -57,7 +57,7 @@ export async function overviewView(deps: ViewDeps, viewer: Viewer) {
     version: VERSION,
     viewer,
     node: { id: monitor.nodeId, startedAt: monitor.startedAt, uptimeSeconds: Math.round((now - monitor.startedAt) / 1000) },
-    store: { kind: /^postgres(ql)?:\/\//.test(config.db) ? "postgresql" : "sqlite", healthy: await Promise.resolve(store.isHealthy()).catch(() => false) },
+    store: { kind: store.kind, healthy: await Promise.resolve(store.isHealthy()).catch(() => false) },
     pollTimeoutSeconds: config.pollTimeoutMs / 1000,
     heldPolls: bus.heldPolls,
     terminals: {

@@ -1,3 +1,4 @@
+import { ROUTES } from "../protocol/routes.ts";
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../bus/bus.ts";
 import { LimitExceededError, ValidationError } from "../errors.ts";
@@ -12,7 +13,7 @@ export interface FaultRulesOptions {
   /** Defaults to Math.random; a test may pin it. */
   random?: () => number;
   maxRules?: number;
-  /** Called once per injection, e.g. to count it in a `pos_sync_fault_injections_total{effect}` counter. */
+  /** Called once per injection (the server passes none: /metrics reads firedTotal() instead). */
   onInjected?: (effect: EffectType) => void;
 }
 
@@ -25,7 +26,7 @@ interface StoredRule {
 export type FiredTotal = Readonly<Record<EffectType, number>>;
 
 /**
- * The run-time fault rules (PROTOCOL.md section 8), in memory only: a restart forgets them.
+ * The run-time fault rules (docs/qa-and-faults.md), in memory only: a restart forgets them.
  * Rules are tried in the order they were added; the first that matches and wins its
  * probability draw applies, so a request gets at most one effect.
  */
@@ -150,6 +151,6 @@ function matches(rule: FaultRule, origin: RequestOrigin): boolean {
   const { match } = rule;
   if (match.route !== null && match.route !== origin.route) return false;
   if (match.action !== null && match.action !== origin.action) return false;
-  if (rule.effect.type === "delay_delivery" && origin.route !== "/longpolling/poll") return false;
+  if (rule.effect.type === "delay_delivery" && origin.route !== ROUTES.poll) return false;
   return origin.terminals.some((t) => t.dbname === match.dbname && (match.pos_id === null || t.posId === match.pos_id));
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { RouteContext } from "../http/hooks.ts";
 import type { Effect, FaultRule } from "./rule.ts";
 
-/** What the front door needs of a reply to apply an effect after the route has answered. */
+/** What an effect needs of a reply once the route has answered. */
 export interface ReplyLike {
   status: number;
   body: string;
@@ -17,9 +17,10 @@ export interface InjectionContext {
 }
 
 /**
- * One rule's effect on one request. The front door calls `beforeHandling` once the body is read
- * and `beforeReply` once the route has answered; either returns false when the connection is
- * closed (or abandoned) and nothing more must be done with the request.
+ * One rule's effect on one request, applied by the faults feature's hooks (src/faults/feature.ts):
+ * `beforeHandling` once the params are valid, before the handler runs; `beforeReply` once the
+ * reply is built. Either returns false when it dropped the connection; the door then writes
+ * nothing (the hooks need not look at the result).
  */
 export class FaultInjection {
   constructor(

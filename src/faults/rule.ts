@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { DBNAME_PATTERN } from "../protocol/channels.ts";
+import { ROUTES } from "../protocol/routes.ts";
 
-/** The routes a terminal calls; only these can be aimed at (PROTOCOL.md section 8). */
-export const TERMINAL_ROUTES = ["/longpolling/poll", "/pos_longpolling/update", "/pos_multi_session_sync/update"] as const;
+/** The routes a terminal calls; only these can be aimed at (docs/qa-and-faults.md). */
+export const TERMINAL_ROUTES = [ROUTES.poll, ROUTES.ping, ROUTES.multiSessionUpdate] as const;
 export type TerminalRoute = (typeof TERMINAL_ROUTES)[number];
 
 export const EFFECT_TYPES = ["delay_reply", "delay_request", "delay_delivery", "drop_reply", "hang", "offline"] as const;

@@ -1,3 +1,4 @@
+import { ROUTES } from "../protocol/routes.ts";
 import { parseChannel } from "../protocol/channels.ts";
 import type { TerminalRoute } from "./rule.ts";
 
@@ -21,7 +22,7 @@ export interface RequestOrigin {
 export function originOf(route: string, params: unknown): RequestOrigin | undefined {
   if (!isObject(params)) return undefined;
   switch (route) {
-    case "/longpolling/poll": {
+    case ROUTES.poll: {
       const channels = Array.isArray(params.channels) ? params.channels : [];
       const terminals = [];
       for (const channel of channels) {
@@ -30,9 +31,9 @@ export function originOf(route: string, params: unknown): RequestOrigin | undefi
       }
       return { route, terminals, action: undefined };
     }
-    case "/pos_longpolling/update":
+    case ROUTES.ping:
       return { route, terminals: [{ dbname: String(params.db_name), posId: posIdOf(params.pos_id) }], action: undefined };
-    case "/pos_multi_session_sync/update": {
+    case ROUTES.multiSessionUpdate: {
       const message = isObject(params.message) ? params.message : {};
       const data = isObject(message.data) ? message.data : {};
       const action = typeof message.action === "string" ? message.action : undefined;

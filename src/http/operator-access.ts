@@ -1,7 +1,20 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { AccessDeniedError } from "../errors.ts";
 import { bearerKey } from "./caller.ts";
-import type { RouteAccess } from "./route.ts";
+
+/**
+ * Who may call a route; the door checks it before the handler runs.
+ * - `terminal`: anyone reaches the handler, which checks the database keys its params name
+ *   (keys come as /k/<key> or Authorization: Bearer). The only access that may allow CORS.
+ * - the others are operator access (docs/protocol.md, "Keys"; docs/console.md, "Access"): never
+ *   any CORS header, a request with a foreign Origin is refused first, and then
+ *   - `operator-page`: the admin key when one is set, otherwise loopback only (a page holding no data);
+ *   - `viewer`: the admin key, or a database's key (that database only), as Authorization: Bearer;
+ *     without an admin key, loopback only, and in open mode loopback needs no key;
+ *   - `admin`: as `viewer`, but only the admin viewer;
+ *   - `qa`: the admin key when one is set, otherwise loopback (database keys open nothing here).
+ */
+export type RouteAccess = "terminal" | "operator-page" | "viewer" | "admin" | "qa";
 
 /** Who is looking at an operator route: the operator of the whole server, or one shop. */
 export type Viewer = { role: "admin" } | { role: "shop"; dbname: string };

@@ -22,7 +22,9 @@ export function splitKeyPrefix(path: string): { key: string | undefined; route: 
 
 /** The path with its key masked, for logs and error messages: keys are never echoed. */
 export function withoutKey(path: string): string {
-  return path.startsWith(KEY_PREFIX) ? path.replace(/^\/k\/[^/]*/, "/k/<key>") : path;
+  if (!path.startsWith(KEY_PREFIX)) return path;
+  const end = path.indexOf("/", KEY_PREFIX.length);
+  return `${KEY_PREFIX}<key>${end === -1 ? "" : path.slice(end)}`;
 }
 
 function decodeKey(encoded: string): string | undefined {

@@ -1,26 +1,14 @@
 import type { z } from "zod";
 import type { Caller } from "./caller.ts";
 import type { RouteContext } from "./hooks.ts";
-import type { Viewer } from "./operator-access.ts";
+import type { RouteAccess, Viewer } from "./operator-access.ts";
+
+export type { RouteAccess };
 
 /** A result that is already JSON text, spliced into the reply without another stringify. */
 export class RawJson {
   constructor(readonly json: string) {}
 }
-
-/**
- * Who may call a route; the door checks it before the handler runs.
- * - `terminal`: anyone reaches the handler, which checks the database keys its params name
- *   (keys come as /k/<key> or Authorization: Bearer). The only access that may allow CORS.
- * - the others are operator access (docs/protocol.md, "Keys"; docs/console.md, "Access"): never
- *   any CORS header, a request with a foreign Origin is refused first, and then
- *   - `operator-page`: the admin key when one is set, otherwise loopback only (a page holding no data);
- *   - `viewer`: the admin key, or a database's key (that database only), as Authorization: Bearer;
- *     without an admin key, loopback only, and in open mode loopback needs no key;
- *   - `admin`: as `viewer`, but only the admin viewer;
- *   - `qa`: the admin key when one is set, otherwise loopback (database keys open nothing here).
- */
-export type RouteAccess = "terminal" | "operator-page" | "viewer" | "admin" | "qa";
 
 /** `allow`: the configured CORS origins get their headers. `none`: never a CORS header. */
 export type RouteCors = "allow" | "none";

@@ -65,9 +65,16 @@ describe("the console in a browser", () => {
     expect(await admin.locator("#nodes tr[data-node-id]").count()).toBe(1);
   });
 
-  test("without test features the fault rules panel stays hidden (the fault API answers 404)", async () => {
-    await admin.waitForResponse((response) => response.url().endsWith("/pos_sync/faults") && response.status() === 404, WAIT);
+  test("without test features the fault rules panel stays hidden, learnt from /console/api/features: no failing request", async () => {
+    const failed: string[] = [];
+    admin.on("response", (response) => void (response.status() >= 400 && failed.push(`${response.status()} ${response.url()}`)));
+    admin.on("requestfailed", (request) => void failed.push(`failed ${request.url()}`));
+    const features = admin.waitForResponse((response) => response.url().endsWith("/console/api/features"), WAIT);
+    await admin.reload();
+    expect(await (await features).json()).toMatchObject({ faults: false });
+    await admin.locator("#databases").waitFor(WAIT);
     expect(await admin.locator("#faults-panel").isHidden()).toBe(true);
+    expect(failed).toEqual([]);
   });
 
   test("the session view shows both terminals of shop1 online, with user and message counter", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { VERSION } from "../../src/console/monitor.ts";
+import { version as VERSION } from "../../src/version.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { getJson } from "./helpers.ts";
 

@@ -18,7 +18,7 @@ describe("the console on several nodes sharing one PostgreSQL database", () => {
     const ids = overviews.map((overview) => overview.node.id);
     expect(new Set(ids).size).toBe(2);
     for (const [i, overview] of overviews.entries()) {
-      expect(overview.store.kind).toBe("postgresql");
+      expect(overview.store.kind).toBe("postgres");
       const listed = overview.nodes as { nodeId: string; url: string; alive: boolean; self: boolean }[];
       expect(listed.map((entry) => entry.nodeId).sort()).toEqual([...ids].sort());
       for (const entry of listed) {
