@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { once } from "node:events";
 import { join } from "node:path";
@@ -7,14 +7,25 @@ import { afterAll, describe, expect, test } from "vitest";
 import { spawnIn, tempDir } from "./spawn.ts";
 
 /** Runs the server expecting a failed start: exit code and the one line it wrote on stderr. */
-async function failedStart(env: Record<string, string>, options: { uid?: number; gid?: number } = {}) {
-  const run = spawnIn(process.execPath, ["dist/main.js"], { POS_SYNC_PORT: "0", ...env }, options);
+async function failedStart(env: Record<string, string>, options: { withoutFileCapabilities?: boolean } = {}) {
+  const [command, args] = options.withoutFileCapabilities
+    ? ["setpriv", [...DROP_FILE_CAPABILITIES, "--", process.execPath, "dist/main.js"]]
+    : [process.execPath, ["dist/main.js"]];
+  const run = spawnIn(command, args, { POS_SYNC_PORT: "0", ...env });
   const code = await run.exited;
   const lines = run.output().trim().split("\n");
   return { code, line: lines.at(-1) ?? "", lines };
 }
 
 const isRoot = process.getuid?.() === 0;
+
+/**
+ * Root, but without the capabilities that let root write where the permissions say no: the
+ * server still reads the clone's dist/ and node_modules as their owner, even in a mode-0700
+ * folder (running it as another user could not; a newcomer's clone in ~ or mktemp -d is one).
+ */
+const DROP_FILE_CAPABILITIES = ["--bounding-set=-dac_override,-dac_read_search"];
+const canDropCapabilities = isRoot && spawnSync("setpriv", [...DROP_FILE_CAPABILITIES, "--", "true"]).status === 0;
 
 describe("a start that cannot succeed says which setting to change, exits 1 and leaves no -wal/-shm", { timeout: 60_000 }, () => {
   test("POS_SYNC_DB is a directory", async () => {
@@ -44,12 +55,13 @@ describe("a start that cannot succeed says which setting to change, exits 1 and 
     expect(readdirSync(dir)).toEqual(["pos-sync.sqlite"]);
   });
 
-  test.skipIf(!isRoot)("POS_SYNC_DB's folder is not writable by the server's user", async () => {
+  test.skipIf(!canDropCapabilities)("POS_SYNC_DB's folder is not writable by the server's user", async () => {
     const dir = tempDir();
     chmodSync(dir, 0o755);
     const locked = join(dir, "locked");
-    mkdirSync(locked, { mode: 0o755 });
-    const { code, line } = await failedStart({ POS_SYNC_DB: join(locked, "pos-sync.sqlite") }, { uid: 65534, gid: 65534 });
+    mkdirSync(locked, { mode: 0o555 });
+    chownSync(locked, 65534, 65534);
+    const { code, line } = await failedStart({ POS_SYNC_DB: join(locked, "pos-sync.sqlite") }, { withoutFileCapabilities: true });
     expect(code).toBe(1);
     expect(line).toContain(`POS_SYNC_DB=${join(locked, "pos-sync.sqlite")}`);
     expect(line).toContain(`the folder ${locked} is not writable by this user`);

@@ -371,12 +371,14 @@ function showLogin(message: string): void {
 loginForm.addEventListener("submit", (event) => {
   event.preventDefault();
   sessionStorage.setItem(KEY_STORAGE, keyInput.value.trim());
+  features = undefined;
   keyInput.value = "";
   refresh();
 });
 
 logoutButton.addEventListener("click", () => {
   sessionStorage.removeItem(KEY_STORAGE);
+  features = undefined;
   location.hash = "#/";
   refresh();
 });
@@ -412,11 +414,12 @@ async function faultsApi(method: string, path = "", body?: unknown): Promise<{ s
 }
 
 /** What this server lets the page show (GET /console/api/features), asked once: no request to a route that is switched off. */
-let features: Promise<{ faults?: boolean } | undefined> | undefined;
+let features: { faults?: boolean } | undefined;
 
 async function drawFaults(): Promise<void> {
-  features ??= api<{ faults?: boolean }>("/features").catch(() => undefined);
-  if (!(await features)?.faults) {
+  // Asked again until it answers (before a login it answers 401).
+  features ??= await api<{ faults?: boolean }>("/features").catch(() => undefined);
+  if (!features?.faults) {
     faultsPanel.hidden = true;
     return;
   }
