@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { Hono, type Context } from "hono";
 import { DBNAME_PATTERN } from "../protocol/channels.ts";
 import { canSee, operatorAccess, isLoopback, type Viewer } from "./access.ts";
+import { addRecoveryRoutes, sameOrigin } from "./recovery-routes.ts";
 import { consolePage, consoleScript, PAGE_SECURITY_HEADERS } from "./page.ts";
 import { databaseSummaries, databaseView, overviewView, sessionView, timelineView, type ViewDeps } from "./views.ts";
 
@@ -41,6 +42,10 @@ export function consoleRoutes(deps: ViewDeps): Hono<Env> {
   );
 
   const api = new Hono<Env>();
+  api.use("*", async (c, next) => {
+    if (c.req.method !== "GET" && !sameOrigin(c)) return c.json({ error: "Origin: another site's page may not change anything here" }, 403, NO_STORE);
+    await next();
+  });
   api.use("*", requireViewer());
   const requireDatabase = async (c: Context<Env>, next: () => Promise<void>) => {
     const dbname = c.req.param("dbname") ?? "";
@@ -69,7 +74,8 @@ export function consoleRoutes(deps: ViewDeps): Hono<Env> {
     if (after === undefined) return c.json({ error: "after: expected a timeline cursor (an integer >= 0)" }, 400, NO_STORE);
     return c.json(timelineView(deps, c.req.param("dbname"), id, after), 200, NO_STORE);
   });
-  api.notFound((c) => c.json({ error: `No console route GET ${new URL(c.req.url).pathname}` }, 404, NO_STORE));
+  addRecoveryRoutes(api, deps);
+  api.notFound((c) => c.json({ error: `No console route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404, NO_STORE));
   app.route("/console/api", api);
   return app;
 }

@@ -23,7 +23,7 @@ export function multiSessionRoutes(
   return {
     [ROUTES.multiSessionUpdate]: rpcRoute(updateRequestSchema, async (params, caller) => {
       access.requireDatabases(caller, [params.dbname]);
-      const result = await applyUpdate(bus, params, { merge: settings.merge });
+      const result = await applyUpdate(bus, params, { merge: settings.merge, now: clock.now() });
       monitor.updateApplied(params, result);
       // Slow-connection test mode: applied, committed and broadcast already; only this reply waits.
       if (settings.testFeatures && caller.header(SLOW_CONNECTION_HEADER.name) === SLOW_CONNECTION_HEADER.value) await delay(settings.slowDelayMs);
