@@ -329,7 +329,15 @@ function recoveryView(base: string, edits: RefusedEditView[], ended: EndedRunOrd
         num(order.revision),
         el("td", { class: "typed" }, linesText(order.data)),
         el("td", {}, order.lastChangeAt ? `${ago(order.lastChangeAt)}${order.lastChangeBy ? ` by pos ${order.lastChangeBy}` : ""}` : "–"),
-        el("td", {}, el("button", { type: "button", "data-action": "restore", "data-path": `${base}/ended-run-orders/${encodeURIComponent(order.uid)}/restore` }, "Restore")),
+        el(
+          "td",
+          {},
+          el(
+            "button",
+            { type: "button", "data-action": "restore", "data-path": `${base}/ended-run-orders/${encodeURIComponent(order.uid)}/restore` },
+            "Restore",
+          ),
+        ),
       ),
     ),
     "ended-orders",
