@@ -133,6 +133,17 @@ describe("a refused edit is kept", () => {
     expect(await watcher.poller.pollOnce({ peek: true })).toEqual([]);
   });
 
+  test("with POS_SYNC_MERGE=1 only the same-line refusals are kept; a merged edit is not", async () => {
+    server = await startServer({ merge: true });
+    await update(1, { uid: "o1", revision_ID: 1, lines: [lineOf("l1", 5, 1)] });
+    await update(1, { uid: "o1", revision_ID: 1, lines: [lineOf("l1", 5, 2)] });
+    expect(await update(2, { uid: "o1", revision_ID: 1, lines: [lineOf("l1", 5, 1), lineOf("l2", 6, 1)] })).toMatchObject({ action: "update_revision_ID" });
+    expect(await update(3, { uid: "o1", revision_ID: 1, lines: [lineOf("l1", 5, 7)] })).toMatchObject({ action: "revision_error" });
+    const { edits } = (await getJson(`${SESSION}/refused-edits`)).body;
+    expect(edits).toHaveLength(1);
+    expect(edits[0]).toMatchObject({ posId: 3, typedRevision: 1, server: { revision: 3, state: "draft" } });
+  });
+
   test("the routes name the bad field, answer 404 for an unknown edit, and refuse another site's page", async () => {
     server = await startServer();
     expect((await getJson("/console/api/databases/shop1/sessions/x/refused-edits")).body.error).toMatch(/^multiSessionId:/);
