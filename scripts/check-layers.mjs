@@ -18,6 +18,8 @@ const SIDEWAYS = new Set([
   "metrics/phase-timing.ts -> longpolling/feature.ts",
   "console/monitor.ts -> metrics/metrics.ts",
   "console/activity.ts -> metrics/metrics.ts",
+  // The operator's repairs of refused edits are sync rules; the console only serves them.
+  "console/recovery-routes.ts -> sync/recovery.ts",
 ]);
 
 const files = [];

@@ -36,7 +36,7 @@ export const settingsSchema = z.object({
   host: z.string().min(1).default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(8079),
   db: z.string().min(1).default("./data/pos-sync.sqlite"),
-  /** normal: a commit survives the process being killed; full: also a power cut (an fsync per commit; cost in the README). */
+  /** normal: a commit survives the process being killed; full: also a power cut (an fsync per commit; cost in docs/performance.md). */
   dbSynchronous: z.enum(["normal", "full"]).default("normal"),
   /** Seconds a poll is held (and how far back a poll with last=0 looks). */
   pollTimeout: seconds.default(50),

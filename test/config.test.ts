@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { ConfigError, loadConfig, parseConfig } from "../src/config.ts";
 
 describe("configuration", () => {
-  test("defaults match the README", () => {
+  test("defaults match docs/configuration.md", () => {
     expect(loadConfig({}, [])).toMatchObject({
       host: "127.0.0.1",
       port: 8079,

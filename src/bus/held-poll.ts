@@ -27,7 +27,7 @@ export interface PollHost {
  * store is read, so nothing committed during the read is missed. One object as the listener, the
  * deadline's owner and the client's watcher, rather than an async frame and a closure for each:
  * one lives as long as each held poll (with the deadline queue and the body released once read,
- * heap per held poll went from 11.9 to 8.1 KB; README, Performance).
+ * heap per held poll went from 11.9 to 8.1 KB; docs/performance.md).
  */
 export class HeldPoll implements Listener, Expiring {
   /** Published for this poll since it started listening. */

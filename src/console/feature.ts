@@ -1,9 +1,9 @@
-import { NotFoundError, ValidationError, AccessDeniedError } from "../errors.ts";
-import { canSee, type Viewer } from "../http/operator-access.ts";
-import { type Feature, jsonReply, type PlainRequest, plainRoute } from "../http/route.ts";
-import { DBNAME_PATTERN } from "../protocol/channels.ts";
+import { NotFoundError } from "../errors.ts";
+import { type Feature, jsonReply, plainRoute } from "../http/route.ts";
 import { PLAIN_ROUTES } from "../protocol/routes.ts";
 import { consolePage, consoleScript, PAGE_SECURITY_HEADERS } from "./page.ts";
+import { recoveryRoutes } from "./recovery-routes.ts";
+import { cursor, database, sessionId, viewerOf } from "./requests.ts";
 import { databaseSummaries, databaseView, overviewView, sessionView, timelineView, type ViewDeps } from "./views.ts";
 
 const NO_STORE = { "Cache-Control": "no-store" };
@@ -15,7 +15,6 @@ const API = PLAIN_ROUTES.consoleApi;
  */
 export function consoleFeature(deps: ViewDeps): Feature {
   const json = (value: unknown) => jsonReply(value, 200, NO_STORE);
-  const viewerOf = (request: PlainRequest): Viewer => request.viewer ?? { role: "admin" };
   return {
     routes: [
       // The page itself holds no data; it is refused only where the API would refuse everyone.
@@ -49,26 +48,7 @@ export function consoleFeature(deps: ViewDeps): Feature {
         const id = sessionId(request);
         return json(timelineView(deps, dbname, id, cursor(request)));
       }),
+      ...recoveryRoutes(deps),
     ],
   };
-
-  function database(request: PlainRequest): string {
-    const dbname = request.params.dbname ?? "";
-    if (!DBNAME_PATTERN.test(dbname)) throw new ValidationError("dbname: not a valid database name");
-    if (!canSee(viewerOf(request), dbname)) throw new AccessDeniedError(`This key does not open database "${dbname}"`, 403);
-    return dbname;
-  }
-}
-
-function sessionId(request: PlainRequest): number {
-  const raw = request.params.multiSessionId ?? "";
-  if (!/^\d{1,15}$/.test(raw)) throw new ValidationError("multiSessionId: expected a multi-session id (an integer)");
-  return Number(raw);
-}
-
-function cursor(request: PlainRequest): number {
-  const raw = request.query.get("after");
-  if (raw === null || raw === "") return 0;
-  if (!/^\d{1,15}$/.test(raw)) throw new ValidationError("after: expected a timeline cursor (an integer >= 0)");
-  return Number(raw);
 }

@@ -144,7 +144,7 @@ function terminalView(monitor: Monitor, dbname: string, posId: string, terminal:
   };
 }
 
-function orderView(monitor: Monitor, order: Order): OrderView {
+export function orderView(monitor: Monitor, order: Order): OrderView {
   const data = orderData(order.message);
   const change = monitor.activity.lastChange(order.dbname, order.multiSessionId, order.uid);
   const sentBy = change?.posId ?? data.pos_id;
@@ -159,7 +159,7 @@ function orderView(monitor: Monitor, order: Order): OrderView {
   };
 }
 
-function orderData(message: string): Record<string, unknown> {
+export function orderData(message: string): Record<string, unknown> {
   try {
     const parsed = JSON.parse(message) as { data?: unknown };
     return parsed.data && typeof parsed.data === "object" ? (parsed.data as Record<string, unknown>) : {};

@@ -61,6 +61,48 @@ export interface OrderRevision {
   posId: number | null;
 }
 
+/** Why an update was refused and kept (src/sync/refused-edits.ts). */
+export type RefusalReason = "revision_error" | "uid_collision";
+export type RefusedEditStatus = "open" | "reapplied" | "dismissed";
+
+/** An update refused with revision_error, as the cashier typed it (docs/console.md). */
+export interface NewRefusedEdit {
+  dbname: string;
+  multiSessionId: number;
+  uid: string;
+  /** update_order or remove_order. */
+  action: string;
+  reason: RefusalReason;
+  /** JSON text of the refused message, whole. */
+  message: string;
+  posId: number | null;
+  sessionId: number | null;
+  loginNumber: number | null;
+  userId: number;
+  /** Epoch ms when it was refused. */
+  at: number;
+  /** The revision the terminal typed against (data.revision_ID). */
+  typedRevision: number | null;
+  /** What the server had: null revision and state when it had no such order. */
+  serverRevision: number | null;
+  serverState: string | null;
+}
+
+export interface RefusedEdit extends NewRefusedEdit {
+  id: number;
+  status: RefusedEditStatus;
+  /** The revision the operator's re-apply made. */
+  reappliedRevision: number | null;
+  resolvedAt: number | null;
+}
+
+/** How many refused edits a multi-session keeps beyond the current day's. */
+export interface RefusedEditRetention {
+  keep: number;
+  /** Rows at or after this epoch ms (the start of the current day) are kept whatever their number. */
+  keepSince: number;
+}
+
 /** Reads and writes inside one transaction. */
 export interface StoreTx {
   /**
@@ -93,6 +135,16 @@ export interface StoreTx {
   listTerminals(dbname: string, multiSessionId: number): Awaitable<Terminal[]>;
   /** Adds one to the message counter of every terminal of the multi-session; returns them as updated. */
   incrementMessageIds(dbname: string, multiSessionId: number): Awaitable<Terminal[]>;
+
+  // Refused edits (src/sync/refused-edits.ts, src/sync/recovery.ts).
+  /**
+   * Stores a refused edit, then deletes that multi-session's rows that are older than
+   * `retention.keepSince` and not among its newest `retention.keep`; returns the new row's id.
+   */
+  saveRefusedEdit(edit: NewRefusedEdit, retention: RefusedEditRetention): Awaitable<number>;
+  getRefusedEdit(dbname: string, multiSessionId: number, id: number): Awaitable<RefusedEdit | undefined>;
+  /** Marks a refused edit re-applied (with the revision it made) or dismissed. */
+  resolveRefusedEdit(id: number, status: Exclude<RefusedEditStatus, "open">, reappliedRevision: number | null, at: number): Awaitable<void>;
 }
 
 /** Told of commits made by other processes sharing the database. */
@@ -158,6 +210,11 @@ export interface Store {
   terminalsOf(dbname: string): Awaitable<Terminal[]>;
   /** The draft orders of a multi-session (any run), in the order they were created. */
   openOrders(dbname: string, multiSessionId: number): Awaitable<Order[]>;
+
+  /** The kept refused edits of a multi-session (of one order when `uid` is given), newest first. */
+  refusedEdits(dbname: string, multiSessionId: number, uid?: string): Awaitable<RefusedEdit[]>;
+  /** The orders left open when their run ended (state unpaid), in the order they were created. */
+  endedRunOrders(dbname: string, multiSessionId: number): Awaitable<Order[]>;
 
   /** Writes (or rewrites) this node's row of the node registry (src/console/node-registry.ts). */
   saveNodeHeartbeat(node: NodeHeartbeat): Awaitable<void>;

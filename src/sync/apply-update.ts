@@ -12,6 +12,8 @@ import { updateOrder, type MergeSetting } from "./update-order.ts";
 export interface ApplyOptions {
   /** POS_SYNC_MERGE: merge stale update_order messages with concurrent changes when they can be. */
   merge?: boolean;
+  /** Epoch ms of the request; Date.now() when absent. */
+  now?: number;
 }
 
 /** What an update did: its reply, and with POS_SYNC_MERGE on, what became of a stale update_order. */
@@ -32,7 +34,7 @@ export async function applyUpdate(bus: Bus, request: UpdateRequest, options: App
   const runId = parseOrThrow(runIdSchema, message.data.run_ID, "message.data.run_ID");
   const result = await bus.transaction(async (tx, outbox) => {
     const session = await tx.getOrCreateMultiSession(request.dbname, request.multi_session_id);
-    const ctx: SyncContext = { tx, outbox, dbname: request.dbname, userId: request.user_ID, session };
+    const ctx: SyncContext = { tx, outbox, dbname: request.dbname, userId: request.user_ID, session, now: options.now ?? Date.now() };
     await startNewRunIfNewer(ctx, runId);
     return rule(ctx);
   });

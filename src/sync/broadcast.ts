@@ -20,7 +20,7 @@ const MESSAGE_ID_MARK_JSON = JSON.stringify(MESSAGE_ID_MARK);
 /**
  * `message` as JSON text stamped with a given message_ID: serialised once per broadcast, each
  * terminal's number spliced in. Serialising the whole message once per terminal (5 in the
- * benchmark's sessions) was about 4 % of the server's CPU under load (README, Performance).
+ * benchmark's sessions) was about 4 % of the server's CPU under load (docs/performance.md).
  */
 export function stampedJsonOf(message: SyncMessage): (messageId: number) => string {
   const json = JSON.stringify({ ...message, data: { ...message.data, message_ID: MESSAGE_ID_MARK } });

@@ -20,6 +20,8 @@ export interface SyncContext {
   dbname: string;
   userId: number;
   session: MultiSession;
+  /** Epoch ms of the request (the server's clock). */
+  now: number;
 }
 
 /** An update message: `data` is always an object here (an absent one becomes {}). */

@@ -48,7 +48,7 @@ export function syncFeature({ bus, access, clock, observers }: SyncDeps, setting
     routes: [
       rpcRoute(ROUTES.multiSessionUpdate, updateRequestSchema, async (params, call) => {
         access.requireDatabases(call.caller, [params.dbname]);
-        const applied = await applyUpdate(bus, params, { merge: settings.merge });
+        const applied = await applyUpdate(bus, params, { merge: settings.merge, now: clock.now() });
         call.outcome.sync = { ...applied, request: params };
         // Slow-connection test mode: applied, committed and broadcast already; only this reply waits.
         if (settings.testFeatures && call.caller.header(SLOW_CONNECTION_HEADER.name) === SLOW_CONNECTION_HEADER.value) await delay(settings.slowDelayMs);

@@ -1,9 +1,9 @@
 import { ValidationError } from "../errors.ts";
 import { parseOrThrow } from "../validation.ts";
 import { broadcast } from "./broadcast.ts";
-import { revisionError, type RevisionError, type SyncContext, type SyncMessage } from "./context.ts";
+import type { RevisionError, SyncContext, SyncMessage } from "./context.ts";
 import { offlineOrderSchema, type JsonObject } from "../protocol/messages.ts";
-import { storeNewOrder } from "./update-order.ts";
+import { refuse, storeNewOrder } from "./update-order.ts";
 
 export interface OrderRemoval {
   uid: string;
@@ -21,7 +21,7 @@ export async function removeOrder(ctx: SyncContext, message: SyncMessage, remova
   if (!order && removal.orderData) order = await storeOrderPaidOffline(ctx, removal.uid, removal.orderData);
 
   if (order?.state !== "deleted" && removal.revisionId !== (order?.revisionId ?? 1)) {
-    return revisionError(removal.uid, order?.state);
+    return refuse(ctx, message, removal.uid, order, "revision_error");
   }
   if (order && order.state !== "deleted") await tx.saveOrder({ ...order, state: "deleted" });
   await broadcast(ctx, message);

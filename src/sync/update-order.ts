@@ -1,10 +1,12 @@
-import type { Order } from "../db/store.ts";
+import type { Order, RefusalReason } from "../db/store.ts";
 import { broadcast } from "./broadcast.ts";
 import { revisionError, type OrderUpdate, type RevisionAccepted, type RevisionError, type SyncContext, type SyncMessage } from "./context.ts";
 import { markChangedLines } from "./line-changes.ts";
 import { mergeStaleUpdate } from "./merge-update.ts";
 import type { MergeOutcome } from "./merge-outcomes.ts";
+import { keepRefusedEdit } from "./refused-edits.ts";
 import { authorOf, recordRevision } from "./revision-history.ts";
+import { isUidCollision } from "./uid-collision.ts";
 
 export type { OrderUpdate };
 
@@ -28,15 +30,17 @@ export async function updateOrder(
 
   // Before the revision check: a retried creation carries revision 1, which still matches.
   if (order && update.nonce !== undefined && update.nonce === order.nonce) return ALREADY_APPLIED;
+  // Refused, not renamed: the POS knows its order by uid only, so it could not follow a new one (docs/console.md).
+  if (order && isUidCollision(order, message, update)) return refuse(ctx, message, update.uid, order, "uid_collision");
   if (update.revisionId !== (order?.revisionId ?? 1)) {
     if (merge && order && order.state !== "deleted") {
       const attempt = await mergeStaleUpdate(ctx, order, message, update);
       merge.onOutcome(attempt.outcome);
       if (attempt.outcome === "merged") return attempt.reply;
     }
-    return revisionError(update.uid, order?.state);
+    return refuse(ctx, message, update.uid, order, "revision_error");
   }
-  if (order?.state === "deleted") return revisionError(update.uid, order.state);
+  if (order?.state === "deleted") return refuse(ctx, message, update.uid, order, "revision_error");
 
   const saved = order ? await updateExistingOrder(ctx, order, message, update) : await storeNewOrder(ctx, message, update);
   message.data.revision_ID = saved.revisionId;
@@ -53,6 +57,12 @@ export async function updateOrder(
 
 function orderIdOf(sequenceNumber: number | undefined): { order_ID?: number } {
   return sequenceNumber === undefined ? {} : { order_ID: sequenceNumber };
+}
+
+/** revision_error, with what was typed kept for the operator. */
+export async function refuse(ctx: SyncContext, message: SyncMessage, uid: string, order: Order | undefined, reason: RefusalReason): Promise<RevisionError> {
+  await keepRefusedEdit(ctx, message, uid, order, reason);
+  return revisionError(uid, order?.state);
 }
 
 async function updateExistingOrder(ctx: SyncContext, order: Order, message: SyncMessage, update: OrderUpdate): Promise<Order> {

@@ -52,19 +52,20 @@ describe("no cursor is stuck after the database is replaced", () => {
   });
 
   test("restored from an older backup, ids start above every cursor handed out before", async () => {
-    server = await startServer();
+    // A poll timeout longer than the test: last=0 must see the backup's notification however slow the machine.
+    server = await startServer({ pollTimeout: 120 });
     const { dbPath } = server;
     await ping(server.url);
     await server.close();
     const backup = `${dbPath}.backup`;
     copyFileSync(dbPath, backup);
 
-    server = await startServer({}, { dbPath });
+    server = await startServer({ pollTimeout: 120 }, { dbPath });
     const away = await terminalCaughtUp(server.url);
     await server.close();
     copyFileSync(backup, dbPath);
 
-    server = await startServer({}, { dbPath });
+    server = await startServer({ pollTimeout: 120 }, { dbPath });
     await send(server.url, "while away");
     await ping(server.url);
     const terminal = reconnect(away, server.url);

@@ -7,6 +7,7 @@ import type { NodeHeartbeat } from "../../db/store.ts";
 import type { HistoryPoint } from "../../metrics/history.ts";
 import type { TimelineEvent } from "../activity.ts";
 import type { TerminalState } from "../presence.ts";
+import type { RefusedEditView } from "../recovery-routes.ts";
 import type { DatabaseSummary, OrderView, TerminalView } from "../views.ts";
 
 // The JSON the console routes answer, typed by the server's own view types (erased at build: the
@@ -54,6 +55,17 @@ interface SessionDetail {
   timeline: TimelineEvent[];
 }
 
+interface EndedRunOrder {
+  uid: string;
+  revision: number;
+  runId: number;
+  sequenceNumber: number | null;
+  lines: number;
+  lastChangeAt: number | null;
+  lastChangeBy: string | null;
+  data: Record<string, unknown>;
+}
+
 type Route = { view: "overview" } | { view: "database"; dbname: string } | { view: "session"; dbname: string; multiSessionId: number };
 
 const KEY_STORAGE = "pos-sync-console-key";
@@ -75,10 +87,12 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 let generation = 0;
 /** The session whose timeline is accumulated below, and the last event seen. */
 let timeline: { session: string; lastSeq: number; events: TimelineEvent[] } = { session: "", lastSeq: 0, events: [] };
+/** What the operator's last re-apply, dismissal or restore answered; shown until the next one. */
+let actionResult: { ok: boolean; text: string } | undefined;
 
-async function api<T>(path: string): Promise<T> {
+async function api<T>(path: string, method = "GET"): Promise<T> {
   const key = sessionStorage.getItem(KEY_STORAGE);
-  const response = await fetch(`/console/api${path}`, { headers: key ? { Authorization: `Bearer ${key}` } : {}, cache: "no-store" });
+  const response = await fetch(`/console/api${path}`, { method, headers: key ? { Authorization: `Bearer ${key}` } : {}, cache: "no-store" });
   const body = (await response.json().catch(() => ({}))) as { error?: string };
   if (response.status === 401) throw new Unauthorized(body.error ?? "A key is needed");
   if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
@@ -128,7 +142,12 @@ async function draw(route: Route): Promise<void> {
     const sessionKey = `${route.dbname}/${route.multiSessionId}`;
     if (timeline.session !== sessionKey) timeline = { session: sessionKey, lastSeq: 0, events: [] };
     const path = `/databases/${encodeURIComponent(route.dbname)}/sessions/${route.multiSessionId}?after=${timeline.lastSeq}`;
-    const detail = await api<SessionDetail>(path);
+    const base = `/databases/${encodeURIComponent(route.dbname)}/sessions/${route.multiSessionId}`;
+    const [detail, refused, ended] = await Promise.all([
+      api<SessionDetail>(path),
+      api<{ edits: RefusedEditView[] }>(`${base}/refused-edits`),
+      api<{ orders: EndedRunOrder[] }>(`${base}/ended-run-orders`),
+    ]);
     if (timeline.session !== sessionKey) return;
     timeline.events = [...timeline.events, ...detail.timeline].slice(-TIMELINE_KEPT);
     timeline.lastSeq = timeline.events.at(-1)?.seq ?? timeline.lastSeq;
@@ -136,7 +155,9 @@ async function draw(route: Route): Promise<void> {
       [route.dbname, `#/db/${encodeURIComponent(route.dbname)}`],
       [`multi-session ${route.multiSessionId}`, undefined],
     ]);
-    main.replaceChildren(...sessionView(detail, timeline.events));
+    const openRefused = new Map<string, number>();
+    for (const edit of refused.edits) if (edit.status === "open") openRefused.set(edit.uid, (openRefused.get(edit.uid) ?? 0) + 1);
+    main.replaceChildren(...sessionView(detail, timeline.events, openRefused), ...recoveryView(base, refused.edits, ended.orders));
   }
 }
 
@@ -221,9 +242,9 @@ function databaseView(detail: DatabaseDetail): Node[] {
   return nodes;
 }
 
-function sessionView(detail: SessionDetail, events: TimelineEvent[]): Node[] {
+function sessionView(detail: SessionDetail, events: TimelineEvent[], openRefused: ReadonlyMap<string, number> = new Map()): Node[] {
   const orders = table(
-    ["order uid", "revision", "lines", "number", "last change", "by terminal"],
+    ["order uid", "revision", "lines", "number", "refused edits", "last change", "by terminal"],
     detail.orders.map((order) =>
       el(
         "tr",
@@ -232,6 +253,7 @@ function sessionView(detail: SessionDetail, events: TimelineEvent[]): Node[] {
         num(order.revision),
         num(order.lines),
         num(order.sequenceNumber ?? "–"),
+        openRefused.get(order.uid) ? el("td", { class: "num" }, link("#refused-edits", `${openRefused.get(order.uid)} open`)) : num("–"),
         el("td", {}, order.lastChangeAt ? ago(order.lastChangeAt) : "–"),
         el("td", {}, order.lastChangeBy ?? "–"),
       ),
@@ -256,6 +278,113 @@ function sessionView(detail: SessionDetail, events: TimelineEvent[]): Node[] {
     ),
   ];
 }
+
+/**
+ * Refused edits (what was typed, against which revision, what the server had) and the open
+ * orders of ended runs, each with the operator's buttons; clicks are handled on #main.
+ */
+function recoveryView(base: string, edits: RefusedEditView[], ended: EndedRunOrder[]): Node[] {
+  const open = edits.filter((edit) => edit.status === "open").length;
+  const refused = table(
+    ["refused", "pos", "user", "order", "typed against", "server had", "what was typed", "why", ""],
+    edits.map((edit) =>
+      el(
+        "tr",
+        { "data-edit-id": String(edit.id), "data-uid": edit.uid, "data-status": edit.status },
+        el("td", {}, clock(edit.at)),
+        el("td", {}, edit.posId === null ? "–" : String(edit.posId)),
+        num(edit.userId),
+        el("td", {}, edit.uid),
+        el("td", {}, edit.typedRevision === null ? "–" : `revision ${edit.typedRevision}`),
+        el("td", {}, edit.server.revision === null ? "no such order" : `revision ${edit.server.revision}, ${edit.server.state}`),
+        el("td", { class: "typed" }, edit.action === "remove_order" ? "remove the order" : linesText(edit.data)),
+        el("td", {}, edit.reason === "uid_collision" ? "uid taken by another order" : "revision_error"),
+        el(
+          "td",
+          {},
+          edit.status === "open"
+            ? el(
+                "span",
+                {},
+                el("button", { type: "button", "data-action": "reapply", "data-path": `${base}/refused-edits/${edit.id}/reapply` }, "Re-apply"),
+                " ",
+                el("button", { type: "button", "data-action": "dismiss", "data-path": `${base}/refused-edits/${edit.id}/dismiss` }, "Dismiss"),
+              )
+            : edit.status === "reapplied"
+              ? `re-applied${edit.reappliedRevision === null ? "" : ` as revision ${edit.reappliedRevision}`}`
+              : "dismissed",
+        ),
+      ),
+    ),
+    "refused-edits",
+  );
+  const endedTable = table(
+    ["order uid", "run", "revision", "what it holds", "last change", ""],
+    ended.map((order) =>
+      el(
+        "tr",
+        { "data-uid": order.uid },
+        el("td", {}, order.uid),
+        num(order.runId),
+        num(order.revision),
+        el("td", { class: "typed" }, linesText(order.data)),
+        el("td", {}, order.lastChangeAt ? `${ago(order.lastChangeAt)}${order.lastChangeBy ? ` by pos ${order.lastChangeBy}` : ""}` : "–"),
+        el(
+          "td",
+          {},
+          el(
+            "button",
+            { type: "button", "data-action": "restore", "data-path": `${base}/ended-run-orders/${encodeURIComponent(order.uid)}/restore` },
+            "Restore",
+          ),
+        ),
+      ),
+    ),
+    "ended-orders",
+  );
+  const result = actionResult ? [el("p", { id: "action-result", class: actionResult.ok ? "muted" : "error" }, actionResult.text)] : [];
+  return [
+    ...result,
+    el("h2", {}, `Refused edits (${open} open)`, el("span", { class: "muted" }, " · kept with what was typed; re-apply makes it the order's next revision")),
+    refused,
+    el("h2", {}, `Open orders of ended runs (${ended.length})`, el("span", { class: "muted" }, " · restore brings one into the current run")),
+    endedTable,
+  ];
+}
+
+/** An order's lines as "product 5 × 2, product 7 × 1". */
+function linesText(data: Record<string, unknown>): string {
+  const lines = Array.isArray(data.lines) ? data.lines : [];
+  const text = lines.map((line) => {
+    const values = (Array.isArray(line) ? line[2] : undefined) as Record<string, unknown> | undefined;
+    return values ? `product ${String(values.product_id ?? "?")} × ${String(values.qty ?? "?")}` : "?";
+  });
+  return text.length > 0 ? text.join(", ") : "no lines";
+}
+
+main.addEventListener("click", (event) => {
+  const button = (event.target as HTMLElement).closest("button[data-action]");
+  const path = button?.getAttribute("data-path");
+  if (!button || !path) return;
+  const action = button.getAttribute("data-action");
+  (button as HTMLButtonElement).disabled = true;
+  api<{ revision?: number | null; uid?: string }>(path, "POST").then(
+    (reply) => {
+      actionResult = {
+        ok: true,
+        text:
+          action === "dismiss"
+            ? "Dismissed."
+            : `${action === "restore" ? "Restored" : "Re-applied"}: order ${reply.uid ?? ""}${reply.revision ? ` is at revision ${reply.revision}` : " removed"}.`,
+      };
+      refresh();
+    },
+    (error: unknown) => {
+      actionResult = { ok: false, text: String((error as Error).message) };
+      refresh();
+    },
+  );
+});
 
 function terminalTable(terminals: Terminal[]): HTMLElement {
   return table(
@@ -289,7 +418,7 @@ function timelineItem(event: TimelineEvent): HTMLElement {
     event.outcome === "updated"
       ? `${event.uid} → revision ${event.revision}`
       : event.outcome === "conflict"
-        ? `revision_error on ${event.uid} (sent revision ${event.revision})`
+        ? `revision_error on ${event.uid} (sent revision ${event.revision}), kept in refused edits`
         : event.outcome === "retry"
           ? `retry of ${event.uid} recognised (nonce)`
           : event.outcome === "removed"

@@ -17,6 +17,11 @@ const terminalColumns = `dbname, pos_id AS "posId", multi_session_id AS "multiSe
 const revisionColumns = `dbname, multi_session_id AS "multiSessionId", uid, revision_id AS "revisionId", message, nonce,
   session_id AS "sessionId", login_number AS "loginNumber", pos_id AS "posId"`;
 
+const refusedEditColumns = `id, dbname, multi_session_id AS "multiSessionId", uid, action, reason, message, pos_id AS "posId",
+  session_id AS "sessionId", login_number AS "loginNumber", user_id AS "userId", at, typed_revision AS "typedRevision",
+  server_revision AS "serverRevision", server_state AS "serverState", status, reapplied_revision AS "reappliedRevision",
+  resolved_at AS "resolvedAt"`;
+
 const statements = {
   healthCheck: `SELECT 1`,
   lastCommittedId: `SELECT last_id AS "lastId" FROM notification_counter WHERE singleton = 1`,
@@ -91,6 +96,17 @@ const statements = {
       held_polls = excluded.held_polls, terminals_online = excluded.terminals_online`,
   listNodes: `SELECT node_id AS "nodeId", hostname, pid, version, url, started_at AS "startedAt", last_seen AS "lastSeen",
     held_polls AS "heldPolls", terminals_online AS "terminalsOnline" FROM nodes WHERE last_seen >= $1 ORDER BY node_id`,
+  refusedEdits: `SELECT ${refusedEditColumns} FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 ORDER BY id DESC`,
+  refusedEditsOfOrder: `SELECT ${refusedEditColumns} FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 AND uid = $3 ORDER BY id DESC`,
+  endedRunOrders: `SELECT ${orderColumns} FROM orders WHERE dbname = $1 AND multi_session_id = $2 AND state = 'unpaid' ORDER BY created_seq`,
+  insertRefusedEdit: `INSERT INTO refused_edits (dbname, multi_session_id, uid, action, reason, message, pos_id, session_id, login_number,
+      user_id, at, typed_revision, server_revision, server_state)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+  /** Walks the (dbname, multi_session_id, id) index from the newest: the rows past the kept ones, older than the day. */
+  pruneRefusedEdits: `DELETE FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 AND at < $4 AND id <= (
+      SELECT id FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 ORDER BY id DESC LIMIT 1 OFFSET $3)`,
+  getRefusedEdit: `SELECT ${refusedEditColumns} FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 AND id = $3`,
+  resolveRefusedEdit: `UPDATE refused_edits SET status = $2, reapplied_revision = $3, resolved_at = $4 WHERE id = $1`,
 } satisfies Record<string, string>;
 
 export const queries = Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, { name: `pos_sync_${name}`, text }])) as {

@@ -1,6 +1,21 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import type { CommitWatcher, MultiSession, NewNotification, NodeHeartbeat, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
+import type {
+  CommitWatcher,
+  MultiSession,
+  NewNotification,
+  NewRefusedEdit,
+  NodeHeartbeat,
+  Notification,
+  Order,
+  OrderRevision,
+  RefusedEdit,
+  RefusedEditRetention,
+  RefusedEditStatus,
+  Store,
+  StoreTx,
+  Terminal,
+} from "../store.ts";
 import { CommitListener, type ListenerLog } from "./commit-listener.ts";
 import { clientConfig, createPool, migrateDatabase, notifyChannel, type PostgresOptions } from "./connection.ts";
 import { asStoreError } from "./errors.ts";
@@ -143,6 +158,16 @@ export class PostgresStore implements Store {
     return this.read(queries.openOrders, [dbname, multiSessionId]);
   }
 
+  refusedEdits(dbname: string, multiSessionId: number, uid?: string): Promise<RefusedEdit[]> {
+    return uid === undefined
+      ? this.read(queries.refusedEdits, [dbname, multiSessionId])
+      : this.read(queries.refusedEditsOfOrder, [dbname, multiSessionId, uid]);
+  }
+
+  endedRunOrders(dbname: string, multiSessionId: number): Promise<Order[]> {
+    return this.read(queries.endedRunOrders, [dbname, multiSessionId]);
+  }
+
   async saveNodeHeartbeat(node: NodeHeartbeat): Promise<void> {
     const values = [node.nodeId, node.hostname, node.pid, node.version, node.url, node.startedAt, node.lastSeen, node.heldPolls, node.terminalsOnline];
     await this.read(queries.saveNodeHeartbeat, values);
@@ -281,6 +306,37 @@ function createTx(client: pg.ClientBase, notifyPrefix: string, channel: string, 
 
     incrementMessageIds(dbname: string, multiSessionId: number): Promise<Terminal[]> {
       return run<Terminal>(client, queries.incrementMessageIds, [dbname, multiSessionId]);
+    },
+
+    async saveRefusedEdit(edit: NewRefusedEdit, retention: RefusedEditRetention): Promise<number> {
+      const { dbname, multiSessionId } = edit;
+      const [row] = await run<{ id: number }>(client, queries.insertRefusedEdit, [
+        dbname,
+        multiSessionId,
+        edit.uid,
+        edit.action,
+        edit.reason,
+        edit.message,
+        edit.posId,
+        edit.sessionId,
+        edit.loginNumber,
+        edit.userId,
+        edit.at,
+        edit.typedRevision,
+        edit.serverRevision,
+        edit.serverState,
+      ]);
+      await run(client, queries.pruneRefusedEdits, [dbname, multiSessionId, retention.keep, retention.keepSince]);
+      return row!.id;
+    },
+
+    async getRefusedEdit(dbname: string, multiSessionId: number, id: number): Promise<RefusedEdit | undefined> {
+      const [edit] = await run<RefusedEdit>(client, queries.getRefusedEdit, [dbname, multiSessionId, id]);
+      return edit;
+    },
+
+    async resolveRefusedEdit(id: number, status: Exclude<RefusedEditStatus, "open">, reappliedRevision: number | null, at: number): Promise<void> {
+      await run(client, queries.resolveRefusedEdit, [id, status, reappliedRevision, at]);
     },
   };
 }

@@ -15,7 +15,7 @@ export interface ChannelScanStatements {
  *
  * The notifications table has no index on channel (migration 0003): every commit wrote one
  * index page per channel it touched, 3 to 4 times the WAL of the rows themselves, which cost
- * about a quarter of the server's CPU per notification under load (README, Performance). Most
+ * about a quarter of the server's CPU per notification under load (docs/performance.md). Most
  * polls are answered from memory (src/bus/recent-notifications.ts); the rest walk the key in
  * steps of at most SCAN_STEP_IDS ids, each its own read, yielding to the event loop between
  * steps, so a long catch-up never holds other requests up for long. A range with no rows (ids

@@ -105,3 +105,35 @@ export const nodes = sqliteTable("nodes", {
   heldPolls: integer("held_polls").notNull(),
   terminalsOnline: integer("terminals_online").notNull(),
 });
+
+/**
+ * Updates refused with revision_error (and uid collisions), kept with what the cashier typed so
+ * an operator can re-apply or dismiss them: the last 200 of each multi-session and all of the
+ * current day (pruned as rows are written).
+ */
+export const refusedEdits = sqliteTable(
+  "refused_edits",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    dbname: text("dbname").notNull(),
+    multiSessionId: integer("multi_session_id").notNull(),
+    uid: text("uid").notNull(),
+    action: text("action").notNull(),
+    reason: text("reason", { enum: ["revision_error", "uid_collision"] }).notNull(),
+    message: text("message").notNull(),
+    posId: integer("pos_id"),
+    sessionId: integer("session_id"),
+    loginNumber: integer("login_number"),
+    userId: integer("user_id").notNull(),
+    at: integer("at").notNull(),
+    typedRevision: integer("typed_revision"),
+    serverRevision: integer("server_revision"),
+    serverState: text("server_state"),
+    status: text("status", { enum: ["open", "reapplied", "dismissed"] })
+      .notNull()
+      .default("open"),
+    reappliedRevision: integer("reapplied_revision"),
+    resolvedAt: integer("resolved_at"),
+  },
+  (table) => [index("refused_edits_session").on(table.dbname, table.multiSessionId, table.id)],
+);

@@ -5,7 +5,21 @@ import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { scanChannels } from "./channel-scan.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
-import type { MultiSession, NewNotification, NodeHeartbeat, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
+import type {
+  MultiSession,
+  NewNotification,
+  NewRefusedEdit,
+  NodeHeartbeat,
+  Notification,
+  Order,
+  OrderRevision,
+  RefusedEdit,
+  RefusedEditRetention,
+  RefusedEditStatus,
+  Store,
+  StoreTx,
+  Terminal,
+} from "../store.ts";
 
 export interface SqliteStoreOptions {
   synchronous?: "normal" | "full";
@@ -101,6 +115,18 @@ export class SqliteStore implements Store {
     return this.commits.read(() => this.statements.openOrders.all(dbname, multiSessionId));
   }
 
+  refusedEdits(dbname: string, multiSessionId: number, uid?: string): Promise<RefusedEdit[]> {
+    return this.commits.read(() =>
+      uid === undefined
+        ? this.statements.refusedEdits.all({ dbname, multiSessionId })
+        : this.statements.refusedEditsOfOrder.all({ dbname, multiSessionId, uid }),
+    );
+  }
+
+  endedRunOrders(dbname: string, multiSessionId: number): Promise<Order[]> {
+    return this.commits.read(() => this.statements.endedRunOrders.all({ dbname, multiSessionId }));
+  }
+
   saveNodeHeartbeat(node: NodeHeartbeat): Promise<void> {
     return this.commits.run(() => {
       this.statements.saveNodeHeartbeat.run(node);
@@ -139,10 +165,14 @@ const REVISION_COLUMNS = `dbname, multi_session_id AS multiSessionId, uid, revis
   session_id AS sessionId, login_number AS loginNumber, pos_id AS posId`;
 const NODE_COLUMNS = `node_id AS nodeId, hostname, pid, version, url, started_at AS startedAt, last_seen AS lastSeen,
   held_polls AS heldPolls, terminals_online AS terminalsOnline`;
+const REFUSED_EDIT_COLUMNS = `id, dbname, multi_session_id AS multiSessionId, uid, action, reason, message, pos_id AS posId,
+  session_id AS sessionId, login_number AS loginNumber, user_id AS userId, at, typed_revision AS typedRevision,
+  server_revision AS serverRevision, server_state AS serverState, status, reapplied_revision AS reappliedRevision,
+  resolved_at AS resolvedAt`;
 const SESSION_KEY = "dbname = :dbname AND multi_session_id = :multiSessionId";
 const CHANNEL_IN = "channel IN (SELECT value FROM json_each(:channels))";
 
-/** Plain SQL prepared once: drizzle's prepared-query wrapper cost about 14 % of the main thread under saturation (README, Performance). */
+/** Plain SQL prepared once: drizzle's prepared-query wrapper cost about 14 % of the main thread under saturation (docs/performance.md). */
 function prepareStatements(sqlite: Database.Database) {
   return {
     knownTerminals: sqlite.prepare<[string, string], { posId: string }>(
@@ -164,6 +194,28 @@ function prepareStatements(sqlite: Database.Database) {
     terminalsOf: sqlite.prepare<[string], Terminal>(`SELECT ${TERMINAL_COLUMNS} FROM terminals WHERE dbname = ? ORDER BY pos_id`),
     openOrders: sqlite.prepare<[string, number], Order>(
       `SELECT ${ORDER_COLUMNS} FROM orders WHERE dbname = ? AND multi_session_id = ? AND state = 'draft' ORDER BY rowid`,
+    ),
+    refusedEdits: sqlite.prepare<SessionKey, RefusedEdit>(`SELECT ${REFUSED_EDIT_COLUMNS} FROM refused_edits WHERE ${SESSION_KEY} ORDER BY id DESC`),
+    refusedEditsOfOrder: sqlite.prepare<OrderKey, RefusedEdit>(
+      `SELECT ${REFUSED_EDIT_COLUMNS} FROM refused_edits WHERE ${SESSION_KEY} AND uid = :uid ORDER BY id DESC`,
+    ),
+    endedRunOrders: sqlite.prepare<SessionKey, Order>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE ${SESSION_KEY} AND state = 'unpaid' ORDER BY rowid`),
+    insertRefusedEdit: sqlite.prepare<NewRefusedEdit, { id: number }>(
+      `INSERT INTO refused_edits (dbname, multi_session_id, uid, action, reason, message, pos_id, session_id, login_number, user_id, at,
+         typed_revision, server_revision, server_state)
+       VALUES (:dbname, :multiSessionId, :uid, :action, :reason, :message, :posId, :sessionId, :loginNumber, :userId, :at,
+         :typedRevision, :serverRevision, :serverState) RETURNING id`,
+    ),
+    /** Walks the (dbname, multi_session_id, id) index from the newest: the rows past the kept ones, older than the day. */
+    pruneRefusedEdits: sqlite.prepare<SessionKey & { keep: number; keepSince: number }>(
+      `DELETE FROM refused_edits WHERE ${SESSION_KEY} AND at < :keepSince AND id <= (
+         SELECT id FROM refused_edits WHERE ${SESSION_KEY} ORDER BY id DESC LIMIT 1 OFFSET :keep)`,
+    ),
+    getRefusedEdit: sqlite.prepare<SessionKey & { id: number }, RefusedEdit>(
+      `SELECT ${REFUSED_EDIT_COLUMNS} FROM refused_edits WHERE ${SESSION_KEY} AND id = :id`,
+    ),
+    resolveRefusedEdit: sqlite.prepare<{ id: number; status: string; reappliedRevision: number | null; at: number }>(
+      "UPDATE refused_edits SET status = :status, reapplied_revision = :reappliedRevision, resolved_at = :at WHERE id = :id",
     ),
     begin: sqlite.prepare("BEGIN IMMEDIATE"),
     commit: sqlite.prepare("COMMIT"),
@@ -299,6 +351,21 @@ function createTx(statements: Statements, ids: NotificationIds): StoreTx {
 
     incrementMessageIds(dbname: string, multiSessionId: number): Terminal[] {
       return statements.incrementMessageIds.all({ dbname, multiSessionId });
+    },
+
+    saveRefusedEdit(edit: NewRefusedEdit, retention: RefusedEditRetention): number {
+      const { id } = statements.insertRefusedEdit.get(edit)!;
+      const { dbname, multiSessionId } = edit;
+      statements.pruneRefusedEdits.run({ dbname, multiSessionId, keep: retention.keep, keepSince: retention.keepSince });
+      return id;
+    },
+
+    getRefusedEdit(dbname: string, multiSessionId: number, id: number): RefusedEdit | undefined {
+      return statements.getRefusedEdit.get({ dbname, multiSessionId, id });
+    },
+
+    resolveRefusedEdit(id: number, status: Exclude<RefusedEditStatus, "open">, reappliedRevision: number | null, at: number): void {
+      statements.resolveRefusedEdit.run({ id, status, reappliedRevision, at });
     },
   };
 }
