@@ -6,7 +6,7 @@
  * Why memory and not the index: the index wrote one B-tree page per channel a commit touched
  * (3 to 4 times the WAL of the rows themselves, about a quarter of the server's CPU per
  * notification at saturation); appending an id here costs tens of nanoseconds. The price is
- * 8 bytes per stored notification (plus a small array per channel), and one read of the
+ * about 8 bytes per stored notification (plus a small array per channel), and one read of the
  * table's (id, channel) pairs when the store opens (docs/performance-connect.md).
  */
 export class ChannelIndex {
@@ -43,30 +43,24 @@ export class ChannelIndex {
   }
 }
 
-/** A channel's ids, ascending, in a typed array that grows by doubling; dropped ids are skipped by `start` until compaction. */
+/**
+ * A channel's ids, ascending; dropped ids are skipped by `start` until compaction. A plain array:
+ * typed arrays cost about a microsecond each to allocate and grow, and most channels hold few ids.
+ */
 class IdList {
-  private ids = new Float64Array(4);
+  private ids: number[] = [];
   private start = 0;
-  private end = 0;
 
   get size(): number {
-    return this.end - this.start;
+    return this.ids.length - this.start;
   }
 
   push(id: number): void {
-    if (this.end === this.ids.length) {
-      const live = this.ids.subarray(this.start, this.end);
-      const next = live.length * 2 > this.ids.length ? new Float64Array(this.ids.length * 2) : this.ids;
-      next.set(live);
-      this.ids = next;
-      this.end -= this.start;
-      this.start = 0;
-    }
-    this.ids[this.end++] = id;
+    this.ids.push(id);
   }
 
   collect(afterId: number, upToId: number, into: number[]): void {
-    for (let i = this.firstAbove(afterId); i < this.end && this.ids[i]! <= upToId; i++) into.push(this.ids[i]!);
+    for (let i = this.firstAbove(afterId); i < this.ids.length && this.ids[i]! <= upToId; i++) into.push(this.ids[i]!);
   }
 
   /** Drops ids <= id; returns how many. */
@@ -74,13 +68,17 @@ class IdList {
     const first = this.firstAbove(id);
     const dropped = first - this.start;
     this.start = first;
+    if (this.start > 64 && this.start * 2 > this.ids.length) {
+      this.ids = this.ids.slice(this.start);
+      this.start = 0;
+    }
     return dropped;
   }
 
   /** The index of the first id above `id` (binary search). */
   private firstAbove(id: number): number {
     let low = this.start;
-    let high = this.end;
+    let high = this.ids.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
       if (this.ids[middle]! <= id) low = middle + 1;
