@@ -77,8 +77,7 @@ function measure(variant: Variant, broadcastsPerCommit: number): { micros: numbe
 
 const variants: Variant[] = ["no index", "(channel, id) index", "no index + ChannelIndex"];
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
-const spread = (xs: number[], digits: number) =>
-  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
+const spread = (xs: number[], digits: number) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
 process.stdout.write("| broadcasts per commit | variant | CPU per notification (µs) | WAL frames per notification |\n| ---: | --- | ---: | ---: |\n");
 for (const broadcasts of [1, 8]) {
   const results = new Map<Variant, { micros: number[]; frames: number[] }>(variants.map((v) => [v, { micros: [], frames: [] }]));
