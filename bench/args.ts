@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import type { NchanLongpoll, NchanPublish } from "./nchan.ts";
 import type { TargetName } from "./results.ts";
 
-export type Scenario = "fanout" | "saturation" | "idle";
+export type Scenario = "fanout" | "saturation" | "idle" | "connect";
 
 export interface BenchArgs {
   scenarios: Scenario[];
@@ -13,6 +13,8 @@ export interface BenchArgs {
   durationSeconds: number;
   inflight: number;
   idlePolls: number;
+  /** Connect storm: terminals (re)connecting at once halfway through a saturation window. */
+  connects: number;
   drainMs: number;
   smoke: boolean;
   vsNchan: boolean;
@@ -41,13 +43,16 @@ export interface BenchArgs {
 }
 
 export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.ts [flags])
-  --scenario fanout|saturation|idle|all   (all)
+  --scenario fanout|saturation|idle|connect|all   (all)
+                                          connect: saturation, and halfway through it a storm of terminals never
+                                          seen before sending their first poll (last=0, peek) at once
   --sessions N --terminals N              fan-out/saturation topology (20 x 5)
   --topology 20x5,4x1,4x50                several topologies in one run (overrides the two above)
   --rate N                                fan-out broadcasts per second, open loop (200)
   --duration S                            fan-out and saturation seconds (10)
   --inflight N                            saturation broadcasts in flight, closed loop (64)
   --idle-polls N                          idle held polls (10000)
+  --connects N                            connect storm: terminals (re)connecting at once (1000)
   --drain MS                              after publishing, count what is missing as lost once no
                                           notification arrived for MS (5000)
   --smoke                                 a few seconds, tiny sizes; exit 1 on any loss (CI)
@@ -93,6 +98,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
       duration: { type: "string" },
       inflight: { type: "string" },
       "idle-polls": { type: "string" },
+      connects: { type: "string" },
       drain: { type: "string" },
       smoke: { type: "boolean", default: false },
       vs: { type: "string", multiple: true },
@@ -114,9 +120,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
   if (values.help) return "help";
   const smoke = values.smoke ?? false;
   const scenario = values.scenario ?? "all";
-  const known: Scenario[] = ["fanout", "saturation", "idle"];
+  const known: Scenario[] = ["fanout", "saturation", "idle", "connect"];
   const scenarios = scenario === "all" ? known : scenario.split(",").map((s) => s.trim() as Scenario);
-  for (const s of scenarios) if (!known.includes(s)) throw new Error(`--scenario must be fanout, saturation, idle or all, got "${s}"`);
+  for (const s of scenarios) if (!known.includes(s)) throw new Error(`--scenario must be fanout, saturation, idle, connect or all, got "${s}"`);
   const vs = (values.vs ?? []).flatMap((v) => v.split(",")).map((v) => v.trim());
   for (const v of vs) if (v !== "nchan" && v !== "node-floor") throw new Error(`--vs knows "nchan" and "node-floor", got "${v}"`);
   if (values.only !== undefined && !["ours", "nchan", "node-floor"].includes(values.only)) throw new Error(`--only must be ours, node-floor or nchan`);
@@ -156,6 +162,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     durationSeconds: positiveInt("duration", values.duration, smoke ? 1 : 10),
     inflight: positiveInt("inflight", values.inflight, smoke ? 4 : 64),
     idlePolls: Math.floor(positiveInt("idle-polls", values["idle-polls"], smoke ? 200 : 10_000)),
+    connects: Math.floor(positiveInt("connects", values.connects, smoke ? 50 : 1000)),
     drainMs: positiveInt("drain", values.drain, smoke ? 3000 : 5000),
     smoke,
     vsNchan: vs.includes("nchan") || values.only === "nchan",

@@ -97,12 +97,12 @@ function send(channel: string, message: unknown): void {
   for (const poll of polls) toWake.add(poll);
 }
 
-function poll(res: ServerResponse, rpcId: string, params: { channels?: string[]; last?: number }): void {
+function poll(res: ServerResponse, rpcId: string, params: { channels?: string[]; last?: number; options?: { peek?: boolean } }): void {
   const channels = params.channels ?? [];
   const last = params.last ?? 0;
   // last=0: a new subscriber starts from now (ours looks back one poll timeout in its store).
   const ready = last > 0 ? after(channels, last) : [];
-  if (ready.length > 0) {
+  if (ready.length > 0 || params.options?.peek) {
     reply(res, rpcId, `[${ready.join(",")}]`);
     return;
   }
@@ -151,7 +151,7 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
   }
   const path = req.url ?? "";
   if (path === "/longpolling/poll") {
-    poll(res, rpcId, params as { channels?: string[]; last?: number });
+    poll(res, rpcId, params as { channels?: string[]; last?: number; options?: { peek?: boolean } });
     return;
   }
   if (path === "/pos_multi_session_sync/update") {

@@ -1,4 +1,9 @@
-/** The markdown tables of a run: ours, the Node floor and Nchan, and the ratios ours/floor and ours/nchan per metric. */
+/**
+ * The markdown tables of a run: ours, the Node floor and Nchan, and the ratios ours/floor and
+ * ours/nchan per metric. With several rounds each cell is the median over rounds and its spread
+ * (min-max); a ratio is taken within each round (targets of a round run one after the other,
+ * so a busier or quieter machine weighs on both sides) and summarised the same way.
+ */
 import type { DeliveryResult, IdleResult, RunResult, ScenarioResult, TargetName } from "./results.ts";
 
 interface Metric {
@@ -60,6 +65,21 @@ const saturationMetrics: Metric[] = [
   { name: "other processes' CPU (% of a core; noise)", value: (r) => 100 * d(r).cpu.otherCore, digits: 1 },
 ];
 
+const connectMetrics: Metric[] = [
+  { name: "first poll p50 (ms)", value: (r) => d(r).firstPollMs?.p50 ?? NaN, digits: 2, ratio: true },
+  { name: "first poll p99 (ms)", value: (r) => d(r).firstPollMs?.p99 ?? NaN, digits: 2, ratio: true },
+  { name: "first poll max (ms)", value: (r) => d(r).firstPollMs?.max ?? NaN, digits: 2, ratio: true },
+  { name: "first polls answered / asked", value: (r) => `${(d(r).connects ?? 0) - (d(r).connectErrors ?? 0)}/${d(r).connects ?? 0}` },
+  { name: "delivered notifications/s (storm included)", value: (r) => d(r).deliveredPerSecond, digits: 0, ratio: true },
+  { name: "server CPU per notification (µs, storm included)", value: (r) => d(r).serverMicrosPerNotification, digits: 1, ratio: true },
+  { name: "delivered / expected (after drain)", value: (r) => `${d(r).delivered}/${d(r).expected} (${pct(d(r).delivered, d(r).expected)})` },
+  {
+    name: "load generator event-loop delay p99 / max (ms)",
+    value: (r) => `${d(r).loadEventLoopDelayMs.p99.toFixed(1)} / ${d(r).loadEventLoopDelayMs.max.toFixed(1)}`,
+  },
+  { name: "other processes' CPU (% of a core; noise)", value: (r) => 100 * d(r).cpu.otherCore, digits: 1 },
+];
+
 const idleMetrics: Metric[] = [
   { name: "server RSS per held poll (KB)", value: (r) => i(r).bytesPerHeldPoll / 1024, digits: 2, ratio: true },
   {
@@ -75,6 +95,8 @@ const idleMetrics: Metric[] = [
 export function label(r: ScenarioResult): string {
   if (r.scenario === "idle") return `idle, ${r.polls} polls`;
   if (r.scenario === "fanout") return `fan-out ${r.sessions}x${r.terminals}, ${r.rate}/s, ${r.durationSeconds} s`;
+  if (r.scenario === "connect")
+    return `connect storm, ${r.connects} first polls during saturation ${r.sessions}x${r.terminals}, ${r.inflight} in flight, ${r.durationSeconds} s`;
   return `saturation ${r.sessions}x${r.terminals}, ${r.inflight} in flight, ${r.durationSeconds} s`;
 }
 
@@ -92,36 +114,47 @@ function targetsOf(run: RunResult): TargetName[] {
   return [...builds, ...(["ours", "node-floor", "nchan"] as const).filter((t) => run.results.some((r) => r.target === t))];
 }
 
-function ratio(a: number | string, b: number | string): string {
-  return typeof a === "number" && typeof b === "number" && b !== 0 && Number.isFinite(a / b) ? format(a / b, 2) : "";
+/** A figure's values, one per round in round order. */
+type Rounds = (number | string)[];
+
+const finite = (values: Rounds): values is number[] => values.length > 0 && values.every((v) => typeof v === "number" && Number.isFinite(v));
+
+function median(sorted: number[]): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** One round: the value; several: the median and the spread "median (min-max)"; for text, the distinct values. */
+function combine(values: Rounds, digits = 2): string {
+  if (values.length === 0) return "n/a";
+  if (!finite(values)) return [...new Set(values.map((v) => format(v, digits)))].join("; ");
+  const sorted = values.slice().sort((a, b) => a - b);
+  const middle = format(median(sorted), digits);
+  return sorted.length === 1 ? middle : `${middle} (${format(sorted[0]!, digits)}-${format(sorted[sorted.length - 1]!, digits)})`;
+}
+
+/** ours / other within each round (rounds in the same order on both sides), then combined. */
+function ratio(ours: Rounds, other: Rounds): string {
+  if (!finite(ours) || !finite(other) || ours.length !== other.length) return "";
+  const ratios = ours.map((a, k) => a / other[k]!);
+  return finite(ratios) ? combine(ratios, 2) : "";
 }
 
 /** A row per figure: ours, each other target, then ours/other for each. */
 function table(
   targets: TargetName[],
   head: string[],
-  rows: { cells: string[]; values: Partial<Record<TargetName, number | string>>; digits?: number; ratio?: boolean }[],
+  rows: { cells: string[]; values: Partial<Record<TargetName, Rounds>>; digits?: number; ratio?: boolean }[],
 ): string {
   const others = targets.filter((t) => t !== "ours");
   const header = [...head, ...targets.map(column), ...others.map((t) => `ours / ${column(t)}`)];
   const lines = [`| ${header.join(" | ")} |`, `| ${header.map((_, k) => (k < head.length ? "---" : "---:")).join(" | ")} |`];
   for (const row of rows) {
-    const values = targets.map((t) => format(row.values[t] ?? "n/a", row.digits));
-    const ratios = others.map((t) => (row.ratio ? ratio(row.values.ours ?? "n/a", row.values[t] ?? "n/a") : ""));
+    const values = targets.map((t) => combine(row.values[t] ?? [], row.digits));
+    const ratios = others.map((t) => (row.ratio ? ratio(row.values.ours ?? [], row.values[t] ?? []) : ""));
     lines.push(`| ${[...row.cells, ...values, ...ratios].join(" | ")} |`);
   }
   return lines.join("\n");
-}
-
-/** The median of numbers; for text, the distinct values. Runs with --repeat report each figure's median over rounds. */
-function combine(values: (number | string)[]): number | string {
-  if (values.length === 0) return "n/a";
-  if (values.every((v) => typeof v === "number")) {
-    const sorted = (values as number[]).slice().sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  }
-  return [...new Set(values.map((v) => format(v)))].join("; ");
 }
 
 /** The five figures of issue 14, for the first fan-out/saturation topology of the run. */
@@ -133,10 +166,9 @@ function headline(run: RunResult, targets: TargetName[]): string | undefined {
   const fanout = firstLabel("fanout");
   const saturation = firstLabel("saturation");
   const idle = firstLabel("idle");
+  const connect = firstLabel("connect");
   const per = (name: string | undefined, f: (r: ScenarioResult) => number | string) =>
-    Object.fromEntries(targets.map((t) => [t, combine(run.results.filter((r) => r.target === t && label(r) === name).map(f))])) as Partial<
-      Record<TargetName, number | string>
-    >;
+    Object.fromEntries(targets.map((t) => [t, run.results.filter((r) => r.target === t && label(r) === name).map(f)])) as Partial<Record<TargetName, Rounds>>;
   const rows: Parameters<typeof table>[2] = [];
   if (fanout) rows.push({ cells: [`fan-out p99, ${fanout} (ms)`], values: per(fanout, (r) => d(r).latencyMs.p99), digits: 2, ratio: true });
   if (saturation) {
@@ -148,11 +180,15 @@ function headline(run: RunResult, targets: TargetName[]): string | undefined {
     });
     rows.push({ cells: [`delivered notifications/s, ${saturation}`], values: per(saturation, (r) => d(r).deliveredPerSecond), digits: 0, ratio: true });
   }
+  if (connect) {
+    rows.push({ cells: [`first poll p50, ${connect} (ms)`], values: per(connect, (r) => d(r).firstPollMs?.p50 ?? NaN), digits: 2, ratio: true });
+    rows.push({ cells: [`first poll p99, ${connect} (ms)`], values: per(connect, (r) => d(r).firstPollMs?.p99 ?? NaN), digits: 2, ratio: true });
+  }
   if (idle) rows.push({ cells: [`memory (RSS) per held poll, ${idle} (KB)`], values: per(idle, (r) => i(r).bytesPerHeldPoll / 1024), digits: 2, ratio: true });
   const lost = Object.fromEntries(
     targets.map((t) => [
       t,
-      String(run.results.filter((r) => r.target === t).reduce((n, r) => n + (r.scenario === "idle" ? r.probes - r.probesDelivered : r.lost), 0)),
+      [String(run.results.filter((r) => r.target === t).reduce((n, r) => n + (r.scenario === "idle" ? r.probes - r.probesDelivered : r.lost), 0))],
     ]),
   );
   rows.push({ cells: ["lost notifications, all scenarios and rounds"], values: lost });
@@ -165,11 +201,12 @@ export function markdown(run: RunResult): string {
   for (const r of run.results) groups.set(label(r), [...(groups.get(label(r)) ?? []), r]);
   const rows: Parameters<typeof table>[2] = [];
   for (const [name, results] of groups) {
-    const all = results[0]!.scenario === "idle" ? idleMetrics : results[0]!.scenario === "fanout" ? fanoutMetrics : saturationMetrics;
+    const kind = results[0]!.scenario;
+    const all = kind === "idle" ? idleMetrics : kind === "fanout" ? fanoutMetrics : kind === "connect" ? connectMetrics : saturationMetrics;
     const metrics = run.args.store === "postgres" ? all : all.filter((metric) => !postgresMetrics.includes(metric));
     for (const metric of metrics) {
-      const values: Partial<Record<TargetName, number | string>> = {};
-      for (const t of targets) values[t] = combine(results.filter((r) => r.target === t).map(metric.value));
+      const values: Partial<Record<TargetName, Rounds>> = {};
+      for (const t of targets) values[t] = results.filter((r) => r.target === t).map(metric.value);
       rows.push({
         cells: [name, metric.name],
         values,

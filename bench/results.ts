@@ -13,7 +13,8 @@ export function isOurs(name: TargetName): boolean {
 }
 
 export interface DeliveryResult {
-  scenario: "fanout" | "saturation";
+  /** connect: saturation with a storm of terminals (re)connecting in the middle of its window. */
+  scenario: "fanout" | "saturation" | "connect";
   target: TargetName;
   publishMode: string;
   sessions: number;
@@ -43,6 +44,11 @@ export interface DeliveryResult {
   broadcastsPerSecond: number;
   serverMicrosPerNotification: number;
   loadMicrosPerNotification: number;
+  /** connect: the storm's first polls, answered and failed, and their time from request to answer (ms). */
+  connects?: number;
+  connectErrors?: number;
+  lastConnectError?: string;
+  firstPollMs?: Summary;
   /** Event-loop delay of the load generator over the window, ms: high values mean harness-bound latencies. */
   loadEventLoopDelayMs: { p50: number; p99: number; max: number };
 }

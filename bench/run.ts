@@ -56,6 +56,7 @@ function problems(r: ScenarioResult): string[] {
     if (r.duplicates) out.push(`${r.duplicates} duplicate notifications`);
     if (r.publishErrors) out.push(`${r.publishErrors} publish errors (${r.lastPublishError})`);
     if (r.subscriberErrors) out.push(`${r.subscriberErrors} poll errors (${r.lastSubscriberError})`);
+    if (r.connectErrors) out.push(`${r.connectErrors} of ${r.connects} first polls failed (${r.lastConnectError})`);
   }
   return out;
 }
@@ -63,7 +64,8 @@ function problems(r: ScenarioResult): string[] {
 function oneLine(r: ScenarioResult): string {
   if (r.scenario === "idle") return `${(r.bytesPerHeldPoll / 1024).toFixed(2)} KB per held poll, ${r.probesDelivered}/${r.probes} probes`;
   const core = `${r.delivered}/${r.expected} delivered, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`;
-  return `${core}, ${r.deliveredPerSecond.toFixed(0)}/s, ${r.serverMicrosPerNotification.toFixed(1)} µs server CPU per notification, load generator ${(100 * r.cpu.loadCore).toFixed(0)} % of a core`;
+  const storm = r.firstPollMs ? `, ${r.connects} first polls p50 ${r.firstPollMs.p50.toFixed(2)} ms, p99 ${r.firstPollMs.p99.toFixed(2)} ms` : "";
+  return `${core}, ${r.deliveredPerSecond.toFixed(0)}/s, ${r.serverMicrosPerNotification.toFixed(1)} µs server CPU per notification, load generator ${(100 * r.cpu.loadCore).toFixed(0)} % of a core${storm}`;
 }
 
 async function start(name: TargetName, args: BenchArgs, options: StartOptions): Promise<Target> {
@@ -86,8 +88,15 @@ function phaseKey(name: TargetName, scenarioLabel: string): string {
 
 async function runOne(scenario: Scenario, target: Target, args: BenchArgs, sessions: number, terminals: number): Promise<ScenarioResult> {
   if (scenario === "fanout") return runFanout(target, { sessions, terminals, rate: args.rate, durationSeconds: args.durationSeconds, drainMs: args.drainMs });
-  if (scenario === "saturation")
-    return runSaturation(target, { sessions, terminals, inflight: args.inflight, durationSeconds: args.durationSeconds, drainMs: args.drainMs });
+  if (scenario === "saturation" || scenario === "connect")
+    return runSaturation(target, {
+      sessions,
+      terminals,
+      inflight: args.inflight,
+      durationSeconds: args.durationSeconds,
+      drainMs: args.drainMs,
+      ...(scenario === "connect" ? { connects: args.connects } : {}),
+    });
   return runIdle(target, { polls: args.idlePolls, openConcurrency: 256, probes: Math.min(50, args.idlePolls) });
 }
 
@@ -129,6 +138,8 @@ async function main(): Promise<number> {
     for (const scenario of args.scenarios) {
       for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
         for (const name of targets) {
+          // Nchan's subscriber has no first poll that looks back: no connect storm for it.
+          if (scenario === "connect" && name === "nchan") continue;
           const settings = Object.entries(args.pgSettings).map(([setting, value]) => `, ${setting}=${value}`);
           const where =
             isOurs(name) && (args.store !== "sqlite" || args.nodes > 1)
@@ -141,7 +152,7 @@ async function main(): Promise<number> {
           const options: StartOptions = {
             // Idle polls must stay held while 10,000 of them are opened and measured.
             pollTimeout: scenario === "idle" ? 600 : 50,
-            maxPolls: scenario === "idle" ? args.idlePolls + 300 : sessions * terminals,
+            maxPolls: scenario === "idle" ? args.idlePolls + 300 : sessions * terminals + (scenario === "connect" ? args.connects : 0),
             maxPublish: Math.max(64, args.inflight),
             store: args.store,
             nodes: args.nodes,

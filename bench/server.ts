@@ -4,6 +4,7 @@
  * terminals poll node 2, whose process is the one measured.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChild, waitReady, type Child } from "./child.ts";
@@ -18,6 +19,7 @@ const USER = 1;
 /** The publisher is not a registered terminal; its session id keeps it apart from them. */
 const PUBLISHER_SESSION = 999_999;
 const IDLE_BASE = 1_000_000;
+const CONNECT_BASE = 2_000_000;
 
 interface Notification {
   id: number;
@@ -76,6 +78,8 @@ export interface WireNode {
 export async function posSyncWire(name: TargetName, nodes: WireNode[], options: StartOptions, stopServer: () => Promise<void>): Promise<Target> {
   const pub = keepAliveAgent(options.maxPublish);
   const sub = keepAliveAgent(options.maxPolls + 16);
+  // Reconnecting terminals: a new connection each.
+  const connecting = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   try {
     for (const node of nodes) {
       await waitReady(node.child, async () => (await send({ agent: pub, port: node.port, method: "GET", path: "/healthz" })).status === 200, `${name} server`);
@@ -145,12 +149,17 @@ export async function posSyncWire(name: TargetName, nodes: WireNode[], options: 
       const params = { channels: [channel("pos.longpolling", IDLE_BASE + i)], last: 0, options: {} };
       return ((await rpc(sub, port, "/longpolling/poll", params, signal, onSent)) as unknown[]).length;
     },
+    async connectPoll(i) {
+      const channels = [channel("pos.multi_session", CONNECT_BASE + i), channel("pos.longpolling", CONNECT_BASE + i)];
+      return ((await rpc(connecting, port, "/longpolling/poll", { channels, last: 0, options: { peek: true } })) as unknown[]).length;
+    },
     async probeIdle(i) {
       await rpc(pub, pubPort, "/pos_longpolling/update", { message: "PING", pos_id: IDLE_BASE + i, db_name: DB });
     },
     async stop() {
       sub.destroy();
       pub.destroy();
+      connecting.destroy();
       await stopServer();
     },
   };

@@ -60,6 +60,12 @@ export interface Target {
   publish(session: number, terminals: Terminal[], data: BenchData): Promise<void>;
   /** An idle long-poll on its own channel, number i; resolves with the count of messages it returned. */
   idlePoll(i: number, signal: AbortSignal, onSent: () => void): Promise<number>;
+  /**
+   * A terminal that was never seen, number i, (re)connecting: its first poll, last=0 on its
+   * pos.multi_session and pos.longpolling channels, as a peek (answered at once, so its time is
+   * the server's first-poll cost), on a new connection. Resolves with the count of messages.
+   */
+  connectPoll?(i: number): Promise<number>;
   /** Wake idle poll i with a probe message (proves it was held). */
   probeIdle(i: number): Promise<void>;
   stop(): Promise<void>;

@@ -2,7 +2,8 @@ import type Database from "better-sqlite3";
 import { openDatabase } from "./connection.ts";
 import type { Logger } from "../../log.ts";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
-import { scanChannels } from "./channel-scan.ts";
+import { ChannelIndex } from "./channel-index.ts";
+import { readChannels } from "./channel-reads.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
 import type {
@@ -41,6 +42,10 @@ export class SqliteStore implements Store {
   private readonly commits: GroupCommit;
   private readonly checkpointer: Checkpointer | undefined;
   private readonly ids: NotificationIds;
+  /** The ids of every stored notification by channel: the table has no channel index (migration 0003). */
+  private readonly channels = new ChannelIndex();
+  /** What the running transaction inserted: added to `channels` once it commits. */
+  private inserted: Notification[] = [];
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     const synchronous = options.synchronous ?? "normal";
@@ -52,18 +57,33 @@ export class SqliteStore implements Store {
     this.checkpointer = path === ":memory:" ? undefined : startCheckpointer(path, { synchronous, onFailure });
     this.statements = prepareStatements(this.sqlite);
     this.ids = new NotificationIds(this.statements, options.idFloor);
-    this.tx = createTx(this.statements, this.ids);
+    for (const [id, channel] of this.statements.idsAndChannels.iterate() as Iterable<[number, string]>) this.channels.add(channel, id);
+    this.tx = createTx(this.statements, this.ids, (sent) => {
+      for (const notification of sent) this.inserted.push(notification);
+    });
     this.commits = new GroupCommit(this.statements, () => this.sqlite.inTransaction);
   }
 
   private readonly read = <T>(query: () => T): Promise<T> => this.commits.read(query);
 
-  transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T> {
-    return this.commits.run(() => work(this.tx), onCommit);
+  async transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T> {
+    const { result } = await this.commits.run(
+      async () => {
+        // Transactions run one at a time (the group commit's lock): what is inserted now is this one's.
+        this.inserted = [];
+        const result = await work(this.tx);
+        return { result, inserted: this.inserted };
+      },
+      ({ result, inserted }) => {
+        for (const notification of inserted) this.channels.add(notification.channel, notification.id);
+        onCommit?.(result);
+      },
+    );
+    return result;
   }
 
   notificationsAfter(channels: readonly string[], afterId: number, lastCommittedId: number): Promise<Notification[]> {
-    return scanChannels(this.statements, this.read, channels, afterId, lastCommittedId);
+    return readChannels(this.statements, this.channels, this.read, channels, afterId, lastCommittedId);
   }
 
   notificationsBetween(afterId: number, upToId: number): Promise<Notification[]> {
@@ -72,7 +92,7 @@ export class SqliteStore implements Store {
 
   async notificationsCreatedSince(channels: readonly string[], since: number, lastCommittedId: number): Promise<Notification[]> {
     const before = await this.commits.read(() => this.ids.lastCreatedUpTo(since - 1));
-    return scanChannels(this.statements, this.read, channels, before, lastCommittedId);
+    return readChannels(this.statements, this.channels, this.read, channels, before, lastCommittedId);
   }
 
   async lastCommittedId(): Promise<number> {
@@ -80,13 +100,17 @@ export class SqliteStore implements Store {
     return this.commits.read(() => this.ids.lastStored());
   }
 
-  deleteNotificationsUpTo(createdAt: number): Promise<number[]> {
-    return this.commits.run(() => {
-      const upToId = this.ids.lastCreatedUpTo(createdAt);
-      if (upToId === 0) return [];
-      this.statements.saveIdFloor.run({ lastId: this.ids.lastStored() });
-      return this.statements.deleteUpToId.all({ upToId }).map((row) => row.id);
-    });
+  async deleteNotificationsUpTo(createdAt: number): Promise<number[]> {
+    const { deleted } = await this.commits.run(
+      () => {
+        const upToId = this.ids.lastCreatedUpTo(createdAt);
+        if (upToId === 0) return { upToId, deleted: [] };
+        this.statements.saveIdFloor.run({ lastId: this.ids.lastStored() });
+        return { upToId, deleted: this.statements.deleteUpToId.all({ upToId }).map((row) => row.id) };
+      },
+      ({ upToId }) => this.channels.forgetUpTo(upToId),
+    );
+    return deleted;
   }
 
   rememberTerminals(dbname: string, posIds: readonly string[], seenAt: number): Promise<void> {
@@ -170,7 +194,6 @@ const REFUSED_EDIT_COLUMNS = `id, dbname, multi_session_id AS multiSessionId, ui
   server_revision AS serverRevision, server_state AS serverState, status, reapplied_revision AS reappliedRevision,
   resolved_at AS resolvedAt`;
 const SESSION_KEY = "dbname = :dbname AND multi_session_id = :multiSessionId";
-const CHANNEL_IN = "channel IN (SELECT value FROM json_each(:channels))";
 
 /** Plain SQL prepared once: drizzle's prepared-query wrapper cost about 14 % of the main thread under saturation (docs/performance.md). */
 function prepareStatements(sqlite: Database.Database) {
@@ -233,9 +256,8 @@ function prepareStatements(sqlite: Database.Database) {
       "INSERT INTO notification_id_floor (singleton, last_id) VALUES (1, :lastId) ON CONFLICT (singleton) DO UPDATE SET last_id = excluded.last_id",
     ),
     deleteUpToId: sqlite.prepare<{ upToId: number }, { id: number }>("DELETE FROM notifications WHERE id <= :upToId RETURNING id"),
-    channelsInIdRange: sqlite.prepare<NotificationRange & { channels: string }, Notification>(
-      `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE id > :afterId AND id <= :upToId AND ${CHANNEL_IN} ORDER BY id`,
-    ),
+    notificationById: sqlite.prepare<[number], Notification>(`SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE id = ?`),
+    idsAndChannels: sqlite.prepare<[], [number, string]>("SELECT id, channel FROM notifications ORDER BY id").raw(),
     notificationsBetween: sqlite.prepare<NotificationRange, Notification>(
       `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE id > :afterId AND id <= :upToId ORDER BY id`,
     ),
@@ -289,14 +311,16 @@ function prepareStatements(sqlite: Database.Database) {
   };
 }
 
-function createTx(statements: Statements, ids: NotificationIds): StoreTx {
+function createTx(statements: Statements, ids: NotificationIds, inserted: (sent: Notification[]) => void): StoreTx {
   return {
     insertNotifications(items: readonly NewNotification[], now: number): Notification[] {
-      return items.map(({ channel, message }) => {
+      const sent = items.map(({ channel, message }) => {
         const { id, createdAt } = ids.next(now);
         statements.insertNotification.run(id, channel, message, createdAt);
         return { id, channel, message };
       });
+      inserted(sent);
+      return sent;
     },
 
     getOrCreateMultiSession(dbname: string, multiSessionId: number): MultiSession {
