@@ -70,7 +70,7 @@ export function operatorAccess(keys: OperatorKeys) {
 
   return function check(access: Exclude<RouteAccess, "terminal">, request: OperatorRequest): Viewer | undefined {
     if (isForeignOrigin(request.origin, request.host)) {
-      throw new AccessDeniedError("Operator routes answer no other web site: this request's Origin is not this server", 403);
+      throw new AccessDeniedError("Origin: another site's page may not use the operator routes (the Origin is not this server)", 403);
     }
     if (!adminDigest && !isLoopback(request.clientAddress)) throw new AccessDeniedError(LOOPBACK_ONLY, 403);
     if (access === "operator-page") return undefined;
