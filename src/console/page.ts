@@ -38,6 +38,7 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>pos-sync console</title>
+<link rel="icon" href="data:,">
 <style>
   :root { --fg: #1d2330; --muted: #6b7385; --line: #e3e6ec; --bg: #f6f7f9; --card: #fff; --accent: #2f6fde;
           --online: #1f9d55; --waiting: #d98b00; --idle: #7a8599; --offline: #c8313a; }
