@@ -73,7 +73,7 @@ describe("the console in a browser", () => {
     const features = admin.waitForResponse((response) => response.url().endsWith("/console/api/features"), WAIT);
     await admin.reload();
     expect(await (await features).json()).toMatchObject({ faults: false });
-    await admin.locator("#databases").waitFor(WAIT);
+    await admin.locator("table#databases").waitFor(WAIT);
     expect(await admin.locator("#faults-panel").isHidden()).toBe(true);
     expect(failed).toEqual([]);
   });
