@@ -11,6 +11,7 @@ import { idFloorAt } from "./db/id-floor.ts";
 import { openStore, safeDbName } from "./db/open-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
+import { KeyRing } from "./keys/key-ring.ts";
 import { Monitor } from "./console/monitor.ts";
 import { startNodeRegistry } from "./console/node-registry.ts";
 import { FaultRules } from "./faults/fault-rules.ts";
@@ -65,7 +66,9 @@ export async function openDeps(config: Config, options: ServerOptions = {}): Pro
   });
   const onReadError = (error: unknown) => log.warn({ err: error }, "reading committed notifications failed; retrying");
   const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs, observer: monitor.metrics.bus, onReadError }, clock);
-  const access = createAccess({ databases: config.keys, backend: config.backendKey });
+  const keys = new KeyRing(config.keys, store, { clock, log });
+  await keys.start();
+  const access = createAccess({ databases: keys.digests, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock, log);
   const push = createBackendPush(bus, knownTerminals);
   const errorLog = createErrorLog(log);
@@ -75,13 +78,13 @@ export async function openDeps(config: Config, options: ServerOptions = {}): Pro
     ...(options.hooks ?? []),
     ...(faults ? [faultHooks(faults)] : []),
   ];
-  return { config, store, bus, access, knownTerminals, push, clock, log, monitor, errorLog, faults, hooks };
+  return { config, store, bus, access, keys, knownTerminals, push, clock, log, monitor, errorLog, faults, hooks };
 }
 
 /** Opens the store and serves the app on the configured host and port (0 picks a free one). */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const deps = await openDeps(config, options);
-  const { store, bus, push, clock, log, access, faults, monitor } = deps;
+  const { store, bus, push, clock, log, access, faults, monitor, keys } = deps;
   const app = createApp(deps);
   const stopRetention = startRetention(bus, clock, { retentionMs: config.retentionMs, intervalMs: config.gcIntervalMs }, log);
   const server = createServer(app.listener);
@@ -93,6 +96,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   } catch (error) {
     // Closed cleanly so a failed start leaves no -wal/-shm files behind.
     stopRetention();
+    keys?.stop();
     bus.close();
     monitor.close();
     await store.close();
@@ -113,6 +117,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     (closing ??= (async () => {
       stopRetention();
       await nodeRegistry.stop();
+      keys?.stop();
       faults?.close();
       monitor.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -91,6 +91,10 @@ const statements = {
       held_polls = excluded.held_polls, terminals_online = excluded.terminals_online`,
   listNodes: `SELECT node_id AS "nodeId", hostname, pid, version, url, started_at AS "startedAt", last_seen AS "lastSeen",
     held_polls AS "heldPolls", terminals_online AS "terminalsOnline" FROM nodes WHERE last_seen >= $1 ORDER BY node_id`,
+  saveShopKey: `INSERT INTO shop_keys (dbname, key_digest, updated_at) VALUES ($1, $2, $3)
+    ON CONFLICT (dbname) DO UPDATE SET key_digest = excluded.key_digest, updated_at = excluded.updated_at`,
+  deleteShopKey: `DELETE FROM shop_keys WHERE dbname = $1 RETURNING dbname`,
+  listShopKeys: `SELECT dbname, key_digest AS "keyDigest", updated_at AS "updatedAt" FROM shop_keys ORDER BY dbname`,
 } satisfies Record<string, string>;
 
 export const queries = Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, { name: `pos_sync_${name}`, text }])) as {

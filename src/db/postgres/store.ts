@@ -1,6 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import type { CommitWatcher, MultiSession, NewNotification, NodeHeartbeat, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
+import type {
+  CommitWatcher,
+  MultiSession,
+  NewNotification,
+  NodeHeartbeat,
+  Notification,
+  Order,
+  OrderRevision,
+  ShopKeyDigest,
+  Store,
+  StoreTx,
+  Terminal,
+} from "../store.ts";
 import { CommitListener, type ListenerLog } from "./commit-listener.ts";
 import { clientConfig, createPool, migrateDatabase, notifyChannel, type PostgresOptions } from "./connection.ts";
 import { asStoreError } from "./errors.ts";
@@ -150,6 +162,18 @@ export class PostgresStore implements Store {
 
   listNodes(seenSince: number): Promise<NodeHeartbeat[]> {
     return this.read(queries.listNodes, [seenSince]);
+  }
+
+  async saveShopKey(key: ShopKeyDigest): Promise<void> {
+    await this.read(queries.saveShopKey, [key.dbname, key.keyDigest, key.updatedAt]);
+  }
+
+  async deleteShopKey(dbname: string): Promise<boolean> {
+    return (await this.read(queries.deleteShopKey, [dbname])).length > 0;
+  }
+
+  listShopKeys(): Promise<ShopKeyDigest[]> {
+    return this.read(queries.listShopKeys, []);
   }
 
   async isHealthy(): Promise<boolean> {

@@ -105,3 +105,13 @@ export const nodes = sqliteTable("nodes", {
   heldPolls: integer("held_polls").notNull(),
   terminalsOnline: integer("terminals_online").notNull(),
 });
+
+/**
+ * Shop keys added at run time (PUT /pos_sync/keys/<dbname>, `pos-sync keys set`): the key's
+ * SHA-256 digest in hex, never the key itself.
+ */
+export const shopKeys = sqliteTable("shop_keys", {
+  dbname: text("dbname").primaryKey(),
+  keyDigest: text("key_digest").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -5,7 +5,7 @@ import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { scanChannels } from "./channel-scan.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
-import type { MultiSession, NewNotification, NodeHeartbeat, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
+import type { MultiSession, NewNotification, NodeHeartbeat, Notification, Order, OrderRevision, ShopKeyDigest, Store, StoreTx, Terminal } from "../store.ts";
 
 export interface SqliteStoreOptions {
   synchronous?: "normal" | "full";
@@ -111,6 +111,20 @@ export class SqliteStore implements Store {
     return this.commits.read(() => this.statements.listNodes.all(seenSince));
   }
 
+  saveShopKey(key: ShopKeyDigest): Promise<void> {
+    return this.commits.run(() => {
+      this.statements.saveShopKey.run(key);
+    });
+  }
+
+  deleteShopKey(dbname: string): Promise<boolean> {
+    return this.commits.run(() => this.statements.deleteShopKey.run(dbname).changes > 0);
+  }
+
+  listShopKeys(): Promise<ShopKeyDigest[]> {
+    return this.commits.read(() => this.statements.listShopKeys.all());
+  }
+
   isHealthy(): Promise<boolean> {
     return this.commits.read(() => this.statements.healthCheck.get() !== undefined);
   }
@@ -151,6 +165,12 @@ function prepareStatements(sqlite: Database.Database) {
        ORDER BY 1`,
     ),
     healthCheck: sqlite.prepare("SELECT 1 AS ok"),
+    saveShopKey: sqlite.prepare<[ShopKeyDigest]>(
+      `INSERT INTO shop_keys (dbname, key_digest, updated_at) VALUES (:dbname, :keyDigest, :updatedAt)
+       ON CONFLICT (dbname) DO UPDATE SET key_digest = excluded.key_digest, updated_at = excluded.updated_at`,
+    ),
+    deleteShopKey: sqlite.prepare<[string]>("DELETE FROM shop_keys WHERE dbname = ?"),
+    listShopKeys: sqlite.prepare<[], ShopKeyDigest>("SELECT dbname, key_digest AS keyDigest, updated_at AS updatedAt FROM shop_keys ORDER BY dbname"),
     saveNodeHeartbeat: sqlite.prepare<[NodeHeartbeat]>(
       `INSERT INTO nodes (node_id, hostname, pid, version, url, started_at, last_seen, held_polls, terminals_online)
        VALUES (:nodeId, :hostname, :pid, :version, :url, :startedAt, :lastSeen, :heldPolls, :terminalsOnline)
