@@ -15,7 +15,7 @@ export const putKeyBody = z.object({ key: shopKeySchema }).strict();
 /** The first problem of a failed parse as "<field>: <why>", and the field. */
 export function firstIssue(error: z.ZodError, fallbackField: string): { field: string; message: string } {
   const issue = error.issues[0];
-  const field = issue?.path.length ? issue.path.join(".") : fallbackField;
+  const field = issue?.code === "unrecognized_keys" ? (issue.keys[0] ?? fallbackField) : issue?.path.length ? issue.path.join(".") : fallbackField;
   const why = issue?.code === "invalid_type" && issue.input === undefined ? "missing" : (issue?.message ?? "invalid");
   return { field, message: `${field}: ${why}` };
 }
