@@ -49,6 +49,14 @@ async function orderUids(url: string, dbname: string, key: string): Promise<stri
   return reply.body.result.data.orders.map((order) => order.data.uid);
 }
 
+function corsHeaders(headers: Headers): string[] {
+  const names: string[] = [];
+  headers.forEach((_, name) => {
+    if (name.startsWith("access-control-")) names.push(name);
+  });
+  return names;
+}
+
 describe("shop keys at run time", () => {
   test("an operator adds a shop, rotates its key and removes it on a running server; a wrong or deleted key is refused as today and writes nothing", async () => {
     const server = await start({ keys: CONFIGURED });
@@ -118,7 +126,7 @@ describe("shop keys at run time", () => {
       { path: "/shop2", body: JSON.stringify({}), field: "key", error: /^key: missing/ },
       { path: "/shop2", body: JSON.stringify({ key: "short-key" }), field: "key", error: /^key: a key is 16-200 characters/ },
       { path: "/shop2", body: JSON.stringify({ key: "has spaces in it, sixteen+" }), field: "key", error: /^key: / },
-      { path: "/shop2", body: JSON.stringify({ key: 12345678901234567 }), field: "key", error: /^key: / },
+      { path: "/shop2", body: JSON.stringify({ key: 1234567890123456 }), field: "key", error: /^key: / },
       { path: "/shop2", body: JSON.stringify({ key: KEY_B, extra: 1 }), field: "extra", error: /^extra: / },
       { path: "/shop2", body: "{not json", field: "key", error: /^key: the body is not JSON/ },
     ];
@@ -142,16 +150,16 @@ describe("shop keys at run time", () => {
     expect((await putKey(server.url, "shop2", KEY_A, admin)).status).toBe(201);
     const listed = await keysApi(server.url, "GET", "", { headers: { ...admin, Origin: "https://pos.example.com" } });
     expect(listed.status).toBe(403);
-    expect([...listed.headers.keys()].filter((name) => name.startsWith("access-control-"))).toEqual([]);
+    expect(corsHeaders(listed.headers)).toEqual([]);
     const ok = await keysApi(server.url, "GET", "", { headers: admin });
-    expect([...ok.headers.keys()].filter((name) => name.startsWith("access-control-"))).toEqual([]);
+    expect(corsHeaders(ok.headers)).toEqual([]);
     const sameOrigin = await keysApi(server.url, "GET", "", { headers: { ...admin, Origin: server.url } });
     expect(sameOrigin.status).toBe(200);
     const preflight = await keysApi(server.url, "OPTIONS", "/shop2", {
       headers: { Origin: "https://pos.example.com", "Access-Control-Request-Method": "PUT" },
     });
     expect(preflight.status).toBe(403);
-    expect([...preflight.headers.keys()].filter((name) => name.startsWith("access-control-"))).toEqual([]);
+    expect(corsHeaders(preflight.headers)).toEqual([]);
   });
 
   test("without an admin key: loopback opens the routes in keyed mode too; the first stored key turns an open server keyed", async () => {
