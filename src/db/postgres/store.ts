@@ -50,7 +50,12 @@ export class PostgresStore implements Store {
   static async open(options: PostgresOptions, log: ListenerLog = silentLog): Promise<PostgresStore> {
     const { schema } = await migrateDatabase(options);
     const store = new PostgresStore(options, schema, log);
-    await store.listen();
+    try {
+      await store.listen();
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw error;
+    }
     return store;
   }
 
