@@ -46,7 +46,7 @@ export interface WaitOptions {
 
 /**
  * Opens the store, trying again while the database cannot be reached (refused, timed out,
- * starting up), every 0.25 s at first and at most every 2 s, so a node started before its
+ * starting up), every 0.25 s at first and at most every second, so a node started before its
  * PostgreSQL serves within seconds of it answering; migrations run then. Any other failure (a
  * wrong password, a missing database) is thrown at once: waiting would not fix it.
  */
@@ -58,7 +58,7 @@ export async function openStoreWhenReachable(config: StoreConfig, options: OpenS
       const classified = asStoreError(error);
       if (!(classified instanceof StoreUnavailableError) || wait.signal?.aborted) throw error;
       wait.onWait(classified, attempt);
-      await delay(Math.min(250 * 2 ** (attempt - 1), 2000), undefined, wait.signal ? { signal: wait.signal } : {});
+      await delay(Math.min(250 * 2 ** (attempt - 1), 1000), undefined, wait.signal ? { signal: wait.signal } : {});
     }
   }
 }

@@ -210,7 +210,15 @@ export class PostgresStore implements Store {
 
   private async connect(): Promise<pg.PoolClient> {
     try {
-      return await this.pool.connect();
+      const client = await this.pool.connect();
+      // A checked-out connection that breaks between two queries emits "error" with nobody
+      // listening (the pool listens to idle ones only), which would end the process; the next
+      // query on it fails, and that failure is what the request reports.
+      if (!guarded.has(client)) {
+        guarded.add(client);
+        client.on("error", () => undefined);
+      }
+      return client;
     } catch (error) {
       throw asStoreError(error, true);
     }
@@ -224,6 +232,8 @@ export class PostgresStore implements Store {
     }
   }
 }
+
+const guarded = new WeakSet<pg.PoolClient>();
 
 /** Rolls back; returns the error that makes the connection unfit to go back to the pool, if any. */
 async function rollback(client: pg.PoolClient): Promise<Error | undefined> {
