@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "vitest";
-import { startProxy, type Proxy } from "../client/proxy.ts";
+import { startProxy, type Proxy as TcpProxy } from "../client/proxy.ts";
 import { freePort, spawnIn, type Spawned } from "../cli/spawn.ts";
 import { rpc } from "../helpers/rpc.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
@@ -7,7 +7,7 @@ import { serverOrder, serverScreen, settle, SimulatedPos } from "../helpers/simu
 import { tempDb } from "../helpers/test-store.ts";
 import { waitFor } from "../helpers/wait.ts";
 
-let proxy: Proxy | undefined;
+let proxy: TcpProxy | undefined;
 let node: Spawned | undefined;
 let server: TestServer | undefined;
 const terminals: SimulatedPos[] = [];
