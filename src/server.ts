@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { hostname } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
 import { createBackendPush, type BackendPush } from "./bus/backend-push.ts";
@@ -8,9 +8,10 @@ import { KnownTerminals } from "./bus/known-terminals.ts";
 import { startRetention } from "./bus/retention.ts";
 import type { Config } from "./config.ts";
 import { idFloorAt } from "./db/id-floor.ts";
-import { openStore, safeDbName } from "./db/open-store.ts";
+import { isPostgresUrl, openStore, openStoreWhenReachable, safeDbName, type WaitOptions } from "./db/open-store.ts";
 import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
+import { KeyRing } from "./keys/key-ring.ts";
 import { Monitor } from "./console/monitor.ts";
 import { startNodeRegistry } from "./console/node-registry.ts";
 import { FaultRules } from "./faults/fault-rules.ts";
@@ -19,6 +20,7 @@ import { requestMetricsHooks } from "./metrics/requests.ts";
 import { mergeCountersOf } from "./sync/merge-outcomes.ts";
 import { faultHooks } from "./faults/hooks.ts";
 import { createApp } from "./http/app.ts";
+import { databaseWaitListener } from "./http/database-wait.ts";
 import type { AppDeps } from "./http/deps.ts";
 import type { RouteHooks } from "./http/hooks.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -47,13 +49,16 @@ export interface ServerOptions {
   hooks?: readonly RouteHooks[];
   /** E.g. a faster chart for tests and the screenshot: { historyIntervalMs: 200 }. */
   monitor?: { historyIntervalMs?: number };
+  /** Gives up waiting for an unreachable database (a shutdown during the wait): the start then rejects. */
+  signal?: AbortSignal;
 }
 
 /** Opens the store and builds what the app is made of (also for tests that call the app directly). */
-export async function openDeps(config: Config, options: ServerOptions = {}): Promise<AppDeps> {
+export async function openDeps(config: Config, options: ServerOptions & { wait?: WaitOptions } = {}): Promise<AppDeps> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const store = await openStore(config, { log, idFloor: idFloorAt(clock.now()) });
+  const storeOptions = { log, idFloor: idFloorAt(clock.now()) };
+  const store = await (options.wait ? openStoreWhenReachable(config, storeOptions, options.wait) : openStore(config, storeOptions));
   const faults = config.testFeatures ? new FaultRules({ clock, log }) : undefined;
   const monitor = new Monitor({
     clock,
@@ -65,7 +70,9 @@ export async function openDeps(config: Config, options: ServerOptions = {}): Pro
   });
   const onReadError = (error: unknown) => log.warn({ err: error }, "reading committed notifications failed; retrying");
   const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs, observer: monitor.metrics.bus, onReadError }, clock);
-  const access = createAccess({ databases: config.keys, backend: config.backendKey });
+  const keys = new KeyRing(config.keys, store, { clock, log });
+  await keys.start();
+  const access = createAccess({ databases: keys.digests, backend: config.backendKey });
   const knownTerminals = new KnownTerminals(store, clock, log);
   const push = createBackendPush(bus, knownTerminals);
   const errorLog = createErrorLog(log);
@@ -75,24 +82,54 @@ export async function openDeps(config: Config, options: ServerOptions = {}): Pro
     ...(options.hooks ?? []),
     ...(faults ? [faultHooks(faults)] : []),
   ];
-  return { config, store, bus, access, knownTerminals, push, clock, log, monitor, errorLog, faults, hooks };
+  return { config, store, bus, access, keys, knownTerminals, push, clock, log, monitor, errorLog, faults, hooks };
 }
 
-/** Opens the store and serves the app on the configured host and port (0 picks a free one). */
+/**
+ * Opens the store and serves the app on the configured host and port (0 picks a free one);
+ * resolves once serving. On PostgreSQL the node listens first and, while its database cannot be
+ * reached, answers 503 "database unavailable" (src/http/database-wait.ts) instead of exiting.
+ */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
-  const deps = await openDeps(config, options);
-  const { store, bus, push, clock, log, access, faults, monitor } = deps;
-  const app = createApp(deps);
-  const stopRetention = startRetention(bus, clock, { retentionMs: config.retentionMs, intervalMs: config.gcIntervalMs }, log);
-  const server = createServer(app.listener);
-  try {
-    await new Promise<void>((resolve, reject) => {
+  const log = options.log ?? createLogger(config.logLevel);
+  let listener: (req: IncomingMessage, res: ServerResponse) => void = () => undefined;
+  const server = createServer((req, res) => listener(req, res));
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, () => resolve());
     });
+  let wait: WaitOptions | undefined;
+  if (isPostgresUrl(config.db)) {
+    let reason = "not connected yet";
+    listener = databaseWaitListener({ corsOrigins: config.corsOrigins, bodyLimit: config.bodyLimit, reason: () => reason });
+    await listen();
+    wait = {
+      onWait: (error, attempt) => {
+        reason = error.message.replace(/^database unavailable: /, "").replace(/; nothing was written, retry later$/, "");
+        if (attempt === 1)
+          log.warn({ db: safeDbName(config.db), err: error, address: server.address() }, "waiting for the database; answering 503 until it comes");
+      },
+      signal: options.signal,
+    };
+  }
+  let deps: AppDeps;
+  try {
+    deps = await openDeps(config, { ...options, log, ...(wait ? { wait } : {}) });
+  } catch (error) {
+    if (server.listening) await new Promise((resolve) => server.close(resolve));
+    throw error;
+  }
+  const { store, bus, push, clock, access, faults, monitor, keys } = deps;
+  const app = createApp(deps);
+  const stopRetention = startRetention(bus, clock, { retentionMs: config.retentionMs, intervalMs: config.gcIntervalMs }, log);
+  listener = app.listener;
+  try {
+    if (!server.listening) await listen();
   } catch (error) {
     // Closed cleanly so a failed start leaves no -wal/-shm files behind.
     stopRetention();
+    keys?.stop();
     bus.close();
     monitor.close();
     await store.close();
@@ -113,6 +150,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     (closing ??= (async () => {
       stopRetention();
       await nodeRegistry.stop();
+      keys?.stop();
       faults?.close();
       monitor.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { type DatabaseKeys, digest, digestsOf } from "../http/access.ts";
 import { bearerKey } from "../http/caller.ts";
 
 /** Who is looking at the console: the operator of the whole server, or one shop. */
@@ -8,8 +9,8 @@ export type AccessResult = { viewer: Viewer } | { status: 401 | 403; error: stri
 
 export interface OperatorKeys {
   adminKey?: string | undefined;
-  /** Database name -> its key (keyed mode when not empty). */
-  databases: Readonly<Record<string, string>>;
+  /** Database name -> its key (keyed mode when not empty); may change at run time (src/keys/). */
+  databases: DatabaseKeys;
 }
 
 /**
@@ -23,10 +24,11 @@ export interface OperatorKeys {
  */
 export function operatorAccess(keys: OperatorKeys) {
   const adminDigest = keys.adminKey ? digest(keys.adminKey) : undefined;
-  const databaseDigests = Object.entries(keys.databases).map(([dbname, key]) => ({ dbname, digest: digest(key) }));
-  const keyed = databaseDigests.length > 0;
+  const databaseDigests = digestsOf(keys.databases);
 
   return function check(authorization: string | undefined, remoteAddress: string | undefined): AccessResult {
+    const digests = databaseDigests();
+    const keyed = digests.size > 0;
     if (!adminDigest && !isLoopback(remoteAddress)) {
       return { status: 403, error: "The console answers on loopback only until an admin key is set (POS_SYNC_ADMIN_KEY)" };
     }
@@ -39,7 +41,7 @@ export function operatorAccess(keys: OperatorKeys) {
     if (adminDigest && timingSafeEqual(adminDigest, presented)) return { viewer: { role: "admin" } };
     // Every digest is compared, so the time taken does not tell which database a key belongs to.
     let dbname: string | undefined;
-    for (const entry of databaseDigests) if (timingSafeEqual(entry.digest, presented)) dbname = entry.dbname;
+    for (const [name, expected] of digests) if (timingSafeEqual(expected, presented)) dbname = name;
     if (dbname) return { viewer: { role: "shop", dbname } };
     return { status: 401, error: "This key opens nothing here" };
   };
@@ -52,8 +54,4 @@ export function canSee(viewer: Viewer, dbname: string): boolean {
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
-}
-
-function digest(key: string): Buffer {
-  return createHash("sha256").update(key).digest();
 }

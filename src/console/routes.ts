@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { Hono, type Context } from "hono";
+import type { KeyRing } from "../keys/key-ring.ts";
 import { DBNAME_PATTERN } from "../protocol/channels.ts";
 import { canSee, operatorAccess, isLoopback, type Viewer } from "./access.ts";
 import { addRecoveryRoutes, sameOrigin } from "./recovery-routes.ts";
@@ -15,8 +16,8 @@ const NO_STORE = { "Cache-Control": "no-store" };
  * /console/api. Plain GETs answering plain JSON (not JSON-RPC), mounted before CORS: only the
  * console's own page reads them.
  */
-export function consoleRoutes(deps: ViewDeps): Hono<Env> {
-  const check = operatorAccess({ adminKey: deps.config.adminKey, databases: deps.config.keys });
+export function consoleRoutes(deps: ViewDeps & { keys?: KeyRing | undefined }): Hono<Env> {
+  const check = operatorAccess({ adminKey: deps.config.adminKey, databases: deps.keys?.digests ?? deps.config.keys });
   const app = new Hono<Env>();
 
   const requireViewer = (role?: "admin") => async (c: Context<Env>, next: () => Promise<void>) => {

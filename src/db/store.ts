@@ -221,8 +221,22 @@ export interface Store {
   /** The nodes whose last heartbeat is at or after `seenSince`, in node id order. */
   listNodes(seenSince: number): Awaitable<NodeHeartbeat[]>;
 
+  // Shop keys added at run time (src/keys/); a few rows, read whole by every node's key cache.
+  /** Writes (or replaces) a database's key digest; the key itself is never stored. */
+  saveShopKey(key: ShopKeyDigest): Awaitable<void>;
+  /** Deletes a database's key; whether there was one. */
+  deleteShopKey(dbname: string): Awaitable<boolean>;
+  /** Every stored key digest, in database name order. */
+  listShopKeys(): Awaitable<ShopKeyDigest[]>;
   isHealthy(): Awaitable<boolean>;
   close(): Awaitable<void>;
+}
+
+/** A shop's key as stored: the hex SHA-256 digest of the key, and when it was set (epoch ms). */
+export interface ShopKeyDigest {
+  dbname: string;
+  keyDigest: string;
+  updatedAt: number;
 }
 
 /** A node's heartbeat row; times are epoch milliseconds. */

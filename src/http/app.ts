@@ -14,6 +14,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { consoleRoutes } from "../console/routes.ts";
 import { countRequests } from "../metrics/requests.ts";
 import { faultRoutes } from "../faults/routes.ts";
+import { keyRoutes } from "../keys/routes.ts";
 
 /** The whole HTTP server, without a socket: src/server.ts listens with `listener`, tests may call `handle`. */
 export interface App {
@@ -106,6 +107,8 @@ function plainRoutes(deps: AppDeps): Hono {
   const { config, log } = deps;
   const app = new Hono();
   app.use("*", countRequests(deps.monitor.metrics));
+  // Before the CORS preflight: operator routes answer no preflight with CORS headers.
+  if (deps.keys) app.route("/", keyRoutes({ keys: deps.keys, adminKey: config.adminKey, bodyLimit: config.bodyLimit }));
   app.options("*", corsPreflight(config.corsOrigins));
   app.route("/", consoleRoutes(deps));
   app.route("/", healthRoutes(deps));
@@ -123,7 +126,7 @@ function plainRoutes(deps: AppDeps): Hono {
 }
 
 function isOperatorPath(path: string): boolean {
-  return path === "/metrics" || path === "/console" || path.startsWith("/console/");
+  return path === "/metrics" || path === "/console" || path.startsWith("/console/") || path === "/pos_sync/keys" || path.startsWith("/pos_sync/keys/");
 }
 
 function query(url: string): string {

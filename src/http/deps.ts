@@ -4,6 +4,7 @@ import type { KnownTerminals } from "../bus/known-terminals.ts";
 import type { Config } from "../config.ts";
 import type { Monitor } from "../console/monitor.ts";
 import type { FaultRules } from "../faults/fault-rules.ts";
+import type { KeyRing } from "../keys/key-ring.ts";
 import type { Store } from "../db/store.ts";
 import type { Logger } from "../log.ts";
 import type { Access } from "./access.ts";
@@ -26,6 +27,8 @@ export interface AppDeps {
   hooks?: readonly RouteHooks[];
   /** Rate-limited info lines for refused accesses and application errors. */
   errorLog?: ErrorLog;
+  /** Every database key the node honours, configured and stored (the keys API's source). */
+  keys?: KeyRing | undefined;
   /** QA fault rules; only with test features on. */
   faults?: FaultRules | undefined;
 }

@@ -1,4 +1,4 @@
-import { ProtocolError, PosSyncError, ValidationError } from "../errors.ts";
+import { ProtocolError, PosSyncError, StoreUnavailableError, ValidationError } from "../errors.ts";
 import { APPLICATION_ERROR, PROTOCOL_ERROR, type RpcId } from "../protocol/envelope.ts";
 
 /** A reply, whichever entry (socket or direct) sends it. */
@@ -17,6 +17,11 @@ export function resultReply(id: RpcId, resultJson: string): RpcReply {
 /**
  * The one place errors become replies: protocol errors keep their HTTP status, domain errors
  * travel with HTTP 200 as Odoo clients read them from the body, anything else is a 500.
+ * "database unavailable" is the exception: HTTP 503 with the same body. The original POS
+ * (pos_multi_session's MultiSession.send) takes an HTTP failure (error.data.type "xhrerror") for
+ * a lost connection: it goes offline and re-syncs every few seconds until an answer comes, then
+ * sends again what the server lacks. A JSON-RPC error reaches that branch only through a quirk
+ * (`error.data.name.search("NotFound")` is -1, truthy); the 503 also tells proxies and monitors.
  */
 export function errorReply(id: RpcId, error: unknown): RpcReply {
   if (error instanceof ProtocolError) return protocolErrorReply(error.status, error.code, error.message);
@@ -32,7 +37,11 @@ export function isExpectedError(error: unknown): boolean {
 function applicationErrorReply(id: RpcId, error: PosSyncError): RpcReply {
   const message = error instanceof ValidationError ? `Invalid params: ${error.message}` : error.message;
   const data = { name: error.odooName, message, arguments: [message], exception_type: error.exceptionType, debug: "" };
-  return { status: 200, body: JSON.stringify({ jsonrpc: "2.0", id, error: { ...APPLICATION_ERROR, data } }), errorType: error.exceptionType };
+  return {
+    status: error instanceof StoreUnavailableError ? 503 : 200,
+    body: JSON.stringify({ jsonrpc: "2.0", id, error: { ...APPLICATION_ERROR, data } }),
+    errorType: error.exceptionType,
+  };
 }
 
 export function protocolErrorReply(status: 400 | 404 | 413 | 500, code: number, message: string): RpcReply {

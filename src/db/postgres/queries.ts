@@ -114,6 +114,10 @@ const statements = {
       SELECT id FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 ORDER BY id DESC LIMIT 1 OFFSET $3)`,
   getRefusedEdit: `SELECT ${refusedEditColumns} FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 AND id = $3`,
   resolveRefusedEdit: `UPDATE refused_edits SET status = $2, reapplied_revision = $3, resolved_at = $4 WHERE id = $1`,
+  saveShopKey: `INSERT INTO shop_keys (dbname, key_digest, updated_at) VALUES ($1, $2, $3)
+    ON CONFLICT (dbname) DO UPDATE SET key_digest = excluded.key_digest, updated_at = excluded.updated_at`,
+  deleteShopKey: `DELETE FROM shop_keys WHERE dbname = $1 RETURNING dbname`,
+  listShopKeys: `SELECT dbname, key_digest AS "keyDigest", updated_at AS "updatedAt" FROM shop_keys ORDER BY dbname`,
 } satisfies Record<string, string>;
 
 export const queries = Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, { name: `pos_sync_${name}`, text }])) as {

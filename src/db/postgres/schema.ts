@@ -150,3 +150,13 @@ export const refusedEdits = pgTable(
   },
   (table) => [index("refused_edits_session").on(table.dbname, table.multiSessionId, table.id)],
 );
+
+/**
+ * Shop keys added at run time (PUT /pos_sync/keys/<dbname>, `pos-sync keys set`): the key's
+ * SHA-256 digest in hex, never the key itself.
+ */
+export const shopKeys = pgTable("shop_keys", {
+  dbname: text("dbname").primaryKey(),
+  keyDigest: text("key_digest").notNull(),
+  updatedAt: millis("updated_at").notNull(),
+});

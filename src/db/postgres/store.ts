@@ -12,6 +12,7 @@ import type {
   RefusedEdit,
   RefusedEditRetention,
   RefusedEditStatus,
+  ShopKeyDigest,
   Store,
   StoreTx,
   Terminal,
@@ -53,7 +54,12 @@ export class PostgresStore implements Store {
   static async open(options: PostgresOptions, log: ListenerLog = silentLog): Promise<PostgresStore> {
     const { schema } = await migrateDatabase(options);
     const store = new PostgresStore(options, schema, log);
-    await store.listen();
+    try {
+      await store.listen();
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw error;
+    }
     return store;
   }
 
@@ -177,6 +183,18 @@ export class PostgresStore implements Store {
     return this.read(queries.listNodes, [seenSince]);
   }
 
+  async saveShopKey(key: ShopKeyDigest): Promise<void> {
+    await this.read(queries.saveShopKey, [key.dbname, key.keyDigest, key.updatedAt]);
+  }
+
+  async deleteShopKey(dbname: string): Promise<boolean> {
+    return (await this.read(queries.deleteShopKey, [dbname])).length > 0;
+  }
+
+  listShopKeys(): Promise<ShopKeyDigest[]> {
+    return this.read(queries.listShopKeys, []);
+  }
+
   async isHealthy(): Promise<boolean> {
     try {
       await this.read(queries.healthCheck, []);
@@ -206,7 +224,15 @@ export class PostgresStore implements Store {
 
   private async connect(): Promise<pg.PoolClient> {
     try {
-      return await this.pool.connect();
+      const client = await this.pool.connect();
+      // A checked-out connection that breaks between two queries emits "error" with nobody
+      // listening (the pool listens to idle ones only), which would end the process; the next
+      // query on it fails, and that failure is what the request reports.
+      if (!guarded.has(client)) {
+        guarded.add(client);
+        client.on("error", () => undefined);
+      }
+      return client;
     } catch (error) {
       throw asStoreError(error, true);
     }
@@ -220,6 +246,8 @@ export class PostgresStore implements Store {
     }
   }
 }
+
+const guarded = new WeakSet<pg.PoolClient>();
 
 /** Rolls back; returns the error that makes the connection unfit to go back to the pool, if any. */
 async function rollback(client: pg.PoolClient): Promise<Error | undefined> {

@@ -17,6 +17,7 @@ import type {
   RefusedEdit,
   RefusedEditRetention,
   RefusedEditStatus,
+  ShopKeyDigest,
   Store,
   StoreTx,
   Terminal,
@@ -161,6 +162,20 @@ export class SqliteStore implements Store {
     return this.commits.read(() => this.statements.listNodes.all(seenSince));
   }
 
+  saveShopKey(key: ShopKeyDigest): Promise<void> {
+    return this.commits.run(() => {
+      this.statements.saveShopKey.run(key);
+    });
+  }
+
+  deleteShopKey(dbname: string): Promise<boolean> {
+    return this.commits.run(() => this.statements.deleteShopKey.run(dbname).changes > 0);
+  }
+
+  listShopKeys(): Promise<ShopKeyDigest[]> {
+    return this.commits.read(() => this.statements.listShopKeys.all());
+  }
+
   isHealthy(): Promise<boolean> {
     return this.commits.read(() => this.statements.healthCheck.get() !== undefined);
   }
@@ -204,6 +219,12 @@ function prepareStatements(sqlite: Database.Database) {
        ORDER BY 1`,
     ),
     healthCheck: sqlite.prepare("SELECT 1 AS ok"),
+    saveShopKey: sqlite.prepare<[ShopKeyDigest]>(
+      `INSERT INTO shop_keys (dbname, key_digest, updated_at) VALUES (:dbname, :keyDigest, :updatedAt)
+       ON CONFLICT (dbname) DO UPDATE SET key_digest = excluded.key_digest, updated_at = excluded.updated_at`,
+    ),
+    deleteShopKey: sqlite.prepare<[string]>("DELETE FROM shop_keys WHERE dbname = ?"),
+    listShopKeys: sqlite.prepare<[], ShopKeyDigest>("SELECT dbname, key_digest AS keyDigest, updated_at AS updatedAt FROM shop_keys ORDER BY dbname"),
     saveNodeHeartbeat: sqlite.prepare<[NodeHeartbeat]>(
       `INSERT INTO nodes (node_id, hostname, pid, version, url, started_at, last_seen, held_polls, terminals_online)
        VALUES (:nodeId, :hostname, :pid, :version, :url, :startedAt, :lastSeen, :heldPolls, :terminalsOnline)
