@@ -1,6 +1,20 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import type { CommitWatcher, MultiSession, NewNotification, NodeHeartbeat, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
+import { parseChannel } from "../../protocol/channels.ts";
+import type {
+  CommitWatcher,
+  DeletedNotification,
+  MultiSession,
+  NewNotification,
+  NodeHeartbeat,
+  Notification,
+  Order,
+  OrderRevision,
+  ScopeId,
+  Store,
+  StoreTx,
+  Terminal,
+} from "../store.ts";
 import { CommitListener, type ListenerLog } from "./commit-listener.ts";
 import { clientConfig, createPool, migrateDatabase, notifyChannel, type PostgresOptions } from "./connection.ts";
 import { asStoreError } from "./errors.ts";
@@ -14,6 +28,7 @@ const silentLog: ListenerLog = { warn() {}, info() {} };
  */
 export class PostgresStore implements Store {
   readonly kind = "postgres";
+  readonly idsPerDatabase = true;
   /** Names this process in NOTIFY payloads, so it can skip its own. */
   readonly nodeId = randomUUID();
   private readonly pool: pg.Pool;
@@ -44,7 +59,7 @@ export class PostgresStore implements Store {
 
   private async listen(): Promise<void> {
     const toWatcher: CommitWatcher = {
-      committed: (lastId) => this.watcher?.committed(lastId),
+      committed: (scope, lastId) => this.watcher?.committed(scope, lastId),
       reconnected: () => this.watcher?.reconnected(),
     };
     this.listener = new CommitListener(clientConfig(this.options), this.channel, this.nodeId, toWatcher, this.log);
@@ -71,8 +86,12 @@ export class PostgresStore implements Store {
     return result;
   }
 
-  notificationsBetween(afterId: number, upToId: number): Promise<Notification[]> {
-    return this.read(queries.notificationsBetween, [afterId, upToId]);
+  idScopeOf(channel: string): string {
+    return idScopeOf(channel);
+  }
+
+  notificationsBetween(afterId: number, upToId: number, scope: string): Promise<Notification[]> {
+    return this.read(queries.notificationsBetween, [afterId, upToId, scope]);
   }
 
   notificationsAfter(channels: readonly string[], afterId: number, upToId: number): Promise<Notification[]> {
@@ -83,21 +102,25 @@ export class PostgresStore implements Store {
     return this.read(queries.notificationsCreatedSince, [channels, since, upToId]);
   }
 
-  async lastCommittedId(): Promise<number> {
-    const [row] = await this.read<{ lastId: number }>(queries.lastCommittedId, []);
+  async lastCommittedId(scope: string): Promise<number> {
+    const [row] = await this.read<{ lastId: number }>(queries.lastCommittedId, [scope]);
     return row?.lastId ?? 0;
   }
 
+  lastCommittedIds(): Promise<ScopeId[]> {
+    return this.read(queries.lastCommittedIds, []);
+  }
+
   /** One node at a time: the others find the lock taken and delete nothing. */
-  async deleteNotificationsUpTo(createdAt: number): Promise<number[]> {
+  async deleteNotificationsUpTo(createdAt: number): Promise<DeletedNotification[]> {
     const client = await this.connect();
     try {
       await client.query("BEGIN");
       const [lock] = await run<{ locked: boolean }>(client, queries.tryRetentionLock, [this.schema]);
-      const deleted = lock?.locked ? await run<{ id: number }>(client, queries.deleteUpTo, [createdAt]) : [];
+      const deleted = lock?.locked ? await run<DeletedNotification>(client, queries.deleteUpTo, [createdAt]) : [];
       await client.query("COMMIT");
       client.release();
-      return deleted.map((row) => row.id);
+      return deleted;
     } catch (error) {
       client.release(await rollback(client));
       throw asStoreError(error);
@@ -196,6 +219,11 @@ export class PostgresStore implements Store {
   }
 }
 
+/** Ids are counted per database: the channel's, or "" for a channel that names none. */
+function idScopeOf(channel: string): string {
+  return parseChannel(channel)?.dbname ?? "";
+}
+
 /** Rolls back; returns the error that makes the connection unfit to go back to the pool, if any. */
 async function rollback(client: pg.PoolClient): Promise<Error | undefined> {
   try {
@@ -213,11 +241,27 @@ async function run<R>(client: pg.ClientBase, query: Query, values: unknown[]): P
 /** `notifyPrefix` ("<node>:") and `channel` make the NOTIFY sent at commit; `idFloor` is the lowest id to hand out after. */
 function createTx(client: pg.ClientBase, notifyPrefix: string, channel: string, idFloor: number): StoreTx {
   return {
-    /** Takes the counter row's lock until commit: see notificationCounter in schema.ts. */
-    insertNotifications(items: readonly NewNotification[], createdAt: number): Promise<Notification[]> {
-      const channels = items.map((item) => item.channel);
-      const messages = items.map((item) => item.message);
-      return run<Notification>(client, queries.insertNotifications, [channels, messages, createdAt, notifyPrefix, channel, idFloor]);
+    /**
+     * Takes the counter row of each database written to, and its lock until commit: see
+     * notificationCounters in schema.ts. Several databases (never seen from the protocol) in name
+     * order, so two such transactions cannot deadlock.
+     */
+    async insertNotifications(items: readonly NewNotification[], createdAt: number): Promise<Notification[]> {
+      const byScope = new Map<string, NewNotification[]>();
+      for (const item of items) {
+        const scope = idScopeOf(item.channel);
+        const group = byScope.get(scope);
+        if (group) group.push(item);
+        else byScope.set(scope, [item]);
+      }
+      const sent: Notification[] = [];
+      for (const scope of [...byScope.keys()].sort()) {
+        const group = byScope.get(scope)!;
+        const channels = group.map((item) => item.channel);
+        const messages = group.map((item) => item.message);
+        sent.push(...(await run<Notification>(client, queries.insertNotifications, [channels, messages, createdAt, notifyPrefix, channel, idFloor, scope])));
+      }
+      return sent;
     },
 
     async getOrCreateMultiSession(dbname: string, multiSessionId: number): Promise<MultiSession> {

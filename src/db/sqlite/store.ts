@@ -5,7 +5,19 @@ import { startCheckpointer, type Checkpointer } from "./checkpointer.ts";
 import { scanChannels } from "./channel-scan.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
-import type { MultiSession, NewNotification, NodeHeartbeat, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
+import type {
+  DeletedNotification,
+  MultiSession,
+  NewNotification,
+  NodeHeartbeat,
+  Notification,
+  Order,
+  OrderRevision,
+  ScopeId,
+  Store,
+  StoreTx,
+  Terminal,
+} from "../store.ts";
 
 export interface SqliteStoreOptions {
   synchronous?: "normal" | "full";
@@ -21,6 +33,8 @@ export interface SqliteStoreOptions {
  */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
+  /** One node, one writer: one id sequence for every channel. */
+  readonly idsPerDatabase = false;
   private readonly sqlite: Database.Database;
   private readonly statements;
   private readonly tx: StoreTx;
@@ -52,7 +66,11 @@ export class SqliteStore implements Store {
     return scanChannels(this.statements, this.read, channels, afterId, lastCommittedId);
   }
 
-  notificationsBetween(afterId: number, upToId: number): Promise<Notification[]> {
+  idScopeOf(_channel: string): string {
+    return "";
+  }
+
+  notificationsBetween(afterId: number, upToId: number, _scope: string): Promise<Notification[]> {
     return this.commits.read(() => this.statements.notificationsBetween.all({ afterId, upToId }));
   }
 
@@ -61,17 +79,21 @@ export class SqliteStore implements Store {
     return scanChannels(this.statements, this.read, channels, before, lastCommittedId);
   }
 
-  async lastCommittedId(): Promise<number> {
+  async lastCommittedId(_scope: string): Promise<number> {
     await this.commits.flushed();
     return this.commits.read(() => this.ids.lastStored());
   }
 
-  deleteNotificationsUpTo(createdAt: number): Promise<number[]> {
+  async lastCommittedIds(): Promise<ScopeId[]> {
+    return [{ scope: "", lastId: await this.lastCommittedId("") }];
+  }
+
+  deleteNotificationsUpTo(createdAt: number): Promise<DeletedNotification[]> {
     return this.commits.run(() => {
       const upToId = this.ids.lastCreatedUpTo(createdAt);
       if (upToId === 0) return [];
       this.statements.saveIdFloor.run({ lastId: this.ids.lastStored() });
-      return this.statements.deleteUpToId.all({ upToId }).map((row) => row.id);
+      return this.statements.deleteUpToId.all({ upToId }).map((row) => ({ scope: "", id: row.id }));
     });
   }
 
