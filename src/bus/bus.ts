@@ -152,7 +152,7 @@ export class Bus {
     const { result } = await this.store.transaction(
       async (tx) => {
         const result = await work(tx, outbox);
-        const sent = outbox.items.length > 0 ? await tx.insertNotifications(outbox.items, this.clock.now()) : [];
+        const sent = outbox.items.length > 0 ? await tx.insertNotifications(outbox.items, this.clock.now(), true) : [];
         return { result, sent };
       },
       ({ sent }) => {

@@ -67,8 +67,9 @@ export interface StoreTx {
    * Stores the notifications with new ids: strictly increasing, never reused (also after GC and
    * restarts), and above idFloorAt(the wall-clock time the store was opened) (id-floor.ts), so
    * ids keep moving forward when the database itself is replaced.
+   * `last`: nothing else runs in this transaction after it, so the store may commit with it.
    */
-  insertNotifications(items: readonly NewNotification[], createdAt: number): Awaitable<Notification[]>;
+  insertNotifications(items: readonly NewNotification[], createdAt: number, last?: boolean): Awaitable<Notification[]>;
 
   getOrCreateMultiSession(dbname: string, multiSessionId: number): Awaitable<MultiSession>;
   saveMultiSession(session: MultiSession): Awaitable<void>;
