@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { join as joinPath } from "node:path";
+import { fileURLToPath } from "node:url";
 import { startChild, waitReady, type Child } from "./child.ts";
 import { createBenchDatabase, dropBenchDatabase } from "./pg.ts";
 import { keepAliveAgent, rpc, send } from "./http.ts";
@@ -71,7 +71,8 @@ export async function startOurs(repoRoot: string, options: StartOptions, name: T
 async function startDelayProxy(repoRoot: string, db: string, delayMs: number): Promise<{ child: Child; url: string }> {
   const port = await freePort();
   const target = new URL(db);
-  const script = joinPath(repoRoot, "bench", "delay-proxy.ts");
+  // This checkout's proxy, whichever build's server runs behind it.
+  const script = fileURLToPath(new URL("./delay-proxy.ts", import.meta.url));
   const child = startChild(process.execPath, ["--import", "tsx", script, String(port), target.hostname, target.port || "5432", String(delayMs)], {
     cwd: repoRoot,
     env: process.env,
