@@ -34,7 +34,13 @@ export async function startOurs(repoRoot: string, options: StartOptions, name: T
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const dir = mkdtempSync(join(tmpdir(), "pos-sync-bench-"));
   const db = options.store === "postgres" ? await createBenchDatabase(options.pgSettings) : join(dir, "bench.sqlite");
-  const proxy = options.store === "postgres" && (options.pgDelayMs ?? 0) > 0 ? await startDelayProxy(repoRoot, db, options.pgDelayMs!) : undefined;
+  const proxy =
+    options.store === "postgres" && (options.pgDelayMs ?? 0) > 0
+      ? await startDelayProxy(db, options.pgDelayMs!).catch(async (error: unknown) => {
+          await dropBenchDatabase(db);
+          throw error;
+        })
+      : undefined;
   const fds = options.maxPolls + 4096;
   const nodeArgs = [...(options.nodeFlags ?? []), "dist/main.js"].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   // exec keeps the pid: the shell becomes node, so /proc/<pid> is the server.
@@ -68,13 +74,13 @@ export async function startOurs(repoRoot: string, options: StartOptions, name: T
 }
 
 /** bench/delay-proxy.ts in front of PostgreSQL: `url` is `db` reached through it. */
-async function startDelayProxy(repoRoot: string, db: string, delayMs: number): Promise<{ child: Child; url: string }> {
+async function startDelayProxy(db: string, delayMs: number): Promise<{ child: Child; url: string }> {
   const port = await freePort();
   const target = new URL(db);
   // This checkout's proxy, whichever build's server runs behind it.
   const script = fileURLToPath(new URL("./delay-proxy.ts", import.meta.url));
   const child = startChild(process.execPath, ["--import", "tsx", script, String(port), target.hostname, target.port || "5432", String(delayMs)], {
-    cwd: repoRoot,
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
     env: process.env,
   });
   await waitReady(child, async () => child.tail().includes("listening"), "delay proxy");
@@ -118,6 +124,19 @@ export async function posSyncWire(name: TargetName, nodes: WireNode[], options: 
   const IDLE_DB = shopOf(1, 0);
 
   const channel = (db: string, name: string, posId: number) => JSON.stringify([db, name, String(posId)]);
+  const registerOne = (terminal: Terminal) =>
+    rpc(pub, pubPort, "/pos_multi_session_sync/update", {
+      multi_session_id: terminal.session,
+      dbname: shopOf(shops, terminal.session),
+      user_ID: USER,
+      message: {
+        action: "sync_all",
+        data: { pos_id: terminal.id, run_ID: 1 },
+        session_id: terminal.id,
+        login_number: 1,
+        immediate_rerendering: true,
+      },
+    });
 
   return {
     name,
@@ -125,21 +144,13 @@ export async function posSyncWire(name: TargetName, nodes: WireNode[], options: 
     pids: nodes.map((node) => node.child.pid),
     port,
     publishMode: "one /pos_multi_session_sync/update per broadcast (server fans out to the session's terminals)",
+    /** 16 at a time: one by one, 500 terminals took minutes on a busy machine. */
     async register(terminals: Terminal[]) {
-      for (const terminal of terminals) {
-        await rpc(pub, pubPort, "/pos_multi_session_sync/update", {
-          multi_session_id: terminal.session,
-          dbname: shopOf(shops, terminal.session),
-          user_ID: USER,
-          message: {
-            action: "sync_all",
-            data: { pos_id: terminal.id, run_ID: 1 },
-            session_id: terminal.id,
-            login_number: 1,
-            immediate_rerendering: true,
-          },
-        });
-      }
+      const queue = [...terminals];
+      const worker = async () => {
+        for (let terminal = queue.shift(); terminal; terminal = queue.shift()) await registerOne(terminal);
+      };
+      await Promise.all(Array.from({ length: 16 }, worker));
     },
     subscriber(terminal: Terminal): Subscriber {
       const channels = [channel(shopOf(shops, terminal.session), "pos.multi_session", terminal.id)];
