@@ -75,9 +75,30 @@ async function start(name: TargetName, args: BenchArgs, options: StartOptions): 
   return startNchan(args.nchanPublish, args.nchanLongpoll, options);
 }
 
+/**
+ * With several node counts or PostgreSQL delays, each of ours is measured once per combination,
+ * as its own column: ours@2n-local, ours@base-2n-1ms, ...
+ */
+function clusterVariants(name: TargetName, args: BenchArgs): TargetName[] {
+  const several = args.nodeCounts.length > 1 || args.pgDelays.length > 1 || args.pgDelays.some((d) => d > 0);
+  if (!isOurs(name) || !several) return [name];
+  const prefix = name === "ours" ? "ours@" : `${name}-`;
+  return args.nodeCounts.flatMap((n) => args.pgDelays.map((d) => `${prefix}${n}n-${d > 0 ? `${d}ms` : "local"}` as TargetName));
+}
+
+const VARIANT = /^ours@(?:(.+)-)?(\d+)n-(?:local|([\d.]+)ms)$/;
+
+/** The nodes and PostgreSQL delay a target of ours runs with. */
+function clusterOf(name: TargetName, args: BenchArgs): { nodes: number; pgDelayMs: number; build?: string } {
+  const m = VARIANT.exec(name);
+  if (!m) return { nodes: args.nodeCounts[0]!, pgDelayMs: args.pgDelays[0]!, ...(name.startsWith("ours@") ? { build: name.slice(5) } : {}) };
+  return { nodes: Number(m[2]), pgDelayMs: m[3] === undefined ? 0 : Number(m[3]), ...(m[1] === undefined ? {} : { build: m[1] }) };
+}
+
 /** The checkout whose dist/ a target of ours runs. */
 function checkoutOf(name: TargetName, args: BenchArgs): string {
-  const build = args.builds.find((b) => `ours@${b.name}` === name);
+  const buildName = clusterOf(name, args).build;
+  const build = args.builds.find((b) => b.name === buildName);
   return build ? resolve(build.dir) : repoRoot;
 }
 
@@ -124,14 +145,16 @@ async function main(): Promise<number> {
   };
   let oursFailed = false;
   let checks = 0;
-  const targets: TargetName[] = args.only
-    ? [args.only]
-    : [
-        ...args.builds.map((b) => `ours@${b.name}` as const),
-        "ours" as const,
-        ...(args.vsNodeFloor ? ["node-floor" as const] : []),
-        ...(args.vsNchan ? ["nchan" as const] : []),
-      ];
+  const targets: TargetName[] = (
+    args.only
+      ? [args.only]
+      : [
+          ...args.builds.map((b) => `ours@${b.name}` as const),
+          "ours" as const,
+          ...(args.vsNodeFloor ? ["node-floor" as const] : []),
+          ...(args.vsNchan ? ["nchan" as const] : []),
+        ]
+  ).flatMap((name) => clusterVariants(name, args));
   const phaseDir = mkdtempSync(join(os.tmpdir(), "pos-sync-phases-"));
   const phaseFiles = new Map<string, string[]>();
   for (let round = 1; round <= args.repeat; round++) {
@@ -141,9 +164,10 @@ async function main(): Promise<number> {
           // Nchan's subscriber has no first poll that looks back: no connect storm for it.
           if (scenario === "connect" && name === "nchan") continue;
           const settings = Object.entries(args.pgSettings).map(([setting, value]) => `, ${setting}=${value}`);
+          const cluster = clusterOf(name, args);
           const where =
-            isOurs(name) && (args.store !== "sqlite" || args.nodes > 1)
-              ? ` (${args.store}, ${args.nodes} node${args.nodes > 1 ? "s" : ""}${settings.join("")})`
+            isOurs(name) && args.store !== "sqlite"
+              ? ` (${args.store}, ${cluster.nodes} node${cluster.nodes > 1 ? "s" : ""}${cluster.pgDelayMs > 0 ? `, ${cluster.pgDelayMs} ms away` : ""}${args.shops > 1 ? `, ${args.shops} shops` : ""}${settings.join("")})`
               : "";
           const what = `${args.repeat > 1 ? `round ${round}: ` : ""}${name}${where} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
           const profiling = (isOurs(name) || name === "node-floor") && scenario !== "idle" && args.profileDir !== undefined;
@@ -155,7 +179,9 @@ async function main(): Promise<number> {
             maxPolls: scenario === "idle" ? args.idlePolls + 300 : sessions * terminals + (scenario === "connect" ? args.connects : 0),
             maxPublish: Math.max(64, args.inflight),
             store: args.store,
-            nodes: args.nodes,
+            nodes: cluster.nodes,
+            pgDelayMs: cluster.pgDelayMs,
+            shops: args.shops,
             pgSettings: args.pgSettings,
             ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profileDir!)}`] } : {}),
             ...(phaseFile ? { env: { POS_SYNC_PHASE_SAMPLING: String(args.phaseSampling), POS_SYNC_PHASE_FILE: phaseFile } } : {}),

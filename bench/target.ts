@@ -38,6 +38,10 @@ export interface StartOptions {
   /** PostgreSQL settings of the bench database (--pg-set). */
   pgSettings?: Readonly<Record<string, string>>;
   nodes?: number;
+  /** Ours on PostgreSQL: milliseconds a delaying proxy holds every packet, each way (--pg-delay). */
+  pgDelayMs?: number;
+  /** Sessions spread over this many shops (databases), round robin (--shops). */
+  shops?: number;
 }
 
 export interface Target {

@@ -109,8 +109,9 @@ export interface StoreTx {
    * Stores the notifications with new ids: strictly increasing, never reused (also after GC and
    * restarts), and above idFloorAt(the wall-clock time the store was opened) (id-floor.ts), so
    * ids keep moving forward when the database itself is replaced.
+   * `last`: nothing else runs in this transaction after it, so the store may commit with it.
    */
-  insertNotifications(items: readonly NewNotification[], createdAt: number): Awaitable<Notification[]>;
+  insertNotifications(items: readonly NewNotification[], createdAt: number, last?: boolean): Awaitable<Notification[]>;
 
   getOrCreateMultiSession(dbname: string, multiSessionId: number): Awaitable<MultiSession>;
   saveMultiSession(session: MultiSession): Awaitable<void>;
@@ -149,8 +150,8 @@ export interface StoreTx {
 
 /** Told of commits made by other processes sharing the database. */
 export interface CommitWatcher {
-  /** Every notification id up to `lastId` is committed. */
-  committed(lastId: number): void;
+  /** Every notification id of id scope `scope` up to `lastId` is committed. */
+  committed(scope: string, lastId: number): void;
   /** Wake-ups may have been lost (the listening connection was down): read the latest id again. */
   reconnected(): void;
 }
@@ -160,26 +161,33 @@ export interface CommitWatcher {
  * - Transactions are atomic (all of their writes land, or none do). Transactions that touch one
  *   multi-session never interleave (SQLite runs one at a time; PostgreSQL locks the
  *   multi_sessions row in getOrCreateMultiSession until commit).
- * - Notification ids commit in ascending order without gaps and are never reused, also across
- *   restarts and after every notification was deleted: once id N is committed, every id below N
- *   is committed (or was never handed out, after a rollback on SQLite), so a reader that has
- *   seen N never misses a lower id later, whatever order concurrent transactions commit in.
+ * - Notification ids belong to an id scope (idScopeOf(channel)): one for all channels on SQLite,
+ *   one per database on PostgreSQL, so shops commit in parallel there. A poll names channels of
+ *   one scope only. Within a scope, ids commit in ascending order without gaps and are never
+ *   reused, also across restarts and after every notification was deleted: once id N is
+ *   committed, every id below N is committed (or was never handed out, or rolled back), so a
+ *   reader that has seen N never misses a lower id later, whatever order concurrent
+ *   transactions commit in.
  * - `onCommit` runs after the commit. On SQLite it runs before any later transaction commits;
  *   on PostgreSQL (several connections) callbacks may run in another order than the commits,
  *   which the bus's commit feed puts back in order.
- * - Reads stop at the committed id: `lastCommittedId` is the highest notification id whose
- *   commit the caller has seen, and a read never returns a notification above it, even if a
+ * - Reads stop at the committed id: `lastCommittedId` is the highest notification id of the
+ *   scope whose commit the caller has seen, and a read never returns a notification above it, even if a
  *   later transaction has already written one. A poll thus never sees a notification before
  *   the wake-up for it, nor one that may still roll back.
  */
 export interface Store {
   readonly kind: "sqlite" | "postgres";
+  /** Whether ids are counted per database: then a poll naming channels of two databases is refused. */
+  readonly idsPerDatabase: boolean;
+  /** The id scope of a channel: "" for every channel on SQLite; its database ("" when it names none) on PostgreSQL. */
+  idScopeOf(channel: string): string;
 
   /** Runs `work` in one transaction; `onCommit` gets its result once it is committed. */
   transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T>;
 
-  /** Every channel's notifications with afterId < id <= upToId, in id order. */
-  notificationsBetween(afterId: number, upToId: number): Awaitable<Notification[]>;
+  /** The notifications of id scope `scope` with afterId < id <= upToId, in id order. */
+  notificationsBetween(afterId: number, upToId: number, scope: string): Awaitable<Notification[]>;
   /** Starts telling `watcher` of other processes' commits; returns the stopper. Absent when no other process writes. */
   watchCommits?(watcher: CommitWatcher): () => void;
   /** Whether commits by other processes are being heard (undefined when there are none to hear). */
@@ -189,13 +197,15 @@ export interface Store {
   notificationsAfter(channels: readonly string[], afterId: number, lastCommittedId: number): Awaitable<Notification[]>;
   /** The notifications on `channels` created at or after `since`, up to lastCommittedId, in id order. */
   notificationsCreatedSince(channels: readonly string[], since: number, lastCommittedId: number): Awaitable<Notification[]>;
-  /** The highest id committed so far, once pending commits have landed: where a bus opening on the store starts. */
-  lastCommittedId(): Awaitable<number>;
+  /** The highest id of `scope` committed so far (0 when none), once pending commits have landed. */
+  lastCommittedId(scope: string): Awaitable<number>;
+  /** lastCommittedId of every scope that has one: where a bus opening on the store starts. */
+  lastCommittedIds(): Awaitable<ScopeId[]>;
   /**
-   * Deletes the notifications created at or before `createdAt`; returns their ids. With several
+   * Deletes the notifications created at or before `createdAt`; returns their scopes and ids. With several
    * processes one deletes at a time; the others delete nothing.
    */
-  deleteNotificationsUpTo(createdAt: number): Awaitable<number[]>;
+  deleteNotificationsUpTo(createdAt: number): Awaitable<DeletedNotification[]>;
 
   rememberTerminals(dbname: string, posIds: readonly string[], seenAt: number): Awaitable<void>;
   /** Pos ids of a database, registered by sync_all or seen polling. */
@@ -237,6 +247,17 @@ export interface ShopKeyDigest {
   dbname: string;
   keyDigest: string;
   updatedAt: number;
+}
+
+/** An id of an id scope (Store.idScopeOf). */
+export interface ScopeId {
+  scope: string;
+  lastId: number;
+}
+
+export interface DeletedNotification {
+  scope: string;
+  id: number;
 }
 
 /** A node's heartbeat row; times are epoch milliseconds. */

@@ -8,11 +8,12 @@ export interface ListenerLog {
 
 /**
  * LISTENs on one connection of its own (a pooled one would be handed to requests). A NOTIFY
- * payload is "<node>:<last id>": every id up to it is committed. A node skips its own (it
- * learns of those on commit). When the connection drops it reconnects with backoff and then
+ * payload is "<node>:<dbname>:<last id>": every id of that database up to it is committed. A
+ * node skips its own (it learns of those on commit). When the connection drops it reconnects with backoff and then
  * tells the watcher to read the latest id again, since NOTIFYs sent meanwhile are gone.
- * PostgreSQL limits a payload to 8000 bytes; this one is always under 60, however many
- * channels a commit wrote: it says "read everything up to this id", never which channels.
+ * PostgreSQL limits a payload to 8000 bytes; this one is always under 130 (a database name is at
+ * most 63 characters), however many channels a commit wrote: it says "read everything of this
+ * database up to this id", never which channels.
  */
 export class CommitListener {
   private client: pg.Client | undefined;
@@ -81,15 +82,17 @@ export class CommitListener {
     this.retryTimer.unref();
   }
 
+  /** The node id (a UUID) has no ":", and a database name none either (DBNAME_PATTERN). */
   private heard(payload: string | undefined): void {
-    const separator = payload?.lastIndexOf(":") ?? -1;
-    if (!payload || separator < 0) {
+    const first = payload?.indexOf(":") ?? -1;
+    const last = payload?.lastIndexOf(":") ?? -1;
+    if (!payload || first < 0 || last === first) {
       this.watcher.reconnected();
       return;
     }
-    if (payload.slice(0, separator) === this.nodeId) return;
-    const lastId = Number(payload.slice(separator + 1));
-    if (Number.isSafeInteger(lastId)) this.watcher.committed(lastId);
+    if (payload.slice(0, first) === this.nodeId) return;
+    const lastId = Number(payload.slice(last + 1));
+    if (Number.isSafeInteger(lastId)) this.watcher.committed(payload.slice(first + 1, last), lastId);
     else this.watcher.reconnected();
   }
 }

@@ -7,6 +7,7 @@ import { readChannels } from "./channel-reads.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
 import type {
+  DeletedNotification,
   MultiSession,
   NewNotification,
   NewRefusedEdit,
@@ -18,6 +19,7 @@ import type {
   RefusedEditRetention,
   RefusedEditStatus,
   ShopKeyDigest,
+  ScopeId,
   Store,
   StoreTx,
   Terminal,
@@ -37,6 +39,8 @@ export interface SqliteStoreOptions {
  */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
+  /** One node, one writer: one id sequence for every channel. */
+  readonly idsPerDatabase = false;
   private readonly sqlite: Database.Database;
   private readonly statements;
   private readonly tx: StoreTx;
@@ -87,7 +91,11 @@ export class SqliteStore implements Store {
     return readChannels(this.statements, this.channels, this.read, channels, afterId, lastCommittedId);
   }
 
-  notificationsBetween(afterId: number, upToId: number): Promise<Notification[]> {
+  idScopeOf(_channel: string): string {
+    return "";
+  }
+
+  notificationsBetween(afterId: number, upToId: number, _scope: string): Promise<Notification[]> {
     return this.commits.read(() => this.statements.notificationsBetween.all({ afterId, upToId }));
   }
 
@@ -96,18 +104,22 @@ export class SqliteStore implements Store {
     return readChannels(this.statements, this.channels, this.read, channels, before, lastCommittedId);
   }
 
-  async lastCommittedId(): Promise<number> {
+  async lastCommittedId(_scope: string): Promise<number> {
     await this.commits.flushed();
     return this.commits.read(() => this.ids.lastStored());
   }
 
-  async deleteNotificationsUpTo(createdAt: number): Promise<number[]> {
+  async lastCommittedIds(): Promise<ScopeId[]> {
+    return [{ scope: "", lastId: await this.lastCommittedId("") }];
+  }
+
+  async deleteNotificationsUpTo(createdAt: number): Promise<DeletedNotification[]> {
     const { deleted } = await this.commits.run(
       () => {
         const upToId = this.ids.lastCreatedUpTo(createdAt);
-        if (upToId === 0) return { upToId, deleted: [] };
+        if (upToId === 0) return { upToId, deleted: [] as DeletedNotification[] };
         this.statements.saveIdFloor.run({ lastId: this.ids.lastStored() });
-        return { upToId, deleted: this.statements.deleteUpToId.all({ upToId }).map((row) => row.id) };
+        return { upToId, deleted: this.statements.deleteUpToId.all({ upToId }).map((row) => ({ scope: "", id: row.id })) };
       },
       ({ upToId }) => this.channels.forgetUpTo(upToId),
     );

@@ -54,6 +54,7 @@ export function longpollingRoutes(
         throw new LimitExceededError(`channels: at most ${settings.maxChannelsPerPoll} channels per poll (POS_SYNC_MAX_CHANNELS_PER_POLL)`);
       }
       if (access.keyed) access.requireDatabases(caller, channels.map(databaseOf));
+      bus.scopeOfPoll(channels);
       const peek = options.peek === true;
       const remembering = knownTerminals.seenPolling(channels);
       return remembering ? remembering.then(() => held(channels, last, peek, caller)) : held(channels, last, peek, caller);

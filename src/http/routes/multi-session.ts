@@ -34,7 +34,7 @@ export function multiSessionRoutes(
       if (!settings.testFeatures) throw new FeatureDisabledError("Test GC is disabled: start the server with POS_SYNC_TEST_FEATURES=1");
       // It empties the bus of every database: on a shared server only the backend may.
       if (access.keyed) access.requireBackend(caller);
-      return bus.deleteUpTo(clock.now());
+      return (await bus.deleteUpTo(clock.now())).map((deleted) => deleted.id);
     }),
   };
 }
