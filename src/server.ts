@@ -13,6 +13,7 @@ import type { Store } from "./db/store.ts";
 import { createAccess } from "./http/access.ts";
 import { Monitor } from "./console/monitor.ts";
 import { startNodeRegistry } from "./console/node-registry.ts";
+import { startPresenceSharing } from "./console/shared-presence.ts";
 import { FaultRules } from "./faults/fault-rules.ts";
 import { phaseTiming, phaseTimingHooks } from "./metrics/phase-timing.ts";
 import { requestMetricsHooks } from "./metrics/requests.ts";
@@ -54,7 +55,7 @@ export async function openDeps(config: Config, options: ServerOptions = {}): Pro
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const store = await openStore(config, { log, idFloor: idFloorAt(clock.now()) });
-  const faults = config.testFeatures ? new FaultRules({ clock, log }) : undefined;
+  const faults = config.testFeatures ? new FaultRules({ clock, log, store }) : undefined;
   const monitor = new Monitor({
     clock,
     pollTimeoutMs: config.pollTimeoutMs,
@@ -107,6 +108,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   );
 
   const nodeRegistry = await startNodeRegistry({ store, monitor, heldPolls: () => bus.heldPolls, url, log });
+  const presenceSharing = startPresenceSharing({ store, monitor, log });
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 4000) =>
@@ -117,6 +119,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       monitor.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       bus.close();
+      // After the bus answered its held polls: the other consoles then see them end.
+      await presenceSharing.stop().catch(() => undefined);
       // Once the replies in flight are written, no connection has anything left to say.
       const deadline = Date.now() + graceMs;
       while (app.inFlight > 0 && Date.now() < deadline) await delay(10);

@@ -27,6 +27,7 @@ export class CommitListener {
     private readonly nodeId: string,
     private readonly watcher: CommitWatcher,
     private readonly log: ListenerLog,
+    private readonly forgetSignals?: ForgetSignals,
   ) {}
 
   get listening(): boolean {
@@ -87,9 +88,32 @@ export class CommitListener {
       this.watcher.reconnected();
       return;
     }
+    const signal = CLUSTER_SIGNAL.exec(payload);
+    if (signal) {
+      this.signalled(signal);
+      return;
+    }
     if (payload.slice(0, separator) === this.nodeId) return;
     const lastId = Number(payload.slice(separator + 1));
     if (Number.isSafeInteger(lastId)) this.watcher.committed(lastId);
     else this.watcher.reconnected();
   }
+
+  /** "<node>:forget:<id>" from a node that deleted notifications; "<node>:forgot:<to node>:<id>" the answer. */
+  private signalled([, from, kind, to, id]: RegExpExecArray): void {
+    const upToId = Number(id);
+    if (from === this.nodeId) return;
+    if (kind === "forget") this.forgetSignals?.forget(from!, upToId);
+    else if (to === this.nodeId) this.forgetSignals?.forgot(from!, upToId);
+  }
+}
+
+const CLUSTER_SIGNAL = /^([^:]+):(forget|forgot):(?:([^:]+):)?(\d{1,15})$/;
+
+/** What the store does with the forget signals the listener hears. */
+export interface ForgetSignals {
+  /** `node` deleted every notification up to `upToId`. */
+  forget(node: string, upToId: number): void;
+  /** `node` has forgotten them, as this node asked. */
+  forgot(node: string, upToId: number): void;
 }

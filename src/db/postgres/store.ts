@@ -1,6 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import type { CommitWatcher, MultiSession, NewNotification, NodeHeartbeat, Notification, Order, OrderRevision, Store, StoreTx, Terminal } from "../store.ts";
+import type {
+  CommitWatcher,
+  MultiSession,
+  NewNotification,
+  NodeHeartbeat,
+  Notification,
+  Order,
+  OrderRevision,
+  PresenceRow,
+  SharedFaultRule,
+  Store,
+  StoreTx,
+  Terminal,
+} from "../store.ts";
 import { CommitListener, type ListenerLog } from "./commit-listener.ts";
 import { clientConfig, createPool, migrateDatabase, notifyChannel, type PostgresOptions } from "./connection.ts";
 import { asStoreError } from "./errors.ts";
@@ -22,6 +35,9 @@ export class PostgresStore implements Store {
   private watcher: CommitWatcher | undefined;
 
   private readonly channel: string;
+  /** The highest id each other node said it forgot at this node's request (othersForgot). */
+  private readonly forgottenBy = new Map<string, number>();
+  private readonly forgetWaiters = new Set<() => void>();
 
   private constructor(
     private readonly options: PostgresOptions,
@@ -47,7 +63,19 @@ export class PostgresStore implements Store {
       committed: (lastId) => this.watcher?.committed(lastId),
       reconnected: () => this.watcher?.reconnected(),
     };
-    this.listener = new CommitListener(clientConfig(this.options), this.channel, this.nodeId, toWatcher, this.log);
+    const signals = {
+      forget: (node: string, upToId: number) => {
+        this.watcher?.forgotten?.(upToId);
+        this.read(queries.notify, [this.channel, `${this.nodeId}:forgot:${node}:${upToId}`]).catch((error: unknown) =>
+          this.log.warn({ err: error }, "answering another node's forget signal failed"),
+        );
+      },
+      forgot: (node: string, upToId: number) => {
+        this.forgottenBy.set(node, Math.max(upToId, this.forgottenBy.get(node) ?? 0));
+        for (const wake of this.forgetWaiters) wake();
+      },
+    };
+    this.listener = new CommitListener(clientConfig(this.options), this.channel, this.nodeId, toWatcher, this.log, signals);
     await this.listener.start();
   }
 
@@ -95,6 +123,11 @@ export class PostgresStore implements Store {
       await client.query("BEGIN");
       const [lock] = await run<{ locked: boolean }>(client, queries.tryRetentionLock, [this.schema]);
       const deleted = lock?.locked ? await run<{ id: number }>(client, queries.deleteUpTo, [createdAt]) : [];
+      // Delivered at commit: the other nodes forget these from memory too (a gap is then a gap on every node).
+      if (deleted.length > 0) {
+        const highest = deleted.reduce((max, row) => Math.max(max, row.id), 0);
+        await run(client, queries.notify, [this.channel, `${this.nodeId}:forget:${highest}`]);
+      }
       await client.query("COMMIT");
       client.release();
       return deleted.map((row) => row.id);
@@ -150,6 +183,79 @@ export class PostgresStore implements Store {
 
   listNodes(seenSince: number): Promise<NodeHeartbeat[]> {
     return this.read(queries.listNodes, [seenSince]);
+  }
+
+  othersForgot(upToId: number, otherNodes: number, timeoutMs: number): Promise<boolean> {
+    const done = () => [...this.forgottenBy.values()].filter((id) => id >= upToId).length >= otherNodes;
+    if (done()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (result: boolean) => {
+        clearTimeout(timer);
+        this.forgetWaiters.delete(check);
+        resolve(result);
+      };
+      const check = () => {
+        if (done()) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.forgetWaiters.add(check);
+    });
+  }
+
+  async addFaultRule(rule: SharedFaultRule): Promise<void> {
+    await this.read(queries.addFaultRule, [rule.id, rule.rule, rule.until, rule.count]);
+  }
+
+  listFaultRules(): Promise<SharedFaultRule[]> {
+    return this.read(queries.listFaultRules, []);
+  }
+
+  async deleteFaultRules(id: string | undefined): Promise<number> {
+    try {
+      const result = id === undefined ? await this.pool.query(queries.deleteFaultRules.text) : await this.pool.query(queries.deleteFaultRule.text, [id]);
+      return result.rowCount ?? 0;
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  async takeFaultFiring(id: string): Promise<boolean> {
+    return (await this.read(queries.takeFaultFiring, [id])).length > 0;
+  }
+
+  /** Without waiting for the WAL flush, like rememberTerminals: presence lost to a crash is rewritten within a second. */
+  async savePresence(rows: readonly PresenceRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const column = <K extends keyof PresenceRow>(key: K) => rows.map((row) => row[key]);
+    const client = await this.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SET LOCAL synchronous_commit = off");
+      await run(client, queries.savePresence, [
+        column("dbname"),
+        column("posId"),
+        rows[0]!.nodeId,
+        column("heldPolls"),
+        column("lastPollAt"),
+        column("lastPingAt"),
+        column("lastPongAt"),
+        column("clientAddress"),
+        rows[0]!.updatedAt,
+      ]);
+      await client.query("COMMIT");
+      client.release();
+    } catch (error) {
+      client.release(await rollback(client));
+      throw asStoreError(error);
+    }
+  }
+
+  presenceOf(dbname: string, since: number): Promise<PresenceRow[]> {
+    return this.read(queries.presenceOf, [dbname, since]);
+  }
+
+  async prunePresence(before: number): Promise<void> {
+    await this.read(queries.prunePresence, [before]);
   }
 
   async isHealthy(): Promise<boolean> {
