@@ -33,7 +33,13 @@ export default defineConfig({
         test: {
           // Two server nodes on one PostgreSQL schema; each scenario's terminals split across them (test/helpers/cluster.ts).
           name: "cluster",
-          include: ["test/sync/rules.test.ts", "test/sync/scenarios.test.ts", "test/sync/merge*.test.ts", "test/faults/scenarios.test.ts", "test/cluster/**/*.test.ts"],
+          include: [
+            "test/sync/rules.test.ts",
+            "test/sync/scenarios.test.ts",
+            "test/sync/merge*.test.ts",
+            "test/faults/scenarios.test.ts",
+            "test/cluster/**/*.test.ts",
+          ],
           env: { POS_SYNC_TEST_STORE: "cluster" },
           setupFiles: ["test/setup/postgres-database.ts"],
           globalSetup: ["test/setup/postgres-global.ts"],

@@ -16,8 +16,11 @@ export function nodeUrlsOf(url: string): readonly string[] {
   return clusters.get(url) ?? [url];
 }
 
-/** The node terminal `posId` of the server at `url` speaks to: odd and even pos ids on different nodes. */
+/**
+ * The node terminal `posId` of the server at `url` speaks to: odd and even pos ids on different
+ * nodes, pos id 1 on the first (the one tests call directly, e.g. for test GC), 2 on the second.
+ */
 export function nodeUrlFor(url: string, posId: number): string {
   const urls = nodeUrlsOf(url);
-  return urls[Math.abs(posId) % urls.length]!;
+  return urls[Math.abs(posId - 1) % urls.length]!;
 }

@@ -42,10 +42,12 @@ export async function startServer(overrides: Partial<ConfigInput> = {}, options:
   const server = await startRunningServer(config, serverOptions);
   if (testStore !== "cluster") return { ...server, dbPath, config, nodes: [server] };
   // The cluster run: a second node on the same schema; `server` (its url, store, bus, faults) is the first.
-  const second = await startRunningServer({ ...config, port: (config.port !== 0 && secondPorts.get(config.port)) || 0 }, serverOptions).catch(async (error: unknown) => {
-    await server.close();
-    throw error;
-  });
+  const second = await startRunningServer({ ...config, port: (config.port !== 0 && secondPorts.get(config.port)) || 0 }, serverOptions).catch(
+    async (error: unknown) => {
+      await server.close();
+      throw error;
+    },
+  );
   secondPorts.set(server.port, second.port);
   const unregister = registerCluster([server.url, second.url]);
   const close = async (graceMs?: number) => {

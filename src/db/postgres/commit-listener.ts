@@ -108,7 +108,7 @@ export class CommitListener {
   }
 }
 
-const CLUSTER_SIGNAL = /^([^:]+):(forget|forgot):(?:([^:]+):)?(\d{1,15})$/;
+const CLUSTER_SIGNAL = /^([^:]+):(forget|forgot):(?:([^:]+):)?(\d{1,16})$/;
 
 /** What the store does with the forget signals the listener hears. */
 export interface ForgetSignals {
