@@ -14,6 +14,7 @@ import { createAccess } from "./http/access.ts";
 import { KeyRing } from "./keys/key-ring.ts";
 import { Monitor } from "./console/monitor.ts";
 import { startNodeRegistry } from "./console/node-registry.ts";
+import { startPresenceSharing } from "./console/shared-presence.ts";
 import { FaultRules } from "./faults/fault-rules.ts";
 import { phaseTiming, phaseTimingHooks } from "./metrics/phase-timing.ts";
 import { requestMetricsHooks } from "./metrics/requests.ts";
@@ -59,7 +60,7 @@ export async function openDeps(config: Config, options: ServerOptions & { wait?:
   const clock = options.clock ?? systemClock;
   const storeOptions = { log, idFloor: idFloorAt(clock.now()) };
   const store = await (options.wait ? openStoreWhenReachable(config, storeOptions, options.wait) : openStore(config, storeOptions));
-  const faults = config.testFeatures ? new FaultRules({ clock, log }) : undefined;
+  const faults = config.testFeatures ? new FaultRules({ clock, log, store }) : undefined;
   const monitor = new Monitor({
     clock,
     pollTimeoutMs: config.pollTimeoutMs,
@@ -144,6 +145,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   );
 
   const nodeRegistry = await startNodeRegistry({ store, monitor, heldPolls: () => bus.heldPolls, url, log });
+  const presenceSharing = startPresenceSharing({ store, monitor, log });
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 4000) =>
@@ -155,6 +157,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       monitor.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       bus.close();
+      // After the bus answered its held polls: the other consoles then see them end.
+      await presenceSharing.stop().catch(() => undefined);
       // Once the replies in flight are written, no connection has anything left to say.
       const deadline = Date.now() + graceMs;
       while (app.inFlight > 0 && Date.now() < deadline) await delay(10);

@@ -84,6 +84,10 @@ export class Bus {
     this.unwatch = store.watchCommits?.({
       committed: (scope, id) => this.scope(scope).feed.committedUpTo(id),
       reconnected: () => void this.catchUpWithStore(),
+      // Another node deleted some (test GC, retention): a poll here must not be answered from memory with them.
+      forgotten: () => {
+        for (const { recent, feed } of this.scopes.values()) recent.forgetUpTo(feed.last);
+      },
     });
   }
 
@@ -194,7 +198,7 @@ export class Bus {
     const scope = this.scopeOfPoll(channels);
     if (options.peek || this.closed) {
       const observer = this.options.observer;
-      const stored = this.stored(channels, scope, last);
+      const stored = options.peek ? this.peeked(channels, scope, last) : this.stored(channels, scope, last);
       if (!observer) return stored;
       return stored.then((notifications) => {
         observer.pollAnswered(notifications.length > 0 ? "notifications" : "empty", notifications.length);
@@ -240,6 +244,20 @@ export class Bus {
 
   get heldPolls(): number {
     return this.dispatcher.listenerCount;
+  }
+
+  /**
+   * A peek with other processes committing: answered up to what is committed now, read from the
+   * store when this node has not heard all of it yet, so a client that has a reply from one node
+   * (its update committed) sees that update when it peeks at another.
+   */
+  private async peeked(channels: readonly string[], scope: string, last: number): Promise<Notification[]> {
+    if (!this.unwatch || this.closed) return this.stored(channels, scope, last);
+    const committed = await this.store.lastCommittedId(scope);
+    if (committed <= (this.scopes.get(scope)?.feed.last ?? 0)) return this.stored(channels, scope, last);
+    this.scope(scope).feed.committedUpTo(committed);
+    if (last > 0) return last >= committed ? [] : this.store.notificationsAfter(channels, last, committed);
+    return this.store.notificationsCreatedSince(channels, this.clock.now() - this.options.pollTimeoutMs, committed);
   }
 
   /**

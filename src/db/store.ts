@@ -152,6 +152,8 @@ export interface StoreTx {
 export interface CommitWatcher {
   /** Every notification id of id scope `scope` up to `lastId` is committed. */
   committed(scope: string, lastId: number): void;
+  /** Another process deleted notifications (test GC, retention): forget what memory holds (synchronously; the store then tells the deleter). */
+  forgotten?(): void;
   /** Wake-ups may have been lost (the listening connection was down): read the latest id again. */
   reconnected(): void;
 }
@@ -190,6 +192,13 @@ export interface Store {
   notificationsBetween(afterId: number, upToId: number, scope: string): Awaitable<Notification[]>;
   /** Starts telling `watcher` of other processes' commits; returns the stopper. Absent when no other process writes. */
   watchCommits?(watcher: CommitWatcher): () => void;
+  /**
+   * Waits until `otherNodes` other processes have told that they forgot what this process's
+   * latest deleteNotificationsUpTo deleted (their recent-notifications memory; they are told by
+   * that deletion's commit and answer by themselves). False after `timeoutMs`. Absent when no
+   * other process shares the store.
+   */
+  othersForgot?(otherNodes: number, timeoutMs: number): Promise<boolean>;
   /** Whether commits by other processes are being heard (undefined when there are none to hear). */
   listening?(): boolean;
 
@@ -238,6 +247,24 @@ export interface Store {
   deleteShopKey(dbname: string): Awaitable<boolean>;
   /** Every stored key digest, in database name order. */
   listShopKeys(): Awaitable<ShopKeyDigest[]>;
+
+  // Shared by the nodes of one database (PostgreSQL); absent on a store only one process opens,
+  // where each node keeps these in memory.
+  /** Adds a fault rule (src/faults/); it is tried after every rule added before it. */
+  addFaultRule?(rule: SharedFaultRule): Promise<void>;
+  /** Every fault rule, in the order they were added, with how often each fired in all. */
+  listFaultRules?(): Promise<SharedFaultRule[]>;
+  /** Deletes one rule, or every rule when `id` is undefined; returns how many were deleted. */
+  deleteFaultRules?(id: string | undefined): Promise<number>;
+  /** Counts one firing of a rule unless its count is used up (atomically, across nodes); false when used up or deleted. */
+  takeFaultFiring?(id: string): Promise<boolean>;
+  /** Writes this node's view of the terminals in `rows` (one statement), replacing its earlier rows of them. */
+  savePresence?(rows: readonly PresenceRow[]): Promise<void>;
+  /** Every node's rows of a database's terminals updated at or after `since`. */
+  presenceOf?(dbname: string, since: number): Promise<PresenceRow[]>;
+  /** Deletes presence rows updated before `before`. */
+  prunePresence?(before: number): Promise<void>;
+
   isHealthy(): Awaitable<boolean>;
   close(): Awaitable<void>;
 }
@@ -258,6 +285,29 @@ export interface ScopeId {
 export interface DeletedNotification {
   scope: string;
   id: number;
+}
+
+/** A fault rule as the nodes share it; `rule` is its JSON as GET /pos_sync/faults lists it, without `fired`. */
+export interface SharedFaultRule {
+  id: string;
+  rule: string;
+  /** Epoch ms after which it no longer matches. */
+  until: number | null;
+  count: number | null;
+  fired: number;
+}
+
+/** One node's view of one terminal (src/console/presence.ts); times are epoch milliseconds. */
+export interface PresenceRow {
+  dbname: string;
+  posId: string;
+  nodeId: string;
+  heldPolls: number;
+  lastPollAt: number | null;
+  lastPingAt: number | null;
+  lastPongAt: number | null;
+  clientAddress: string | null;
+  updatedAt: number;
 }
 
 /** A node's heartbeat row; times are epoch milliseconds. */

@@ -7,7 +7,7 @@ export function faultHooks(faults: FaultRules): RouteHooks {
   const injections = new WeakMap<RouteContext, FaultInjection>();
   return {
     async beforeHandle(call) {
-      const injection = faults.decide(call.route, call.params);
+      const injection = await faults.decide(call.route, call.params);
       if (!injection) return;
       injections.set(call, injection);
       await injection.beforeHandling(call);

@@ -46,7 +46,7 @@ export function faultRoutes({ faults, adminKey, bodyLimit }: FaultRoutesDeps): H
       return c.json({ error: "rule: the body is not valid JSON", field: "rule" }, 400);
     }
     try {
-      const rule = faults!.add(input);
+      const rule = await faults!.add(input);
       return c.json({ id: rule.id, rule }, 201);
     } catch (error) {
       if (error instanceof FaultRuleError) return c.json({ error: error.message, field: error.field }, 400);
@@ -55,13 +55,13 @@ export function faultRoutes({ faults, adminKey, bodyLimit }: FaultRoutesDeps): H
     }
   });
 
-  app.get("/pos_sync/faults", (c) => c.json({ rules: faults!.list(), fired_total: faults!.firedTotal() }));
+  app.get("/pos_sync/faults", async (c) => c.json({ rules: await faults!.list(), fired_total: faults!.firedTotal() }));
 
-  app.delete("/pos_sync/faults", (c) => c.json({ deleted: faults!.clear() }));
+  app.delete("/pos_sync/faults", async (c) => c.json({ deleted: await faults!.clear() }));
 
-  app.delete("/pos_sync/faults/:id", (c) => {
+  app.delete("/pos_sync/faults/:id", async (c) => {
     const id = c.req.param("id");
-    return faults!.remove(id) ? c.json({ deleted: 1 }) : c.json({ error: `no fault rule with id ${JSON.stringify(id)}` }, 404);
+    return (await faults!.remove(id)) ? c.json({ deleted: 1 }) : c.json({ error: `no fault rule with id ${JSON.stringify(id)}` }, 404);
   });
 
   return app;

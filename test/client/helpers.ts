@@ -6,6 +6,7 @@ import {
   type MultiSessionClientOptions,
   type MultiSessionEvents,
 } from "../../src/client/index.ts";
+import { nodeUrlFor } from "../helpers/cluster.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 
 export const DB = "shop1";
@@ -30,7 +31,7 @@ export interface TerminalSpec {
 /** A terminal as the POS starts one: its own bus, the first sync_all done. */
 export async function openTerminal(spec: TerminalSpec): Promise<MultiSessionClient> {
   const client = new MultiSessionClient({
-    baseUrl: spec.baseUrl,
+    baseUrl: nodeUrlFor(spec.baseUrl, spec.posId),
     dbname: spec.dbname ?? DB,
     multiSessionId: MULTI_SESSION,
     posId: spec.posId,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { call, rpc } from "./rpc.ts";
+import { nodeUrlFor } from "./cluster.ts";
 import { PosPoller } from "./poller.ts";
 
 /**
@@ -103,16 +104,17 @@ export class SimulatedPos {
   private queue: Promise<unknown> = Promise.resolve();
   private pending = 0;
 
-  constructor(
-    readonly url: string,
-    options: SimulatedPosOptions,
-  ) {
+  /** The node it speaks to (on the cluster run, one of two by its pos id). */
+  readonly url: string;
+
+  constructor(url: string, options: SimulatedPosOptions) {
+    this.url = nodeUrlFor(url, options.posId);
     this.posId = options.posId;
     this.userId = options.userId ?? options.posId;
     this.dbname = options.dbname ?? "shop1";
     this.multiSessionId = options.multiSessionId ?? 1;
     this.sessionId = 100 + options.posId;
-    this.poller = new PosPoller(url, this.dbname, this.posId);
+    this.poller = new PosPoller(this.url, this.dbname, this.posId);
     this.offlineSyncMs = options.offlineSyncMs;
   }
 

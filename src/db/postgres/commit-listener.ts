@@ -28,6 +28,7 @@ export class CommitListener {
     private readonly nodeId: string,
     private readonly watcher: CommitWatcher,
     private readonly log: ListenerLog,
+    private readonly forgetSignals?: ForgetSignals,
   ) {}
 
   get listening(): boolean {
@@ -90,9 +91,33 @@ export class CommitListener {
       this.watcher.reconnected();
       return;
     }
+    const signal = CLUSTER_SIGNAL.exec(payload);
+    if (signal) {
+      this.signalled(signal);
+      return;
+    }
     if (payload.slice(0, first) === this.nodeId) return;
     const lastId = Number(payload.slice(last + 1));
     if (Number.isSafeInteger(lastId)) this.watcher.committed(payload.slice(first + 1, last), lastId);
     else this.watcher.reconnected();
   }
+
+  /** "<node>:!forget:<n>" from a node that deleted notifications (its n-th deletion); "<node>:!forgot:<to node>:<n>" the answer. */
+  private signalled([, from, kind, to, n]: RegExpExecArray): void {
+    const deletion = Number(n);
+    if (from === this.nodeId) return;
+    if (kind === "forget") this.forgetSignals?.forget(from!, deletion);
+    else if (to === this.nodeId) this.forgetSignals?.forgot(from!, deletion);
+  }
+}
+
+/** "!" is in no database name (DBNAME_PATTERN), so a signal never reads as "<node>:<dbname>:<id>". */
+const CLUSTER_SIGNAL = /^([^:]+):!(forget|forgot):(?:([^:]+):)?(\d{1,16})$/;
+
+/** What the store does with the forget signals the listener hears. */
+export interface ForgetSignals {
+  /** `node` made its `deletion`-th deletion of notifications. */
+  forget(node: string, deletion: number): void;
+  /** `node` has forgotten what this node's `deletion`-th deletion deleted. */
+  forgot(node: string, deletion: number): void;
 }

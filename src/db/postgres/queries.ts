@@ -122,6 +122,27 @@ const statements = {
     ON CONFLICT (dbname) DO UPDATE SET key_digest = excluded.key_digest, updated_at = excluded.updated_at`,
   deleteShopKey: `DELETE FROM shop_keys WHERE dbname = $1 RETURNING dbname`,
   listShopKeys: `SELECT dbname, key_digest AS "keyDigest", updated_at AS "updatedAt" FROM shop_keys ORDER BY dbname`,
+  /** "<node>:forget:<id>": every node forgets the deleted notifications from memory, then answers with notifyForgot. */
+  notify: `SELECT pg_notify($1::text, $2::text)`,
+  addFaultRule: `INSERT INTO fault_rules (id, rule, until, count) VALUES ($1, $2, $3, $4)`,
+  listFaultRules: `SELECT id, rule, until, count, fired FROM fault_rules ORDER BY added_seq`,
+  deleteFaultRule: `DELETE FROM fault_rules WHERE id = $1`,
+  deleteFaultRules: `DELETE FROM fault_rules`,
+  /** The row lock makes two nodes' firings of one rule take turns: a count is never exceeded. */
+  takeFaultFiring: `UPDATE fault_rules SET fired = fired + 1 WHERE id = $1 AND (count IS NULL OR fired < count) RETURNING fired`,
+  /** One statement for a node's whole batch; DISTINCT ON because ON CONFLICT cannot touch a row twice. */
+  savePresence: `INSERT INTO terminal_presence
+      (dbname, pos_id, node_id, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address, updated_at)
+    SELECT DISTINCT ON (dbname, pos_id) dbname, pos_id, $3::text, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address, $9::bigint
+    FROM unnest($1::text[], $2::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[])
+      AS row(dbname, pos_id, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address)
+    ON CONFLICT (dbname, pos_id, node_id) DO UPDATE SET held_polls = excluded.held_polls, last_poll_at = excluded.last_poll_at,
+      last_ping_at = excluded.last_ping_at, last_pong_at = excluded.last_pong_at, client_address = excluded.client_address,
+      updated_at = excluded.updated_at`,
+  presenceOf: `SELECT dbname, pos_id AS "posId", node_id AS "nodeId", held_polls AS "heldPolls", last_poll_at AS "lastPollAt",
+    last_ping_at AS "lastPingAt", last_pong_at AS "lastPongAt", client_address AS "clientAddress", updated_at AS "updatedAt"
+    FROM terminal_presence WHERE dbname = $1 AND updated_at >= $2`,
+  prunePresence: `DELETE FROM terminal_presence WHERE updated_at < $1`,
 } satisfies Record<string, string>;
 
 export const queries = Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, { name: `pos_sync_${name}`, text }])) as {

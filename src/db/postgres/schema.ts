@@ -164,3 +164,39 @@ export const shopKeys = pgTable("shop_keys", {
   keyDigest: text("key_digest").notNull(),
   updatedAt: millis("updated_at").notNull(),
 });
+
+/**
+ * The run-time fault rules (test features), shared so a rule added through any node applies on
+ * every node. `fired` is the cluster's count: a node takes one firing with a conditional
+ * UPDATE, so a rule with a count fires that many times in all, whichever nodes serve the requests.
+ */
+export const faultRules = pgTable("fault_rules", {
+  id: text("id").primaryKey(),
+  /** The rule as GET /pos_sync/faults lists it (JSON), without fired. */
+  rule: text("rule").notNull(),
+  until: millis("until"),
+  count: integer("count"),
+  fired: integer("fired").notNull().default(0),
+  /** Rules are tried in the order they were added. */
+  addedSeq: bigint("added_seq", { mode: "number" }).generatedAlwaysAsIdentity(),
+});
+
+/**
+ * What each node has seen of each terminal's polls and PINGs (src/console/presence.ts), written
+ * in batches at a bounded rate, so every node's console can tell a terminal polling another node.
+ */
+export const terminalPresence = pgTable(
+  "terminal_presence",
+  {
+    dbname: text("dbname").notNull(),
+    posId: text("pos_id").notNull(),
+    nodeId: text("node_id").notNull(),
+    heldPolls: integer("held_polls").notNull(),
+    lastPollAt: millis("last_poll_at"),
+    lastPingAt: millis("last_ping_at"),
+    lastPongAt: millis("last_pong_at"),
+    clientAddress: text("client_address"),
+    updatedAt: millis("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.dbname, table.posId, table.nodeId] }), index("terminal_presence_updated_at").on(table.updatedAt)],
+);

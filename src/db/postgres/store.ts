@@ -16,6 +16,8 @@ import type {
   RefusedEditStatus,
   ShopKeyDigest,
   ScopeId,
+  PresenceRow,
+  SharedFaultRule,
   Store,
   StoreTx,
   Terminal,
@@ -43,6 +45,11 @@ export class PostgresStore implements Store {
   private watcher: CommitWatcher | undefined;
 
   private readonly channel: string;
+  /** How many deletions this node has signalled to the others. */
+  private deletions = 0;
+  /** The latest of this node's deletions each other node said it forgot (othersForgot). */
+  private readonly forgottenBy = new Map<string, number>();
+  private readonly forgetWaiters = new Set<() => void>();
 
   private constructor(
     private readonly options: PostgresOptions,
@@ -73,7 +80,19 @@ export class PostgresStore implements Store {
       committed: (scope, lastId) => this.watcher?.committed(scope, lastId),
       reconnected: () => this.watcher?.reconnected(),
     };
-    this.listener = new CommitListener(clientConfig(this.options), this.channel, this.nodeId, toWatcher, this.log);
+    const signals = {
+      forget: (node: string, deletion: number) => {
+        this.watcher?.forgotten?.();
+        this.read(queries.notify, [this.channel, `${this.nodeId}:!forgot:${node}:${deletion}`]).catch((error: unknown) =>
+          this.log.warn({ err: error }, "answering another node's forget signal failed"),
+        );
+      },
+      forgot: (node: string, deletion: number) => {
+        this.forgottenBy.set(node, Math.max(deletion, this.forgottenBy.get(node) ?? 0));
+        for (const wake of this.forgetWaiters) wake();
+      },
+    };
+    this.listener = new CommitListener(clientConfig(this.options), this.channel, this.nodeId, toWatcher, this.log, signals);
     await this.listener.start();
   }
 
@@ -131,6 +150,8 @@ export class PostgresStore implements Store {
       await client.query("BEGIN");
       const [lock] = await run<{ locked: boolean }>(client, queries.tryRetentionLock, [this.schema]);
       const deleted = lock?.locked ? await run<DeletedNotification>(client, queries.deleteUpTo, [createdAt]) : [];
+      // Delivered at commit: the other nodes forget what memory holds too (a gap is then a gap on every node).
+      if (deleted.length > 0) await run(client, queries.notify, [this.channel, `${this.nodeId}:!forget:${++this.deletions}`]);
       await client.query("COMMIT");
       client.release();
       return deleted;
@@ -206,6 +227,80 @@ export class PostgresStore implements Store {
 
   listShopKeys(): Promise<ShopKeyDigest[]> {
     return this.read(queries.listShopKeys, []);
+  }
+
+  othersForgot(otherNodes: number, timeoutMs: number): Promise<boolean> {
+    const deletion = this.deletions;
+    const done = () => [...this.forgottenBy.values()].filter((answered) => answered >= deletion).length >= otherNodes;
+    if (done()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (result: boolean) => {
+        clearTimeout(timer);
+        this.forgetWaiters.delete(check);
+        resolve(result);
+      };
+      const check = () => {
+        if (done()) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.forgetWaiters.add(check);
+    });
+  }
+
+  async addFaultRule(rule: SharedFaultRule): Promise<void> {
+    await this.read(queries.addFaultRule, [rule.id, rule.rule, rule.until, rule.count]);
+  }
+
+  listFaultRules(): Promise<SharedFaultRule[]> {
+    return this.read(queries.listFaultRules, []);
+  }
+
+  async deleteFaultRules(id: string | undefined): Promise<number> {
+    try {
+      const result = id === undefined ? await this.pool.query(queries.deleteFaultRules.text) : await this.pool.query(queries.deleteFaultRule.text, [id]);
+      return result.rowCount ?? 0;
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  async takeFaultFiring(id: string): Promise<boolean> {
+    return (await this.read(queries.takeFaultFiring, [id])).length > 0;
+  }
+
+  /** Without waiting for the WAL flush, like rememberTerminals: presence lost to a crash is rewritten within a second. */
+  async savePresence(rows: readonly PresenceRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const column = <K extends keyof PresenceRow>(key: K) => rows.map((row) => row[key]);
+    const client = await this.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SET LOCAL synchronous_commit = off");
+      await run(client, queries.savePresence, [
+        column("dbname"),
+        column("posId"),
+        rows[0]!.nodeId,
+        column("heldPolls"),
+        column("lastPollAt"),
+        column("lastPingAt"),
+        column("lastPongAt"),
+        column("clientAddress"),
+        rows[0]!.updatedAt,
+      ]);
+      await client.query("COMMIT");
+      client.release();
+    } catch (error) {
+      client.release(await rollback(client));
+      throw asStoreError(error);
+    }
+  }
+
+  presenceOf(dbname: string, since: number): Promise<PresenceRow[]> {
+    return this.read(queries.presenceOf, [dbname, since]);
+  }
+
+  async prunePresence(before: number): Promise<void> {
+    await this.read(queries.prunePresence, [before]);
   }
 
   async isHealthy(): Promise<boolean> {

@@ -1,6 +1,8 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Bus, Clock } from "../../bus/bus.ts";
 import type { Monitor } from "../../console/monitor.ts";
+import { otherNodesForgot } from "../../console/node-registry.ts";
+import type { Store } from "../../db/store.ts";
 import { FeatureDisabledError } from "../../errors.ts";
 import { testGcParamsSchema, updateRequestSchema } from "../../protocol/messages.ts";
 import { ROUTES, SLOW_CONNECTION_HEADER } from "../../protocol/routes.ts";
@@ -17,7 +19,7 @@ export interface MultiSessionSettings {
 
 /** docs/protocol.md, "Multi-session order sync": /pos_multi_session_sync/update and the test-only GC route. */
 export function multiSessionRoutes(
-  { bus, access, clock, monitor }: { bus: Bus; access: Access; clock: Clock; monitor: Monitor },
+  { bus, store, access, clock, monitor }: { bus: Bus; store: Store; access: Access; clock: Clock; monitor: Monitor },
   settings: MultiSessionSettings,
 ): RouteFamily {
   return {
@@ -34,7 +36,10 @@ export function multiSessionRoutes(
       if (!settings.testFeatures) throw new FeatureDisabledError("Test GC is disabled: start the server with POS_SYNC_TEST_FEATURES=1");
       // It empties the bus of every database: on a shared server only the backend may.
       if (access.keyed) access.requireBackend(caller);
-      return (await bus.deleteUpTo(clock.now())).map((deleted) => deleted.id);
+      const deleted = await bus.deleteUpTo(clock.now());
+      // With several nodes, answered once every node has forgotten them: the original's gap scenario then holds whichever node a terminal polls.
+      if (deleted.length > 0) await otherNodesForgot(store, monitor.nodeId);
+      return deleted.map((notification) => notification.id);
     }),
   };
 }
