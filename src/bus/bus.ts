@@ -1,5 +1,6 @@
 import type { Notification, Store, StoreTx } from "../db/store.ts";
 import { phaseTiming } from "../metrics/phase-timing.ts";
+import { BusStream, type StreamSink } from "./bus-stream.ts";
 import { CommitFeed } from "./commit-feed.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { WakeQueue } from "./wake-queue.ts";
@@ -146,6 +147,22 @@ export class Bus {
         },
       );
     });
+  }
+
+  /**
+   * A stream on `channels` (docs/protocol.md, "Streaming"): first what poll(channels, last) would
+   * return, then each notification as it commits, until stop() or the bus closes.
+   */
+  stream(channels: readonly string[], last: number, sink: StreamSink): BusStream {
+    const stream = new BusStream(this.dispatcher, channels, last, sink);
+    this.stored(channels, last).then(
+      (stored) => {
+        stream.caughtUp(stored);
+        if (this.closed) stream.published([]);
+      },
+      (error: unknown) => stream.failed(error),
+    );
+    return stream;
   }
 
   private heldPollAnswered(poll: HeldPoll, notifications: Notification[]): void {
