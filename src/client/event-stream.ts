@@ -1,4 +1,4 @@
-import { APPLICATION_ERROR } from "../protocol/envelope.ts";
+import { APPLICATION_ERROR } from "../protocol/application-error.ts";
 import { HttpError, NetworkError, RpcError } from "./errors.ts";
 import { type SseEvent, SseParser } from "./sse-parser.ts";
 

@@ -13,7 +13,7 @@ export {
   type LongpollBusOptions,
   type Notification,
 } from "./longpoll-bus.ts";
-export { isRevisionError } from "../protocol/messages.ts";
+export { isRevisionError } from "../protocol/revision-error.ts";
 export { newNonce } from "./nonce.ts";
 export type {
   MultiSessionMessage,

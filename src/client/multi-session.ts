@@ -3,16 +3,8 @@ import type { ConnectionState } from "./connection-monitor.ts";
 import { Emitter } from "./emitter.ts";
 import { StoppedError } from "./errors.ts";
 import { LongpollBus, type LongpollBusOptions } from "./longpoll-bus.ts";
-import {
-  isRevisionError,
-  type MultiSessionMessage,
-  type OrderData,
-  type RemoveOrderReply,
-  type SyncAllData,
-  type SyncAllReply,
-  type UpdateOrderReply,
-  type UpdateParams,
-} from "../protocol/messages.ts";
+import { isRevisionError } from "../protocol/revision-error.ts";
+import type { MultiSessionMessage, OrderData, RemoveOrderReply, SyncAllData, SyncAllReply, UpdateOrderReply, UpdateParams } from "../protocol/messages.ts";
 import { MessageSequence } from "./message-sequence.ts";
 import { newNonce } from "./nonce.ts";
 import { OrderBook, type LocalOrder } from "./order-book.ts";

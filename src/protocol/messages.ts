@@ -206,6 +206,4 @@ export interface SyncAllReply {
   data: SyncAllData;
 }
 
-export function isRevisionError(reply: unknown): reply is RevisionError {
-  return typeof reply === "object" && reply !== null && (reply as { action?: unknown }).action === "revision_error";
-}
+export { isRevisionError } from "./revision-error.ts";
