@@ -15,6 +15,8 @@ export function isOurs(name: TargetName): boolean {
 export interface DeliveryResult {
   scenario: "fanout" | "saturation";
   target: TargetName;
+  /** Event-stream subscribers instead of long-polls (--transport stream). */
+  transport?: "stream";
   publishMode: string;
   sessions: number;
   terminals: number;
@@ -50,6 +52,8 @@ export interface DeliveryResult {
 export interface IdleResult {
   scenario: "idle";
   target: TargetName;
+  /** Open event streams instead of held polls (--transport stream). */
+  transport?: "stream";
   polls: number;
   /** Polls whose request was flushed to the server. */
   sent: number;

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { startChild, waitReady, type Child } from "./child.ts";
 import { createBenchDatabase, dropBenchDatabase } from "./pg.ts";
 import { keepAliveAgent, rpc, send } from "./http.ts";
+import { idleStream, streamAgent, streamSubscriber } from "./sse.ts";
 import { freePort } from "./proc.ts";
 import type { TargetName } from "./results.ts";
 import type { BenchData, StartOptions, Subscriber, Target, Terminal } from "./target.ts";
@@ -76,6 +77,8 @@ export interface WireNode {
 export async function posSyncWire(name: TargetName, nodes: WireNode[], options: StartOptions, stopServer: () => Promise<void>): Promise<Target> {
   const pub = keepAliveAgent(options.maxPublish);
   const sub = keepAliveAgent(options.maxPolls + 16);
+  const streams = streamAgent();
+  const streamPath = (channels: string[], last: string | number) => `/longpolling/stream?channels=${encodeURIComponent(JSON.stringify(channels))}&last=${last}`;
   try {
     for (const node of nodes) {
       await waitReady(node.child, async () => (await send({ agent: pub, port: node.port, method: "GET", path: "/healthz" })).status === 200, `${name} server`);
@@ -115,6 +118,16 @@ export async function posSyncWire(name: TargetName, nodes: WireNode[], options: 
     },
     subscriber(terminal: Terminal): Subscriber {
       const channels = [channel("pos.multi_session", terminal.id)];
+      if (options.transport === "stream")
+        return streamSubscriber(
+          streams,
+          port,
+          (lastId) => ({ path: streamPath(channels, lastId ?? 0) }),
+          (data) => {
+            const m = (JSON.parse(data) as Notification).message;
+            return typeof m === "object" && m.action === "bench" && m.data ? m.data : undefined;
+          },
+        );
       let last = 0;
       return {
         async poll(signal, onSent) {
@@ -142,6 +155,7 @@ export async function posSyncWire(name: TargetName, nodes: WireNode[], options: 
       if (result !== 1) throw new Error(`broadcast answered ${JSON.stringify(result)}`);
     },
     async idlePoll(i, signal, onSent) {
+      if (options.transport === "stream") return idleStream(streams, port, streamPath([channel("pos.longpolling", IDLE_BASE + i)], 0), signal, onSent);
       const params = { channels: [channel("pos.longpolling", IDLE_BASE + i)], last: 0, options: {} };
       return ((await rpc(sub, port, "/longpolling/poll", params, signal, onSent)) as unknown[]).length;
     },
@@ -151,6 +165,7 @@ export async function posSyncWire(name: TargetName, nodes: WireNode[], options: 
     async stop() {
       sub.destroy();
       pub.destroy();
+      streams.destroy();
       await stopServer();
     },
   };

@@ -38,6 +38,8 @@ export interface StartOptions {
   /** PostgreSQL settings of the bench database (--pg-set). */
   pgSettings?: Readonly<Record<string, string>>;
   nodes?: number;
+  /** How subscribers and idle clients listen: long-poll (default) or an event stream (ours: /longpolling/stream, Nchan: EventSource). */
+  transport?: "poll" | "stream";
 }
 
 export interface Target {
