@@ -18,6 +18,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The client library's scenarios once more on the long-poll (the sqlite project runs them on the stream).
+        test: { name: "client-poll", include: ["test/client/**/*.test.ts"], env: { POS_SYNC_TEST_CLIENT_TRANSPORT: "poll" } },
+      },
+      {
+        extends: true,
         test: {
           name: "postgres",
           include: [...perStore, "test/postgres/**/*.test.ts", "test/multi-node/**/*.test.ts"],

@@ -7,6 +7,8 @@ export type Scenario = "fanout" | "saturation" | "idle" | "connect";
 
 export interface BenchArgs {
   scenarios: Scenario[];
+  /** Long-poll rows, event-stream rows (ours and Nchan's EventSource; no Node floor), or both in one run. */
+  transports: Array<"poll" | "stream">;
   /** Fan-out and saturation topologies, sessions x terminals. */
   topologies: { sessions: number; terminals: number }[];
   rate: number;
@@ -66,6 +68,8 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
   --only ours|node-floor|nchan            run one target only (with --only nchan, no need for a built server)
   --build NAME=DIR                        also measure our server built in another checkout DIR (npm run build there),
                                           as column ours@NAME, e.g. the commit before a change; repeatable
+  --transport poll|stream|poll,stream     how subscribers listen: long-poll, or an event stream (ours: /longpolling/stream,
+                                          Nchan: its EventSource subscriber; the Node floor has none), or both (poll)
   --repeat N                              N rounds, targets interleaved within each; the tables give medians (1)
   --phase-sampling N                      fan-out: time the phases of 1 broadcast in N on our server (5; 0: off)
   --nchan-publish multi|per-channel       Nchan: one multi-channel publish per broadcast, or one per channel (multi)
@@ -100,6 +104,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     allowPositionals: false,
     options: {
       scenario: { type: "string", default: "all" },
+      transport: { type: "string", default: "poll" },
       sessions: { type: "string" },
       terminals: { type: "string" },
       topology: { type: "string" },
@@ -172,8 +177,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
         return { sessions: positiveInt("topology", m[1], 1), terminals: positiveInt("topology", m[2], 1) };
       })
     : [{ sessions, terminals }];
+  const transports = values.transport.split(",").map((t) => t.trim());
+  for (const t of transports) if (t !== "poll" && t !== "stream") throw new Error(`--transport must be poll, stream or poll,stream, got "${t}"`);
   return {
     scenarios,
+    transports: transports as Array<"poll" | "stream">,
     topologies,
     rate: positiveInt("rate", values.rate, smoke ? 50 : 200),
     durationSeconds: positiveInt("duration", values.duration, smoke ? 1 : 10),

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { startChild, waitReady, type Child } from "./child.ts";
 import { createBenchDatabase, dropBenchDatabase } from "./pg.ts";
 import { keepAliveAgent, rpc, send } from "./http.ts";
+import { idleStream, streamAgent, streamSubscriber } from "./sse.ts";
 import { freePort } from "./proc.ts";
 import type { TargetName } from "./results.ts";
 import type { BenchData, StartOptions, Subscriber, Target, Terminal } from "./target.ts";
@@ -107,6 +108,8 @@ export async function posSyncWire(name: TargetName, nodes: WireNode[], options: 
   const sub = keepAliveAgent(options.maxPolls + 16);
   // Reconnecting terminals: a new connection each.
   const connecting = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  const streams = streamAgent();
+  const streamPath = (channels: string[], last: string | number) => `/longpolling/stream?channels=${encodeURIComponent(JSON.stringify(channels))}&last=${last}`;
   try {
     for (const node of nodes) {
       await waitReady(node.child, async () => (await send({ agent: pub, port: node.port, method: "GET", path: "/healthz" })).status === 200, `${name} server`);
@@ -159,6 +162,16 @@ export async function posSyncWire(name: TargetName, nodes: WireNode[], options: 
     subscriber(terminal: Terminal): Subscriber {
       const channels = [channel(shopOf(shops, terminal.session), "pos.multi_session", terminal.id)];
       const terminalPort = pollPort(terminal.id);
+      if (options.transport === "stream")
+        return streamSubscriber(
+          streams,
+          terminalPort,
+          (lastId) => ({ path: streamPath(channels, lastId ?? 0) }),
+          (data) => {
+            const m = (JSON.parse(data) as Notification).message;
+            return typeof m === "object" && m.action === "bench" && m.data ? m.data : undefined;
+          },
+        );
       let last = 0;
       return {
         async poll(signal, onSent) {
@@ -186,6 +199,7 @@ export async function posSyncWire(name: TargetName, nodes: WireNode[], options: 
       if (result !== 1) throw new Error(`broadcast answered ${JSON.stringify(result)}`);
     },
     async idlePoll(i, signal, onSent) {
+      if (options.transport === "stream") return idleStream(streams, port, streamPath([channel(IDLE_DB, "pos.longpolling", IDLE_BASE + i)], 0), signal, onSent);
       const params = { channels: [channel(IDLE_DB, "pos.longpolling", IDLE_BASE + i)], last: 0, options: {} };
       return ((await rpc(sub, port, "/longpolling/poll", params, signal, onSent)) as unknown[]).length;
     },
@@ -200,6 +214,7 @@ export async function posSyncWire(name: TargetName, nodes: WireNode[], options: 
       sub.destroy();
       pub.destroy();
       connecting.destroy();
+      streams.destroy();
       await stopServer();
     },
   };

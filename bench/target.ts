@@ -42,6 +42,8 @@ export interface StartOptions {
   pgDelayMs?: number;
   /** Sessions spread over this many shops (databases), round robin (--shops). */
   shops?: number;
+  /** How subscribers and idle clients listen: long-poll (default) or an event stream (ours: /longpolling/stream, Nchan: EventSource). */
+  transport?: "poll" | "stream";
 }
 
 export interface Target {

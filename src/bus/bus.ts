@@ -1,6 +1,7 @@
 import type { DeletedNotification, Notification, ScopeId, Store, StoreTx } from "../db/store.ts";
 import { ValidationError } from "../errors.ts";
 import { phaseTiming } from "../metrics/phase-timing.ts";
+import { BusStream, type StreamSink } from "./bus-stream.ts";
 import { CommitFeed } from "./commit-feed.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { WakeQueue } from "./wake-queue.ts";
@@ -215,6 +216,23 @@ export class Bus {
         },
       );
     });
+  }
+
+  /**
+   * A stream on `channels` (docs/protocol.md, "Streaming"): first what poll(channels, last) would
+   * return, then each notification as it commits, until stop() or the bus closes.
+   */
+  stream(channels: readonly string[], last: number, sink: StreamSink): BusStream {
+    const scope = this.scopeOfPoll(channels);
+    const stream = new BusStream(this.dispatcher, channels, last, sink);
+    this.stored(channels, scope, last).then(
+      (stored) => {
+        stream.caughtUp(stored);
+        if (this.closed) stream.published([]);
+      },
+      (error: unknown) => stream.failed(error),
+    );
+    return stream;
   }
 
   private heldPollAnswered(poll: HeldPoll, notifications: Notification[]): void {

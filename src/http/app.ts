@@ -10,7 +10,9 @@ import { FrontDoor } from "./front-door.ts";
 import { routingPath, withoutKey } from "./paths.ts";
 import { protocolErrorReply } from "./replies.ts";
 import { createRouteTable } from "./route-table.ts";
+import { clientScriptRoutes } from "./routes/client-script.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { streamRoute } from "./routes/stream.ts";
 import { consoleRoutes } from "../console/routes.ts";
 import { countRequests } from "../metrics/requests.ts";
 import { faultRoutes } from "../faults/routes.ts";
@@ -54,6 +56,10 @@ export function createApp(deps: AppDeps): App {
   const serveWithHono = getRequestListener(hono.fetch);
   const corsFor = allowOriginHeaders(config.corsOrigins);
   const logRequests = log.isLevelEnabled("debug");
+  const stream = streamRoute(
+    { bus: deps.bus, access: deps.access, knownTerminals: deps.knownTerminals, presence: deps.monitor.presence, log },
+    { maxChannelsPerStream: config.maxChannelsPerPoll, maxStreamsPerClient: config.maxPollsPerClient, heartbeatMs: config.streamHeartbeatMs },
+  );
   let inFlight = 0;
   const done = () => void (inFlight -= 1);
 
@@ -67,6 +73,11 @@ export function createApp(deps: AppDeps): App {
       const path = routingPath(url);
       if (logRequests) logWhenDone(log, req, res, path);
       inFlight += 1;
+      const streamKey = stream.match(req.method, path);
+      if (streamKey !== undefined) {
+        stream.serve(req, res, streamKey, corsFor(headerValue(req.headers.origin)), done);
+        return;
+      }
       const match = frontDoor.match(req.method, path);
       if (match) {
         frontDoor.serve(req, res, match, corsFor(headerValue(req.headers.origin))).then(done, (error: unknown) => {
@@ -112,6 +123,7 @@ function plainRoutes(deps: AppDeps): Hono {
   app.options("*", corsPreflight(config.corsOrigins));
   app.route("/", consoleRoutes(deps));
   app.route("/", healthRoutes(deps));
+  app.route("/", clientScriptRoutes());
   app.route("/", faultRoutes({ faults: deps.faults, adminKey: config.adminKey, bodyLimit: config.bodyLimit }));
   app.notFound((c) => {
     const reply = protocolErrorReply(404, PROTOCOL_ERROR.methodNotFound, `No route ${c.req.method} ${withoutKey(new URL(c.req.url).pathname)}`);

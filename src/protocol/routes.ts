@@ -9,6 +9,9 @@ export const ROUTES = {
   backendSendToAll: "/pos_longpolling/backend/send_to_all",
 } as const;
 
+/** The Server-Sent Events stream (GET, also under the key prefix): docs/protocol.md, "Streaming". */
+export const STREAM_ROUTE = "/longpolling/stream";
+
 export type RoutePath = (typeof ROUTES)[keyof typeof ROUTES];
 
 /** Keyed mode: `/k/<key>` before any route path carries the key, for clients that can only be given a URL. */

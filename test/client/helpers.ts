@@ -1,4 +1,5 @@
 import {
+  type BusTransport,
   MultiSessionClient,
   type Emitter,
   type LongpollBus,
@@ -10,6 +11,12 @@ import { nodeUrlFor } from "../helpers/cluster.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 
 export const DB = "shop1";
+
+/**
+ * The transport every bus of these tests uses: the default ("auto", which prefers the stream) in
+ * the sqlite project, "poll" in the client-poll project (vitest.config.ts), so each scenario runs on both.
+ */
+export const TRANSPORT: BusTransport = process.env.POS_SYNC_TEST_CLIENT_TRANSPORT === "poll" ? "poll" : "auto";
 export const MULTI_SESSION = 1;
 
 /** Fast timings for tests: a 2 s server poll, quick retries. */
@@ -41,7 +48,7 @@ export async function openTerminal(spec: TerminalSpec): Promise<MultiSessionClie
     backoff: fastBackoff,
     requestTimeoutMs: 10_000,
     ...(spec.headers ? { headers: spec.headers } : {}),
-    busOptions: { backoff: fastBackoff, pollRequestTimeoutMs: 10_000, ...spec.busOptions },
+    busOptions: { backoff: fastBackoff, pollRequestTimeoutMs: 10_000, transport: TRANSPORT, ...spec.busOptions },
   });
   await client.start();
   return client;

@@ -135,7 +135,8 @@ describe("race scenarios with fault rules", () => {
     const demo = new PosTerminal(server.url, { posId: 2, userId: 2 });
     await admin.syncAll();
     await demo.syncAll();
-    const bus = new LongpollBus({ baseUrl: server.url, dbname: "shop1", posId: 2, backoff: fastBackoff, pollRequestTimeoutMs: 1000 });
+    // The fault rule hangs a poll: fault rules act on the JSON-RPC routes, not on the stream.
+    const bus = new LongpollBus({ baseUrl: server.url, dbname: "shop1", posId: 2, backoff: fastBackoff, pollRequestTimeoutMs: 1000, transport: "poll" });
     const received: Array<{ action: string; data: { uid?: string; message_ID: number } }> = [];
     bus.addChannelCallback("pos.multi_session", (message) => received.push(message as (typeof received)[number]));
     const errors: unknown[] = [];
