@@ -14,7 +14,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "sqlite", include: ["test/**/*.test.ts"], exclude: ["test/multi-node/**", "test/postgres/**"] },
+        test: { name: "sqlite", include: ["test/**/*.test.ts"], exclude: ["test/multi-node/**", "test/postgres/**", "test/cluster/**"] },
+      },
+      {
+        extends: true,
+        // The client library's scenarios once more on the long-poll (the sqlite project runs them on the stream).
+        test: { name: "client-poll", include: ["test/client/**/*.test.ts"], env: { POS_SYNC_TEST_CLIENT_TRANSPORT: "poll" } },
       },
       {
         extends: true,
@@ -24,6 +29,23 @@ export default defineConfig({
           // Hostile input compares digests of the SQLite file; the front door's own tests are store-blind.
           exclude: ["test/http/hostile-input.test.ts", "test/http/front-door.test.ts"],
           env: { POS_SYNC_TEST_STORE: "postgres" },
+          setupFiles: ["test/setup/postgres-database.ts"],
+          globalSetup: ["test/setup/postgres-global.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Two server nodes on one PostgreSQL schema; each scenario's terminals split across them (test/helpers/cluster.ts).
+          name: "cluster",
+          include: [
+            "test/sync/rules.test.ts",
+            "test/sync/scenarios.test.ts",
+            "test/sync/merge*.test.ts",
+            "test/faults/scenarios.test.ts",
+            "test/cluster/**/*.test.ts",
+          ],
+          env: { POS_SYNC_TEST_STORE: "cluster" },
           setupFiles: ["test/setup/postgres-database.ts"],
           globalSetup: ["test/setup/postgres-global.ts"],
         },

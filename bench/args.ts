@@ -7,6 +7,8 @@ export type Scenario = "fanout" | "saturation" | "idle" | "connect";
 
 export interface BenchArgs {
   scenarios: Scenario[];
+  /** Long-poll rows, event-stream rows (ours and Nchan's EventSource; no Node floor), or both in one run. */
+  transports: Array<"poll" | "stream">;
   /** Fan-out and saturation topologies, sessions x terminals. */
   topologies: { sessions: number; terminals: number }[];
   rate: number;
@@ -38,8 +40,12 @@ export interface BenchArgs {
   store: "sqlite" | "postgres";
   /** --pg-set NAME=VALUE: settings of the bench database, a diagnostic (e.g. synchronous_commit=off to see the WAL flush's share). */
   pgSettings: Record<string, string>;
-  /** Our server's nodes: with 2, the publisher talks to node 1 and the terminals poll node 2 (PostgreSQL). */
-  nodes: number;
+  /** Our server's node counts, each measured (PostgreSQL with more than one): broadcasts to each node in turn, terminal i polls node i mod N. */
+  nodeCounts: number[];
+  /** Milliseconds each way between our server and PostgreSQL (a delaying proxy), each measured; 0: direct. */
+  pgDelays: number[];
+  /** Sessions spread over this many shops (databases). */
+  shops: number;
 }
 
 export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.ts [flags])
@@ -62,6 +68,8 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
   --only ours|node-floor|nchan            run one target only (with --only nchan, no need for a built server)
   --build NAME=DIR                        also measure our server built in another checkout DIR (npm run build there),
                                           as column ours@NAME, e.g. the commit before a change; repeatable
+  --transport poll|stream|poll,stream     how subscribers listen: long-poll, or an event stream (ours: /longpolling/stream,
+                                          Nchan: its EventSource subscriber; the Node floor has none), or both (poll)
   --repeat N                              N rounds, targets interleaved within each; the tables give medians (1)
   --phase-sampling N                      fan-out: time the phases of 1 broadcast in N on our server (5; 0: off)
   --nchan-publish multi|per-channel       Nchan: one multi-channel publish per broadcast, or one per channel (multi)
@@ -73,7 +81,12 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
                                           POS_SYNC_BENCH_PG_URL (postgres://postgres@127.0.0.1:5432) and drops it after
   --pg-set NAME=VALUE                     a setting of the PostgreSQL bench database (ALTER DATABASE ... SET), a diagnostic:
                                           synchronous_commit=off shows what the WAL flush per commit costs; repeatable
-  --nodes 1|2                             our server's nodes (1); 2: publisher on node 1, terminals on node 2 (implies postgres)
+  --nodes N[,N...]                        our server's nodes, 1 to 3, each count measured as its own column (1); more than 1
+                                          implies postgres: broadcasts go to each node in turn, terminal i polls node i mod N
+  --pg-delay MS[,MS...]                   put PostgreSQL MS milliseconds away each way (a delaying TCP proxy,
+                                          bench/delay-proxy.ts), each value measured as its own column (0)
+  --shops N                               spread the sessions over N shops, one database name each (1); e.g.
+                                          --topology 100x5 --shops 100: 100 shops of one 5-terminal session
   --json FILE                             also write the results JSON there
   --profile DIR                           run our server (and the Node floor) with node --cpu-prof during fan-out and saturation, profiles into DIR`;
 
@@ -91,6 +104,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     allowPositionals: false,
     options: {
       scenario: { type: "string", default: "all" },
+      transport: { type: "string", default: "poll" },
       sessions: { type: "string" },
       terminals: { type: "string" },
       topology: { type: "string" },
@@ -113,6 +127,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
       profile: { type: "string" },
       store: { type: "string" },
       nodes: { type: "string" },
+      "pg-delay": { type: "string" },
+      shops: { type: "string" },
       "pg-set": { type: "string", multiple: true },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -137,11 +153,17 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     if (!m) throw new Error(`--pg-set wants NAME=VALUE (a PostgreSQL setting), got "${setting}"`);
     pgSettings[m[1]!] = m[2]!;
   }
-  const nodes = positiveInt("nodes", values.nodes, 1);
-  if (nodes !== 1 && nodes !== 2) throw new Error(`--nodes must be 1 or 2, got "${values.nodes}"`);
-  const store = values.store ?? (nodes > 1 ? "postgres" : "sqlite");
+  const nodeCounts = (values.nodes ?? "1").split(",").map((n) => positiveInt("nodes", n.trim(), 1));
+  for (const n of nodeCounts) if (!Number.isInteger(n) || n > 3) throw new Error(`--nodes wants counts from 1 to 3, got "${values.nodes}"`);
+  const pgDelays = (values["pg-delay"] ?? "0").split(",").map((d) => {
+    const ms = Number(d.trim());
+    if (!Number.isFinite(ms) || ms < 0) throw new Error(`--pg-delay wants milliseconds (0 or more), got "${d}"`);
+    return ms;
+  });
+  const clustered = nodeCounts.some((n) => n > 1) || pgDelays.some((d) => d > 0);
+  const store = values.store ?? (clustered ? "postgres" : "sqlite");
   if (store !== "sqlite" && store !== "postgres") throw new Error(`--store must be sqlite or postgres, got "${store}"`);
-  if (nodes > 1 && store !== "postgres") throw new Error("--nodes 2 needs --store postgres: nodes share a PostgreSQL database");
+  if (clustered && store !== "postgres") throw new Error("--nodes above 1 and --pg-delay need --store postgres: nodes share a PostgreSQL database");
   const nchanPublish = values["nchan-publish"];
   if (nchanPublish !== "multi" && nchanPublish !== "per-channel") throw new Error(`--nchan-publish must be multi or per-channel`);
   const nchanLongpoll = values["nchan-longpoll"];
@@ -155,8 +177,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
         return { sessions: positiveInt("topology", m[1], 1), terminals: positiveInt("topology", m[2], 1) };
       })
     : [{ sessions, terminals }];
+  const transports = values.transport.split(",").map((t) => t.trim());
+  for (const t of transports) if (t !== "poll" && t !== "stream") throw new Error(`--transport must be poll, stream or poll,stream, got "${t}"`);
   return {
     scenarios,
+    transports: transports as Array<"poll" | "stream">,
     topologies,
     rate: positiveInt("rate", values.rate, smoke ? 50 : 200),
     durationSeconds: positiveInt("duration", values.duration, smoke ? 1 : 10),
@@ -176,7 +201,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs | "help" {
     quietWaitSeconds: values["quiet-wait"] === undefined ? 0 : positiveInt("quiet-wait", values["quiet-wait"], 0),
     store,
     pgSettings,
-    nodes,
+    nodeCounts,
+    pgDelays,
+    shops: Math.floor(positiveInt("shops", values.shops, 1)),
     ...(values.json ? { json: values.json } : {}),
     ...(values.profile ? { profileDir: values.profile } : {}),
   };

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChild, waitReady } from "./child.ts";
 import { keepAliveAgent, send } from "./http.ts";
+import { idleStream, streamAgent, streamSubscriber } from "./sse.ts";
 import { childPids, freePort, openFileLimits, sleep } from "./proc.ts";
 import type { BenchData, StartOptions, Subscriber, Target, Terminal } from "./target.ts";
 
@@ -56,6 +57,10 @@ http {
       nchan_message_buffer_length ${buffer};
       nchan_message_timeout 10m;
     }
+    location ~ ^/es/(.+)$ {
+      nchan_subscriber eventsource;
+      nchan_channel_id $1;
+    }
     location ~ ^/sub/(.+)$ {
       nchan_subscriber longpoll;
       nchan_longpoll_multipart_response ${longpoll === "multipart" ? "on" : "off"};
@@ -93,6 +98,7 @@ export async function startNchan(publish: NchanPublish, longpoll: NchanLongpoll,
   });
   const pub = keepAliveAgent(publish === "multi" ? options.maxPublish : Math.max(options.maxPublish, 256));
   const sub = keepAliveAgent(options.maxPolls + 16);
+  const streams = streamAgent();
   await waitReady(child, async () => (await send({ agent: pub, port, method: "GET", path: "/healthz" })).status === 200, "nginx");
   // The master forks one worker: that is the process that serves and that we measure.
   let worker: number | undefined;
@@ -141,6 +147,16 @@ export async function startNchan(publish: NchanPublish, longpoll: NchanLongpoll,
       // Nchan channels exist on first use.
     },
     subscriber(terminal): Subscriber {
+      if (options.transport === "stream")
+        return streamSubscriber(
+          streams,
+          port,
+          (lastId) => ({ path: `/es/${channelId(terminal)}`, ...(lastId === undefined ? {} : { headers: { "Last-Event-ID": lastId } }) }),
+          (data) => {
+            const message = JSON.parse(data) as { action?: string; data?: BenchData };
+            return message.action === "bench" ? message.data : undefined;
+          },
+        );
       const poll = longPoll(`/sub/${channelId(terminal)}`);
       return {
         async poll(signal, onSent) {
@@ -163,6 +179,7 @@ export async function startNchan(publish: NchanPublish, longpoll: NchanLongpoll,
       else await Promise.all(terminals.map((terminal) => publishTo(channelId(terminal), body)));
     },
     async idlePoll(i, signal, onSent) {
+      if (options.transport === "stream") return idleStream(streams, port, `/es/${idleChannel(i)}`, signal, onSent);
       return (await longPoll(`/sub/${idleChannel(i)}`)(signal, onSent)).length;
     },
     async probeIdle(i) {
@@ -171,6 +188,7 @@ export async function startNchan(publish: NchanPublish, longpoll: NchanLongpoll,
     async stop() {
       sub.destroy();
       pub.destroy();
+      streams.destroy();
       // nginx: SIGQUIT is graceful; held long polls would keep it up, so use SIGTERM (fast shutdown).
       await child.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -93,11 +93,12 @@ const idleMetrics: Metric[] = [
 ];
 
 export function label(r: ScenarioResult): string {
-  if (r.scenario === "idle") return `idle, ${r.polls} polls`;
-  if (r.scenario === "fanout") return `fan-out ${r.sessions}x${r.terminals}, ${r.rate}/s, ${r.durationSeconds} s`;
+  const stream = r.transport === "stream" ? "stream " : "";
+  if (r.scenario === "idle") return `${stream}idle, ${r.polls} ${stream ? "streams" : "polls"}`;
+  if (r.scenario === "fanout") return `${stream}fan-out ${r.sessions}x${r.terminals}, ${r.rate}/s, ${r.durationSeconds} s`;
   if (r.scenario === "connect")
     return `connect storm, ${r.connects} first polls during saturation ${r.sessions}x${r.terminals}, ${r.inflight} in flight, ${r.durationSeconds} s`;
-  return `saturation ${r.sessions}x${r.terminals}, ${r.inflight} in flight, ${r.durationSeconds} s`;
+  return `${stream}saturation ${r.sessions}x${r.terminals}, ${r.inflight} in flight, ${r.durationSeconds} s`;
 }
 
 function format(value: number | string, digits = 2): string {
@@ -159,32 +160,35 @@ function table(
 
 /** The five figures of issue 14, for the first fan-out/saturation topology of the run. */
 function headline(run: RunResult, targets: TargetName[]): string | undefined {
-  const firstLabel = (scenario: ScenarioResult["scenario"]) => {
-    const first = run.results.find((r) => r.target === "ours" && r.scenario === scenario);
+  const firstLabel = (scenario: ScenarioResult["scenario"], transport: "stream" | undefined) => {
+    const first = run.results.find((r) => r.target === "ours" && r.scenario === scenario && r.transport === transport);
     return first && label(first);
   };
-  const fanout = firstLabel("fanout");
-  const saturation = firstLabel("saturation");
-  const idle = firstLabel("idle");
-  const connect = firstLabel("connect");
   const per = (name: string | undefined, f: (r: ScenarioResult) => number | string) =>
     Object.fromEntries(targets.map((t) => [t, run.results.filter((r) => r.target === t && label(r) === name).map(f)])) as Partial<Record<TargetName, Rounds>>;
   const rows: Parameters<typeof table>[2] = [];
-  if (fanout) rows.push({ cells: [`fan-out p99, ${fanout} (ms)`], values: per(fanout, (r) => d(r).latencyMs.p99), digits: 2, ratio: true });
-  if (saturation) {
-    rows.push({
-      cells: [`server CPU per delivered notification, ${saturation} (µs)`],
-      values: per(saturation, (r) => d(r).serverMicrosPerNotification),
-      digits: 1,
-      ratio: true,
-    });
-    rows.push({ cells: [`delivered notifications/s, ${saturation}`], values: per(saturation, (r) => d(r).deliveredPerSecond), digits: 0, ratio: true });
+  for (const transport of [undefined, "stream" as const]) {
+    const fanout = firstLabel("fanout", transport);
+    const saturation = firstLabel("saturation", transport);
+    const idle = firstLabel("idle", transport);
+    if (fanout) rows.push({ cells: [`fan-out p99, ${fanout} (ms)`], values: per(fanout, (r) => d(r).latencyMs.p99), digits: 2, ratio: true });
+    if (saturation) {
+      rows.push({
+        cells: [`server CPU per delivered notification, ${saturation} (µs)`],
+        values: per(saturation, (r) => d(r).serverMicrosPerNotification),
+        digits: 1,
+        ratio: true,
+      });
+      rows.push({ cells: [`delivered notifications/s, ${saturation}`], values: per(saturation, (r) => d(r).deliveredPerSecond), digits: 0, ratio: true });
+    }
+    const what = transport === "stream" ? "open stream" : "held poll";
+    if (idle) rows.push({ cells: [`memory (RSS) per ${what}, ${idle} (KB)`], values: per(idle, (r) => i(r).bytesPerHeldPoll / 1024), digits: 2, ratio: true });
   }
+  const connect = firstLabel("connect", undefined);
   if (connect) {
     rows.push({ cells: [`first poll p50, ${connect} (ms)`], values: per(connect, (r) => d(r).firstPollMs?.p50 ?? NaN), digits: 2, ratio: true });
     rows.push({ cells: [`first poll p99, ${connect} (ms)`], values: per(connect, (r) => d(r).firstPollMs?.p99 ?? NaN), digits: 2, ratio: true });
   }
-  if (idle) rows.push({ cells: [`memory (RSS) per held poll, ${idle} (KB)`], values: per(idle, (r) => i(r).bytesPerHeldPoll / 1024), digits: 2, ratio: true });
   const lost = Object.fromEntries(
     targets.map((t) => [
       t,

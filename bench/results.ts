@@ -16,6 +16,8 @@ export interface DeliveryResult {
   /** connect: saturation with a storm of terminals (re)connecting in the middle of its window. */
   scenario: "fanout" | "saturation" | "connect";
   target: TargetName;
+  /** Event-stream subscribers instead of long-polls (--transport stream). */
+  transport?: "stream";
   publishMode: string;
   sessions: number;
   terminals: number;
@@ -56,6 +58,8 @@ export interface DeliveryResult {
 export interface IdleResult {
   scenario: "idle";
   target: TargetName;
+  /** Open event streams instead of held polls (--transport stream). */
+  transport?: "stream";
   polls: number;
   /** Polls whose request was flushed to the server. */
   sent: number;

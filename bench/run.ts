@@ -75,9 +75,30 @@ async function start(name: TargetName, args: BenchArgs, options: StartOptions): 
   return startNchan(args.nchanPublish, args.nchanLongpoll, options);
 }
 
+/**
+ * With several node counts or PostgreSQL delays, each of ours is measured once per combination,
+ * as its own column: ours@2n-local, ours@base-2n-1ms, ...
+ */
+function clusterVariants(name: TargetName, args: BenchArgs): TargetName[] {
+  const several = args.nodeCounts.length > 1 || args.pgDelays.length > 1 || args.pgDelays.some((d) => d > 0);
+  if (!isOurs(name) || !several) return [name];
+  const prefix = name === "ours" ? "ours@" : `${name}-`;
+  return args.nodeCounts.flatMap((n) => args.pgDelays.map((d) => `${prefix}${n}n-${d > 0 ? `${d}ms` : "local"}` as TargetName));
+}
+
+const VARIANT = /^ours@(?:(.+)-)?(\d+)n-(?:local|([\d.]+)ms)$/;
+
+/** The nodes and PostgreSQL delay a target of ours runs with. */
+function clusterOf(name: TargetName, args: BenchArgs): { nodes: number; pgDelayMs: number; build?: string } {
+  const m = VARIANT.exec(name);
+  if (!m) return { nodes: args.nodeCounts[0]!, pgDelayMs: args.pgDelays[0]!, ...(name.startsWith("ours@") ? { build: name.slice(5) } : {}) };
+  return { nodes: Number(m[2]), pgDelayMs: m[3] === undefined ? 0 : Number(m[3]), ...(m[1] === undefined ? {} : { build: m[1] }) };
+}
+
 /** The checkout whose dist/ a target of ours runs. */
 function checkoutOf(name: TargetName, args: BenchArgs): string {
-  const build = args.builds.find((b) => `ours@${b.name}` === name);
+  const buildName = clusterOf(name, args).build;
+  const build = args.builds.find((b) => b.name === buildName);
   return build ? resolve(build.dir) : repoRoot;
 }
 
@@ -124,81 +145,102 @@ async function main(): Promise<number> {
   };
   let oursFailed = false;
   let checks = 0;
-  const targets: TargetName[] = args.only
-    ? [args.only]
-    : [
-        ...args.builds.map((b) => `ours@${b.name}` as const),
-        "ours" as const,
-        ...(args.vsNodeFloor ? ["node-floor" as const] : []),
-        ...(args.vsNchan ? ["nchan" as const] : []),
-      ];
+  const targets: TargetName[] = (
+    args.only
+      ? [args.only]
+      : [
+          ...args.builds.map((b) => `ours@${b.name}` as const),
+          "ours" as const,
+          ...(args.vsNodeFloor ? ["node-floor" as const] : []),
+          ...(args.vsNchan ? ["nchan" as const] : []),
+        ]
+  ).flatMap((name) => clusterVariants(name, args));
   const phaseDir = mkdtempSync(join(os.tmpdir(), "pos-sync-phases-"));
   const phaseFiles = new Map<string, string[]>();
   for (let round = 1; round <= args.repeat; round++) {
-    for (const scenario of args.scenarios) {
-      for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
-        for (const name of targets) {
-          // Nchan's subscriber has no first poll that looks back: no connect storm for it.
-          if (scenario === "connect" && name === "nchan") continue;
-          const settings = Object.entries(args.pgSettings).map(([setting, value]) => `, ${setting}=${value}`);
-          const where =
-            isOurs(name) && (args.store !== "sqlite" || args.nodes > 1)
-              ? ` (${args.store}, ${args.nodes} node${args.nodes > 1 ? "s" : ""}${settings.join("")})`
-              : "";
-          const what = `${args.repeat > 1 ? `round ${round}: ` : ""}${name}${where} ${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
-          const profiling = (isOurs(name) || name === "node-floor") && scenario !== "idle" && args.profileDir !== undefined;
-          const phaseFile =
-            isOurs(name) && scenario === "fanout" && args.phaseSampling > 0 ? join(phaseDir, `${name}-${sessions}x${terminals}-${round}.json`) : undefined;
-          const options: StartOptions = {
-            // Idle polls must stay held while 10,000 of them are opened and measured.
-            pollTimeout: scenario === "idle" ? 600 : 50,
-            maxPolls: scenario === "idle" ? args.idlePolls + 300 : sessions * terminals + (scenario === "connect" ? args.connects : 0),
-            maxPublish: Math.max(64, args.inflight),
-            store: args.store,
-            nodes: args.nodes,
-            pgSettings: args.pgSettings,
-            ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profileDir!)}`] } : {}),
-            ...(phaseFile ? { env: { POS_SYNC_PHASE_SAMPLING: String(args.phaseSampling), POS_SYNC_PHASE_FILE: phaseFile } } : {}),
-          };
-          if (args.quietWaitSeconds > 0) {
-            const busy = await waitQuiet(0.1, args.quietWaitSeconds * 1000);
-            if (busy > 0.1) log(`${what}: machine still busy (${(100 * busy).toFixed(0)} % of a core), going on`);
-          }
-          log(`${what}: starting`);
-          checks++;
-          let target: Target | undefined;
-          let pid: number | undefined;
-          try {
-            target = await start(name, args, options);
-            pid = target.pid;
-            const result = await runOne(scenario, target, args, sessions, terminals);
-            run.results.push(result);
-            log(`${what}: ${oneLine(result)}`);
-            for (const problem of problems(result)) {
-              run.failures.push(`${what}: ${problem}`);
-              if (isOurs(name)) oursFailed = true;
+    for (const transport of args.transports) {
+      for (const scenario of args.scenarios) {
+        for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
+          for (const name of targets) {
+            // The Node floor speaks only the long-poll.
+            if (transport === "stream" && name === "node-floor") continue;
+            // Nchan's subscriber has no first poll that looks back: no connect storm for it; a stream has no first poll.
+            if (scenario === "connect" && (name === "nchan" || transport === "stream")) continue;
+            const settings = Object.entries(args.pgSettings).map(([setting, value]) => `, ${setting}=${value}`);
+            const cluster = clusterOf(name, args);
+            const where =
+              isOurs(name) && args.store !== "sqlite"
+                ? ` (${args.store}, ${cluster.nodes} node${cluster.nodes > 1 ? "s" : ""}${cluster.pgDelayMs > 0 ? `, ${cluster.pgDelayMs} ms away` : ""}${args.shops > 1 ? `, ${args.shops} shops` : ""}${settings.join("")})`
+                : "";
+            const what = `${args.repeat > 1 ? `round ${round}: ` : ""}${name}${where} ${transport === "stream" ? "stream " : ""}${scenario}${scenario === "idle" ? ` ${args.idlePolls}` : ` ${sessions}x${terminals}`}`;
+            const profiling = (isOurs(name) || name === "node-floor") && scenario !== "idle" && args.profileDir !== undefined;
+            const streamKey = transport === "stream" ? "stream " : "";
+            const phaseFile =
+              isOurs(name) && scenario === "fanout" && args.phaseSampling > 0
+                ? join(phaseDir, `${name}-${transport}-${sessions}x${terminals}-${round}.json`)
+                : undefined;
+            const options: StartOptions = {
+              // Idle polls must stay held while 10,000 of them are opened and measured.
+              pollTimeout: scenario === "idle" ? 600 : 50,
+              maxPolls: scenario === "idle" ? args.idlePolls + 300 : sessions * terminals + (scenario === "connect" ? args.connects : 0),
+              maxPublish: Math.max(64, args.inflight),
+              store: args.store,
+              nodes: cluster.nodes,
+              pgDelayMs: cluster.pgDelayMs,
+              shops: args.shops,
+              pgSettings: args.pgSettings,
+              transport,
+              ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profileDir!)}`] } : {}),
+              ...(phaseFile ? { env: { POS_SYNC_PHASE_SAMPLING: String(args.phaseSampling), POS_SYNC_PHASE_FILE: phaseFile } } : {}),
+            };
+            if (args.quietWaitSeconds > 0) {
+              const busy = await waitQuiet(0.1, args.quietWaitSeconds * 1000);
+              if (busy > 0.1) log(`${what}: machine still busy (${(100 * busy).toFixed(0)} % of a core), going on`);
             }
-          } catch (error) {
-            run.failures.push(`${what}: ${(error as Error).message.split("\n")[0]}`);
-            log(`${what}: FAILED ${(error as Error).message}`);
-            if (isOurs(name)) oursFailed = true;
-          } finally {
-            await target?.stop();
-          }
-          const fanout = run.results.find((r) => r.target === name && r.scenario === "fanout" && r.sessions === sessions && r.terminals === terminals);
-          if (phaseFile && fanout) {
-            const key = phaseKey(name, label(fanout));
-            if (existsSync(phaseFile)) phaseFiles.set(key, [...(phaseFiles.get(key) ?? []), phaseFile]);
-            else log(`${what}: no phase samples written (${phaseFile})`);
-          }
-          if (profiling) {
-            const file = pid === undefined ? undefined : mainThreadProfile(resolve(args.profileDir!), pid);
-            if (file)
-              (run.profiles ??= {})[`${name}${where}, ${scenario} ${sessions}x${terminals}`] = {
-                file,
-                top: summarizeProfile(file, checkoutOf(name, args)),
-                byPackage: summarizeByPackage(file, checkoutOf(name, args)),
-              };
+            log(`${what}: starting`);
+            checks++;
+            let target: Target | undefined;
+            let pid: number | undefined;
+            try {
+              target = await start(name, args, options);
+              pid = target.pid;
+              const result = await runOne(scenario, target, args, sessions, terminals);
+              if (transport === "stream") result.transport = "stream";
+              run.results.push(result);
+              log(`${what}: ${oneLine(result)}`);
+              for (const problem of problems(result)) {
+                run.failures.push(`${what}: ${problem}`);
+                if (isOurs(name)) oursFailed = true;
+              }
+            } catch (error) {
+              run.failures.push(`${what}: ${(error as Error).message.split("\n")[0]}`);
+              log(`${what}: FAILED ${(error as Error).message}`);
+              if (isOurs(name)) oursFailed = true;
+            } finally {
+              await target?.stop();
+            }
+            const fanout = run.results.find(
+              (r) =>
+                r.target === name &&
+                r.scenario === "fanout" &&
+                r.transport === (transport === "stream" ? "stream" : undefined) &&
+                r.sessions === sessions &&
+                r.terminals === terminals,
+            );
+            if (phaseFile && fanout) {
+              const key = phaseKey(name, label(fanout));
+              if (existsSync(phaseFile)) phaseFiles.set(key, [...(phaseFiles.get(key) ?? []), phaseFile]);
+              else log(`${what}: no phase samples written (${phaseFile})`);
+            }
+            if (profiling) {
+              const file = pid === undefined ? undefined : mainThreadProfile(resolve(args.profileDir!), pid);
+              if (file)
+                (run.profiles ??= {})[`${name}${where}, ${streamKey}${scenario} ${sessions}x${terminals}`] = {
+                  file,
+                  top: summarizeProfile(file, checkoutOf(name, args)),
+                  byPackage: summarizeByPackage(file, checkoutOf(name, args)),
+                };
+            }
           }
         }
       }

@@ -38,6 +38,12 @@ export interface StartOptions {
   /** PostgreSQL settings of the bench database (--pg-set). */
   pgSettings?: Readonly<Record<string, string>>;
   nodes?: number;
+  /** Ours on PostgreSQL: milliseconds a delaying proxy holds every packet, each way (--pg-delay). */
+  pgDelayMs?: number;
+  /** Sessions spread over this many shops (databases), round robin (--shops). */
+  shops?: number;
+  /** How subscribers and idle clients listen: long-poll (default) or an event stream (ours: /longpolling/stream, Nchan: EventSource). */
+  transport?: "poll" | "stream";
 }
 
 export interface Target {

@@ -27,6 +27,20 @@ if (!stale && !process.argv.includes("--force")) process.exit(0);
 const startedAt = new Date();
 const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+// The browser build of the client library, served at /client.js: one ES module, no imports.
+// esbuild comes with tsx (a dev dependency), which every checkout that builds has installed.
+const { build } = await import("esbuild");
+await build({
+  entryPoints: [join(root, "src", "client", "index.ts")],
+  outfile: join(root, "dist", "client.js"),
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  minify: true,
+  legalComments: "none",
+  logLevel: "warning",
+});
 // Dated when the build started: a source saved while it ran is newer, so the next start rebuilds.
 writeFileSync(stamp, `${startedAt.toISOString()}\n`);
 utimesSync(stamp, startedAt, startedAt);

@@ -10,7 +10,7 @@ const RANK = {
   protocol: 0, "errors.ts": 0, "validation.ts": 0, "log.ts": 0, "version.ts": 0, "config.ts": 0, "boolean-flags.ts": 0,
   client: 1, db: 1,
   bus: 2, http: 2,
-  longpolling: 3, sync: 3, backend: 3, health: 3, console: 3, metrics: 3, faults: 3,
+  longpolling: 3, sync: 3, backend: 3, health: 3, console: 3, metrics: 3, faults: 3, keys: 3, "browser-client": 3,
   app: 4, "server.ts": 5, "index.ts": 5, cli: 5, "main.ts": 6,
 };
 // Features may use each other only through these (types of observers), never their routes.

@@ -72,6 +72,8 @@ export const settingsSchema = z.object({
   adminKey: key.optional(),
   maxChannelsPerPoll: z.coerce.number().int().positive().default(100),
   maxPollsPerClient: z.coerce.number().int().positive().default(256),
+  /** Seconds between the comment lines that keep an idle stream (/longpolling/stream) open through proxies. */
+  streamHeartbeat: seconds.max(25).default(20),
   /** Merge a stale update_order with what others changed since its revision, when they touched other lines. */
   merge: booleanFlag.default(false),
   /** Connections each node keeps to PostgreSQL (plus one of its own for LISTEN). */
@@ -81,8 +83,9 @@ export const settingsSchema = z.object({
 });
 
 /** Inside the code every duration is in milliseconds: the seconds of the settings become `...Ms` fields. */
-const configSchema = settingsSchema.transform(({ pollTimeout, retention, gcInterval, ...rest }) => ({
+const configSchema = settingsSchema.transform(({ pollTimeout, retention, gcInterval, streamHeartbeat, ...rest }) => ({
   ...rest,
+  streamHeartbeatMs: streamHeartbeat * 1000,
   pollTimeoutMs: pollTimeout * 1000,
   retentionMs: retention * 1000,
   gcIntervalMs: gcInterval * 1000,
@@ -111,6 +114,7 @@ export const settingSources = {
   adminKey: ["POS_SYNC_ADMIN_KEY", "admin-key"],
   maxChannelsPerPoll: ["POS_SYNC_MAX_CHANNELS_PER_POLL", "max-channels-per-poll"],
   maxPollsPerClient: ["POS_SYNC_MAX_POLLS_PER_CLIENT", "max-polls-per-client"],
+  streamHeartbeat: ["POS_SYNC_STREAM_HEARTBEAT", "stream-heartbeat"],
   merge: ["POS_SYNC_MERGE", "merge"],
   pgPoolSize: ["POS_SYNC_PG_POOL_SIZE", "pg-pool-size"],
   pgStatementTimeoutMs: ["POS_SYNC_PG_STATEMENT_TIMEOUT_MS", "pg-statement-timeout-ms"],

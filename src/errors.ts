@@ -62,6 +62,15 @@ export class LimitExceededError extends PosSyncError {
   override readonly name = "LimitExceededError";
   readonly odooName = "odoo.exceptions.UserError";
   readonly exceptionType = "user_error";
+  override readonly httpStatus = 429;
+
+  constructor(
+    message: string,
+    /** The input that went past the limit, when a plain route's reply should name it apart. */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
 }
 
 /**

@@ -1,7 +1,10 @@
 import { backendFeature } from "../backend/feature.ts";
+import { browserClientFeature } from "../browser-client/feature.ts";
+import { otherNodesForgot } from "../console/node-registry.ts";
 import { consoleFeature } from "../console/feature.ts";
 import { faultsFeature } from "../faults/feature.ts";
 import { healthFeature } from "../health/feature.ts";
+import { keysFeature } from "../keys/feature.ts";
 import { type App, createDoor } from "../http/door.ts";
 import type { Feature } from "../http/route.ts";
 import { longpollingFeature, type PollObserver } from "../longpolling/feature.ts";
@@ -25,7 +28,7 @@ export function createApp(deps: AppDeps): App {
     metricsFeature(monitor.metrics),
     longpollingFeature(
       { bus: deps.bus, access: deps.access, knownTerminals: deps.knownTerminals, observers: pollObservers },
-      { maxChannelsPerPoll: config.maxChannelsPerPoll, maxPollsPerClient: config.maxPollsPerClient },
+      { maxChannelsPerPoll: config.maxChannelsPerPoll, maxPollsPerClient: config.maxPollsPerClient, streamHeartbeatMs: config.streamHeartbeatMs },
     ),
     syncFeature(
       {
@@ -33,11 +36,14 @@ export function createApp(deps: AppDeps): App {
         access: deps.access,
         clock: deps.clock,
         observers: [(applied) => monitor.updateApplied(applied.request, applied.result), (applied) => applied.merge && deps.merges.count(applied.merge)],
+        othersForgot: () => otherNodesForgot(deps.store, monitor.nodeId),
       },
       { testFeatures: config.testFeatures, slowDelayMs: config.slowDelayMs, merge: config.merge },
     ),
     backendFeature({ access: deps.access, push: deps.push }),
     healthFeature({ store: deps.store, bus: deps.bus }),
+    browserClientFeature(),
+    ...(deps.keys ? [keysFeature(deps.keys)] : []),
     consoleFeature({ config, store: deps.store, bus: deps.bus, monitor }),
     { routes: [], hooks: [...(phases ? [phases.hooks] : []), ...(deps.hooks ?? [])] },
     faultsFeature(deps.faults),
@@ -47,7 +53,7 @@ export function createApp(deps: AppDeps): App {
     hooks: features.flatMap((feature) => feature.hooks ?? []),
     corsOrigins: config.corsOrigins,
     bodyLimit: config.bodyLimit,
-    operatorKeys: { adminKey: config.adminKey, databases: config.keys },
+    operatorKeys: { adminKey: config.adminKey, databases: deps.keys?.digests ?? config.keys },
     log: deps.log,
     errorLog: deps.errorLog,
   });

@@ -8,6 +8,7 @@ import type { FaultRules } from "../faults/fault-rules.ts";
 import type { Access } from "../http/access.ts";
 import type { ErrorLog } from "../http/error-log.ts";
 import type { RouteHooks } from "../http/hooks.ts";
+import type { KeyRing } from "../keys/key-ring.ts";
 import type { Logger } from "../log.ts";
 import type { PhaseTiming } from "../metrics/phase-timing.ts";
 import type { MergeCounters } from "../sync/merge-outcomes.ts";
@@ -30,6 +31,8 @@ export interface AppDeps {
   hooks?: readonly RouteHooks[];
   /** Rate-limited info lines for refused accesses and application errors. */
   errorLog?: ErrorLog;
+  /** Every database key the node honours, configured and stored (the keys API's source). */
+  keys?: KeyRing | undefined;
   /** QA fault rules; only with test features on. */
   faults?: FaultRules | undefined;
   /** The bench's phase timing (POS_SYNC_PHASE_SAMPLING); usually none. */

@@ -1,11 +1,13 @@
-import type { Notification, Store, StoreTx } from "../db/store.ts";
+import type { DeletedNotification, Notification, ScopeId, Store, StoreTx } from "../db/store.ts";
+import { ValidationError } from "../errors.ts";
+import { BusStream, type StreamSink } from "./bus-stream.ts";
 import { CommitFeed } from "./commit-feed.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { WakeQueue } from "./wake-queue.ts";
 import { HeldPoll, type PollClient, type PollHost } from "./held-poll.ts";
 import { Outbox } from "./outbox.ts";
 import { PollDeadlines } from "./poll-deadlines.ts";
-import { RecentNotifications } from "./recent-notifications.ts";
+import { RecentBudget, RecentNotifications } from "./recent-notifications.ts";
 
 export interface Clock {
   now(): number;
@@ -28,7 +30,7 @@ export interface BusOptions {
   timing?: TransactionTiming | undefined;
   /** How long a poll is held, and how far back a poll with last=0 looks. */
   pollTimeoutMs: number;
-  /** How many of the latest notifications re-polls are answered from without the database. */
+  /** How many of the latest notifications (of every id scope together) re-polls are answered from without the database. */
   recentCapacity?: number;
   /** Told what the bus does, for metrics (src/metrics/). */
   observer?: BusObserver;
@@ -54,11 +56,20 @@ export interface PollOptions {
   client?: PollClient;
 }
 
+/**
+ * What the bus keeps per id scope (Store.idScopeOf: every channel on SQLite, one database on
+ * PostgreSQL): its ids are gapless and in commit order only there.
+ */
+interface IdScope {
+  feed: CommitFeed;
+  recent: RecentNotifications;
+}
+
 /** The long-poll bus: durable notifications, and polls that wait for them. */
 export class Bus {
   readonly dispatcher = new Dispatcher();
-  private readonly recent: RecentNotifications;
-  private readonly feed: CommitFeed;
+  private readonly scopes = new Map<string, IdScope>();
+  private readonly recentBudget: RecentBudget;
   private readonly pollHost: PollHost;
   private readonly unwatch: (() => void) | undefined;
   private closed = false;
@@ -69,7 +80,7 @@ export class Bus {
     private readonly store: Store,
     private readonly options: BusOptions,
     private readonly clock: Clock,
-    lastCommittedId: number,
+    lastCommittedIds: readonly ScopeId[],
   ) {
     const wakeQueue = new WakeQueue();
     this.pollHost = {
@@ -79,34 +90,71 @@ export class Bus {
       wakeSoon: (poll) => wakeQueue.add(poll),
       answered: (poll, notifications) => this.heldPollAnswered(poll, notifications),
     };
-    this.recent = new RecentNotifications(lastCommittedId, options.recentCapacity ?? 20_000, clock.now());
-    this.feed = new CommitFeed(lastCommittedId, {
-      read: async (afterId, upToId) => store.notificationsBetween(afterId, upToId),
-      deliver: (batch) => this.deliver(batch),
-      readFailed: (error) => options.onReadError?.(error),
-    });
+    this.recentBudget = new RecentBudget(options.recentCapacity ?? 20_000);
+    const openedAt = clock.now();
+    for (const { scope, lastId } of lastCommittedIds) this.scopes.set(scope, this.newScope(scope, lastId, openedAt));
     this.unwatch = store.watchCommits?.({
-      committed: (id) => this.feed.committedUpTo(id),
+      committed: (scope, id) => this.scope(scope).feed.committedUpTo(id),
       reconnected: () => void this.catchUpWithStore(),
+      // Another node deleted some (test GC, retention): a poll here must not be answered from memory with them.
+      forgotten: () => {
+        for (const { recent, feed } of this.scopes.values()) recent.forgetUpTo(feed.last);
+      },
     });
   }
 
   static async open(store: Store, options: BusOptions, clock: Clock = systemClock): Promise<Bus> {
-    return new Bus(store, options, clock, await store.lastCommittedId());
+    return new Bus(store, options, clock, await store.lastCommittedIds());
   }
 
-  /** The last id every node has committed, read again; held polls then get what they missed. */
+  /**
+   * `floorAt`: when the bus opened for the scopes it found, or never (-Infinity) for a scope first
+   * heard of later: nothing of it was committed before (ids start above 0), so all of it comes through the feed.
+   */
+  private newScope(scope: string, lastId: number, floorAt: number): IdScope {
+    return {
+      recent: new RecentNotifications(lastId, this.recentBudget, floorAt),
+      feed: new CommitFeed(lastId, {
+        read: async (afterId, upToId) => this.store.notificationsBetween(afterId, upToId, scope),
+        deliver: (batch) => this.deliver(scope, batch),
+        readFailed: (error) => this.options.onReadError?.(error),
+      }),
+    };
+  }
+
+  private scope(scope: string): IdScope {
+    let known = this.scopes.get(scope);
+    if (!known) this.scopes.set(scope, (known = this.newScope(scope, 0, Number.NEGATIVE_INFINITY)));
+    return known;
+  }
+
+  /**
+   * The id scope of a poll. Fix for PostgreSQL, where ids are counted per database: a cursor
+   * means nothing across two databases, so a poll naming channels of two is refused (the POS
+   * polls the channels of its own database only).
+   */
+  scopeOfPoll(channels: readonly string[]): string {
+    if (channels.length === 0) return "";
+    const scope = this.store.idScopeOf(channels[0]!);
+    if (!this.store.idsPerDatabase) return scope;
+    for (let i = 1; i < channels.length; i++) {
+      const other = this.store.idScopeOf(channels[i]!);
+      if (other !== scope) {
+        throw new ValidationError(
+          `channels: a poll names the channels of one database only (ids are counted per database), got ${JSON.stringify(scope)} and ${JSON.stringify(other)}`,
+        );
+      }
+    }
+    return scope;
+  }
+
+  /** The last id of every scope every node has committed, read again; held polls then get what they missed. */
   private async catchUpWithStore(): Promise<void> {
     try {
-      this.feed.committedUpTo(await this.store.lastCommittedId());
+      for (const { scope, lastId } of await this.store.lastCommittedIds()) this.scope(scope).feed.committedUpTo(lastId);
     } catch (error) {
       this.options.onReadError?.(error);
     }
-  }
-
-  /** The highest notification id this process has handed to pollers. */
-  private get lastCommittedId(): number {
-    return this.feed.last;
   }
 
   /**
@@ -121,27 +169,49 @@ export class Bus {
     const { result } = await this.store.transaction(
       async (tx) => {
         const result = await work(tx, outbox);
-        const sent = outbox.items.length > 0 ? await tx.insertNotifications(outbox.items, this.clock.now()) : [];
+        const sent = outbox.items.length > 0 ? await tx.insertNotifications(outbox.items, this.clock.now(), true) : [];
         return { result, sent };
       },
       ({ sent }) => {
         this.options.observer?.committed((performance.now() - started) / 1000, sent.length);
         timing.committed(sample, sent);
-        this.feed.committedHere(sent);
+        this.committedHere(sent);
       },
     );
     return result;
+  }
+
+  /** `sent` in ascending id order per scope; usually all of one scope. */
+  private committedHere(sent: readonly Notification[]): void {
+    if (sent.length === 0) return;
+    const first = this.store.idScopeOf(sent[0]!.channel);
+    if (!this.store.idsPerDatabase || sent.every((n) => this.store.idScopeOf(n.channel) === first)) {
+      this.scope(first).feed.committedHere(sent);
+      return;
+    }
+    const byScope = new Map<string, Notification[]>();
+    for (const notification of sent) {
+      const scope = this.store.idScopeOf(notification.channel);
+      const group = byScope.get(scope);
+      if (group) group.push(notification);
+      else byScope.set(scope, [notification]);
+    }
+    for (const [scope, group] of byScope) this.scope(scope).feed.committedHere(group);
   }
 
   send(channel: string, message: unknown): Promise<void> {
     return this.transaction(async (_tx, outbox) => outbox.send(channel, message));
   }
 
-  /** The notifications after `last` (or, for last=0, of the last poll timeout), waiting for some unless peeking. */
+  /**
+   * The notifications after `last` (or, for last=0, of the last poll timeout), waiting for some
+   * unless peeking. The channels are of one id scope (scopeOfPoll, which throws otherwise).
+   */
   poll(channels: readonly string[], last: number, options: PollOptions = {}): Promise<Notification[]> {
+    const scope = this.scopeOfPoll(channels);
     if (options.peek || this.closed) {
       const observer = this.options.observer;
-      const stored = this.stored(channels, last);
+      const stored = options.peek ? this.peeked(channels, scope, last) : this.stored(channels, scope, last);
       if (!observer) return stored;
       return stored.then((notifications) => {
         observer.pollAnswered(notifications.length > 0 ? "notifications" : "empty", notifications.length);
@@ -150,7 +220,7 @@ export class Bus {
     }
     return new Promise((resolve, reject) => {
       const held = new HeldPoll(this.pollHost, channels, last, options.client, resolve);
-      this.stored(channels, last).then(
+      this.stored(channels, scope, last).then(
         (stored) => held.read(stored),
         (error: unknown) => {
           held.abandon();
@@ -160,6 +230,23 @@ export class Bus {
     });
   }
 
+  /**
+   * A stream on `channels` (docs/protocol.md, "Streaming"): first what poll(channels, last) would
+   * return, then each notification as it commits, until stop() or the bus closes.
+   */
+  stream(channels: readonly string[], last: number, sink: StreamSink): BusStream {
+    const scope = this.scopeOfPoll(channels);
+    const stream = new BusStream(this.dispatcher, channels, last, sink);
+    this.stored(channels, scope, last).then(
+      (stored) => {
+        stream.caughtUp(stored);
+        if (this.closed) stream.published([]);
+      },
+      (error: unknown) => stream.failed(error),
+    );
+    return stream;
+  }
+
   private heldPollAnswered(poll: HeldPoll, notifications: Notification[]): void {
     const observer = this.options.observer;
     if (!observer) return;
@@ -167,11 +254,13 @@ export class Bus {
     observer.pollAnswered(outcome, notifications.length, poll.committedAt === undefined ? undefined : (performance.now() - poll.committedAt) / 1000);
   }
 
-  /** Deletes the notifications created at or before `createdAt`; returns their ids. */
-  async deleteUpTo(createdAt: number): Promise<number[]> {
+  /** Deletes the notifications created at or before `createdAt`; returns their scopes and ids. */
+  async deleteUpTo(createdAt: number): Promise<DeletedNotification[]> {
     const deleted = await this.store.deleteNotificationsUpTo(createdAt);
     this.options.observer?.deleted(deleted.length);
-    if (deleted.length > 0) this.recent.forgetUpTo(deleted.reduce((highest, id) => Math.max(highest, id)));
+    const highest = new Map<string, number>();
+    for (const { scope, id } of deleted) highest.set(scope, Math.max(highest.get(scope) ?? 0, id));
+    for (const [scope, id] of highest) this.scopes.get(scope)?.recent.forgetUpTo(id);
     return deleted;
   }
 
@@ -179,7 +268,7 @@ export class Bus {
   close(): void {
     this.closed = true;
     this.unwatch?.();
-    this.feed.stop();
+    for (const { feed } of this.scopes.values()) feed.stop();
     this.dispatcher.releaseAll();
   }
 
@@ -187,18 +276,39 @@ export class Bus {
     return this.dispatcher.listenerCount;
   }
 
-  private async stored(channels: readonly string[], last: number): Promise<Notification[]> {
-    if (last > 0)
-      return last >= this.lastCommittedId ? [] : (this.recent.after(channels, last) ?? this.store.notificationsAfter(channels, last, this.lastCommittedId));
-    const since = this.clock.now() - this.options.pollTimeoutMs;
-    return this.recent.createdSince(channels, since) ?? this.store.notificationsCreatedSince(channels, since, this.lastCommittedId);
+  /**
+   * A peek with other processes committing: answered up to what is committed now, read from the
+   * store when this node has not heard all of it yet, so a client that has a reply from one node
+   * (its update committed) sees that update when it peeks at another.
+   */
+  private async peeked(channels: readonly string[], scope: string, last: number): Promise<Notification[]> {
+    if (!this.unwatch || this.closed) return this.stored(channels, scope, last);
+    const committed = await this.store.lastCommittedId(scope);
+    if (committed <= (this.scopes.get(scope)?.feed.last ?? 0)) return this.stored(channels, scope, last);
+    this.scope(scope).feed.committedUpTo(committed);
+    if (last > 0) return last >= committed ? [] : this.store.notificationsAfter(channels, last, committed);
+    return this.store.notificationsCreatedSince(channels, this.clock.now() - this.options.pollTimeoutMs, committed);
   }
 
-  /** Called by the feed in id order, lastCommittedId already moved on. */
-  private deliver(sent: Notification[]): void {
+  /**
+   * Up to the highest id of the scope this process has handed to pollers. A scope it has heard
+   * nothing of has nothing committed it may answer with yet: its first commit wakes the poll.
+   */
+  private async stored(channels: readonly string[], scope: string, last: number): Promise<Notification[]> {
+    const known = this.scopes.get(scope);
+    if (!known) return [];
+    const { recent } = known;
+    const lastCommittedId = known.feed.last;
+    if (last > 0) return last >= lastCommittedId ? [] : (recent.after(channels, last) ?? this.store.notificationsAfter(channels, last, lastCommittedId));
+    const since = this.clock.now() - this.options.pollTimeoutMs;
+    return recent.createdSince(channels, since) ?? this.store.notificationsCreatedSince(channels, since, lastCommittedId);
+  }
+
+  /** Called by a scope's feed in id order, its lastCommittedId already moved on. */
+  private deliver(scope: string, sent: Notification[]): void {
     if (sent.length === 0) return;
     this.lastCommitAt = performance.now();
-    this.recent.add(sent, this.clock.now());
+    this.scopes.get(scope)!.recent.add(sent, this.clock.now());
     this.dispatcher.publish(sent);
   }
 }

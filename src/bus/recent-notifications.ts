@@ -6,6 +6,8 @@ import type { Notification } from "../db/store.ts";
  * `floor`: every notification with a higher id is here, until it is evicted (oldest first, past
  * `capacity`) or deleted. Each remembers when it was added (at or after its creation), so
  * memory also knows which time windows it holds whole: everything created after `floorAt`.
+ * Ids are those of one id scope (Store.idScopeOf); rings of several scopes may share one
+ * RecentBudget, so the oldest notification of all is evicted first.
  */
 export class RecentNotifications {
   private readonly byChannel = new Map<string, Notification[]>();
@@ -13,13 +15,21 @@ export class RecentNotifications {
   /** When each of oldestFirst was added (epoch ms, never decreasing). */
   private readonly addedAt: number[] = [];
   private head = 0;
+  private readonly budget: RecentBudget;
+  /** How many of this ring's oldest entries in the budget's queue were already forgotten. */
+  forgottenInBudget = 0;
 
-  /** `floorAt`: no notification at or below `floor` was created after it (the start of the process; unknown, never answer by time). */
+  /**
+   * `capacity`: a number for a ring of its own, or a budget shared with other rings. `floorAt`: no
+   * notification at or below `floor` was created after it (the start of the process; unknown, never answer by time).
+   */
   constructor(
     private floor: number,
-    private readonly capacity: number,
+    capacity: number | RecentBudget,
     private floorAt = Number.POSITIVE_INFINITY,
-  ) {}
+  ) {
+    this.budget = typeof capacity === "number" ? new RecentBudget(capacity) : capacity;
+  }
 
   /** `batch` was just committed, in ascending id order; `now` is the clock's time. */
   add(batch: readonly Notification[], now = Number.POSITIVE_INFINITY): void {
@@ -31,7 +41,7 @@ export class RecentNotifications {
       this.oldestFirst.push(notification);
       this.addedAt.push(at);
     }
-    while (this.oldestFirst.length - this.head > this.capacity) this.evictOldest();
+    this.budget.added(this, batch.length);
     this.compact();
   }
 
@@ -70,11 +80,17 @@ export class RecentNotifications {
   /** Forgets everything up to `id`, as the database did. */
   forgetUpTo(id: number): void {
     this.floor = Math.max(this.floor, id);
-    while (this.head < this.oldestFirst.length && this.oldestFirst[this.head]!.id <= this.floor) this.evictOldest();
+    let forgotten = 0;
+    while (this.head < this.oldestFirst.length && this.oldestFirst[this.head]!.id <= this.floor) {
+      this.evictOldest();
+      forgotten++;
+    }
+    this.budget.forgotten(this, forgotten);
     this.compact();
   }
 
-  private evictOldest(): void {
+  /** Its oldest notification goes (the budget's call). */
+  evictOldest(): void {
     this.floorAt = Math.max(this.floorAt, this.addedAt[this.head]!);
     const oldest = this.oldestFirst[this.head++]!;
     this.floor = Math.max(this.floor, oldest.id);
@@ -87,6 +103,49 @@ export class RecentNotifications {
     if (this.head > 1024 && this.head * 2 > this.oldestFirst.length) {
       this.oldestFirst.splice(0, this.head);
       this.addedAt.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/**
+ * A capacity shared by rings: one entry per notification added, oldest first, each naming its
+ * ring. Past the capacity the oldest entry's ring evicts its own oldest, which is that entry.
+ */
+export class RecentBudget {
+  private readonly order: RecentNotifications[] = [];
+  private head = 0;
+  private live = 0;
+
+  constructor(readonly capacity: number) {}
+
+  added(ring: RecentNotifications, count: number): void {
+    for (let i = 0; i < count; i++) this.order.push(ring);
+    this.live += count;
+    while (this.live > this.capacity) {
+      const oldest = this.order[this.head++]!;
+      if (oldest.forgottenInBudget > 0) oldest.forgottenInBudget--;
+      else {
+        oldest.evictOldest();
+        this.live--;
+      }
+    }
+    this.dropForgottenHead();
+  }
+
+  /** `ring` forgot its `count` oldest: their entries are the ring's oldest here, skipped when reached. */
+  forgotten(ring: RecentNotifications, count: number): void {
+    ring.forgottenInBudget += count;
+    this.live -= count;
+    this.dropForgottenHead();
+  }
+
+  private dropForgottenHead(): void {
+    while (this.head < this.order.length && this.order[this.head]!.forgottenInBudget > 0) {
+      this.order[this.head++]!.forgottenInBudget--;
+    }
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order.splice(0, this.head);
       this.head = 0;
     }
   }

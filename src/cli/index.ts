@@ -1,5 +1,6 @@
 import { version } from "../version.ts";
 import { backupCommand } from "./backup.ts";
+import { keysCommand } from "./keys.ts";
 import { helpText, type CommandSummary } from "./help.ts";
 import { serve } from "./serve.ts";
 
@@ -10,7 +11,7 @@ export interface Command extends CommandSummary {
 }
 
 /** Subcommands by name; without one, `pos-sync [--setting value ...]` serves. */
-const commands: Command[] = [backupCommand];
+const commands: Command[] = [backupCommand, keysCommand];
 
 const serveSummary: CommandSummary = { usage: "pos-sync [--setting value ...]", summary: "run the server (what npm start does)" };
 

@@ -21,7 +21,9 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   const keyWarning = keyFileWarning(config.keyFile);
   if (keyWarning) log.warn(keyWarning);
   // Handlers first: a signal that comes while the server starts still shuts it down cleanly.
-  const starting = startServer(config, { log });
+  // Aborted by a signal that comes while the node waits for its database.
+  const waiting = new AbortController();
+  const starting = startServer(config, { log, signal: waiting.signal });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -29,6 +31,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     log.info({ signal }, "shutting down");
     const deadline = setTimeout(() => process.exit(1), 5000);
     deadline.unref();
+    waiting.abort();
     starting.then(
       (server) =>
         server.close(4000).then(
@@ -38,7 +41,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
             process.exit(1);
           },
         ),
-      () => {}, // a start that failed is reported below
+      () => waiting.signal.aborted && process.exit(0), // other failed starts are reported below
     );
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
@@ -46,6 +49,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   try {
     await starting;
   } catch (error) {
+    if (waiting.signal.aborted) return new Promise<number>(() => {}); // the stop above exits
     const explained = explainStartupError(error, config);
     process.stderr.write(`pos-sync: cannot start: ${explained ?? (error instanceof Error ? error.message : String(error))}\n`);
     return 1;

@@ -7,12 +7,13 @@ export { Emitter } from "./emitter.ts";
 export { HttpError, isRetryable, NetworkError, RpcError, StoppedError, type RpcErrorData } from "./errors.ts";
 export {
   LongpollBus,
+  type BusTransport,
   type ChannelCallback,
   type LongpollBusEvents,
   type LongpollBusOptions,
   type Notification,
 } from "./longpoll-bus.ts";
-export { isRevisionError } from "../protocol/messages.ts";
+export { isRevisionError } from "../protocol/revision-error.ts";
 export { newNonce } from "./nonce.ts";
 export type {
   MultiSessionMessage,
@@ -38,7 +39,8 @@ export {
 export { MessageSequence, type Step } from "./message-sequence.ts";
 export { OrderBook, type ApplyOutcome, type LocalOrder } from "./order-book.ts";
 export { RequestQueue, type RequestQueueOptions, type Task } from "./request-queue.ts";
-export { KEY_PREFIX, keyPrefix, ROUTES } from "../protocol/routes.ts";
+export { KEY_PREFIX, keyPrefix, ROUTES, STREAM_ROUTE } from "../protocol/routes.ts";
+export { SseParser, type SseEvent } from "./sse-parser.ts";
 export { StartTimeoutError } from "./start-timeout.ts";
 export { localStorageAdapter, memoryStorage, type CursorStorage, type WebStorageLike } from "./storage.ts";
 export { Transport, type CallOptions, type TransportOptions } from "./transport.ts";

@@ -3,16 +3,8 @@ import type { ConnectionState } from "./connection-monitor.ts";
 import { Emitter } from "./emitter.ts";
 import { StoppedError } from "./errors.ts";
 import { LongpollBus, type LongpollBusOptions } from "./longpoll-bus.ts";
-import {
-  isRevisionError,
-  type MultiSessionMessage,
-  type OrderData,
-  type RemoveOrderReply,
-  type SyncAllData,
-  type SyncAllReply,
-  type UpdateOrderReply,
-  type UpdateParams,
-} from "../protocol/messages.ts";
+import { isRevisionError } from "../protocol/revision-error.ts";
+import type { MultiSessionMessage, OrderData, RemoveOrderReply, SyncAllData, SyncAllReply, UpdateOrderReply, UpdateParams } from "../protocol/messages.ts";
 import { MessageSequence } from "./message-sequence.ts";
 import { newNonce } from "./nonce.ts";
 import { OrderBook, type LocalOrder } from "./order-book.ts";
@@ -76,6 +68,8 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
   private readonly queue: RequestQueue;
   private readonly book = new OrderBook();
   private readonly pendingUpdates = new Map<string, Promise<UpdateResult>>();
+  /** Single-order syncs in flight: each reply spends a message_ID that no broadcast will carry. */
+  private spendingSyncs = 0;
   private readonly detach: Array<() => void> = [];
   /** Bus messages held while a full sync is on its way; replayed against its snapshot. */
   private readonly held: MultiSessionMessage[] = [];
@@ -265,8 +259,14 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
         ...(uid === undefined ? {} : { uid }),
         immediate_rerendering: true,
       };
-      const reply = await this.send<SyncAllReply>(message, signal);
-      return this.applySync(reply.data, uid);
+      if (uid === undefined) return this.applySync((await this.send<SyncAllReply>(message, signal)).data, uid);
+      this.spendingSyncs++;
+      try {
+        return this.applySync((await this.send<SyncAllReply>(message, signal)).data, uid);
+      } finally {
+        this.spendingSyncs--;
+        if (this.spendingSyncs === 0) this.replayHeld();
+      }
     };
   }
 
@@ -360,6 +360,12 @@ export class MultiSessionClient extends Emitter<MultiSessionEvents> {
     }
     const step = typeof data.message_ID === "number" ? this.sequence.check(data.message_ID) : "next";
     if (step === "seen") return; // already in a snapshot we applied
+    if (step === "gap" && this.spendingSyncs > 0) {
+      // The missing value may be the one our single-order sync in flight spends: its reply and
+      // this broadcast travel on different connections, and the stream often wins.
+      this.held.push(message);
+      return;
+    }
     if (step === "gap") {
       // Something was lost (garbage-collected while we were away): start over from a snapshot.
       this.held.push(message);

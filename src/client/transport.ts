@@ -1,5 +1,6 @@
 import { keyPrefix } from "../protocol/routes.ts";
 import { HttpError, NetworkError, RpcError, type RpcErrorData } from "./errors.ts";
+import { streamRefusal } from "./event-stream.ts";
 
 export interface TransportOptions {
   /** Server root, e.g. "https://sync.example.com" (a trailing slash is fine). */
@@ -62,12 +63,40 @@ export class Transport {
     }
   }
 
+  /**
+   * Opens a GET stream (`pathAndQuery` under the root) and resolves with its response once the
+   * server answered 200; any other answer is an HttpError with its body, no answer a NetworkError.
+   */
+  async openStream(pathAndQuery: string, signal: AbortSignal): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.fetch(this.url(pathAndQuery), { method: "GET", headers: this.headers({ Accept: "text/event-stream" }), signal });
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      throw new NetworkError(`request to ${pathAndQuery.split("?")[0]} failed`, { cause: error });
+    }
+    if (response.status !== 200) throw streamRefusal(response.status, await response.text().catch(() => ""));
+    return response;
+  }
+
   private send(path: string, envelope: unknown, signal: AbortSignal): Promise<Response> {
+    return this.fetch(this.url(path), {
+      method: "POST",
+      headers: this.headers({ "Content-Type": "application/json" }),
+      body: JSON.stringify(envelope),
+      signal,
+    });
+  }
+
+  private headers(base: Record<string, string>): Record<string, string> {
     const extra = typeof this.options.headers === "function" ? this.options.headers() : this.options.headers;
-    const headers: Record<string, string> = { "Content-Type": "application/json", ...extra };
+    const headers: Record<string, string> = { ...base, ...extra };
     if (this.options.key && this.options.keyIn !== "path") headers.Authorization = `Bearer ${this.options.key}`;
-    const doFetch = this.options.fetch ?? globalThis.fetch;
-    return doFetch(this.url(path), { method: "POST", headers, body: JSON.stringify(envelope), signal });
+    return headers;
+  }
+
+  private fetch(url: string, init: RequestInit): Promise<Response> {
+    return (this.options.fetch ?? globalThis.fetch)(url, init);
   }
 }
 

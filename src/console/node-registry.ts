@@ -80,3 +80,17 @@ export async function nodeViews(store: Store, selfId: string): Promise<NodeView[
   const rows = await store.listNodes(now - LISTED_WITHIN_MS);
   return rows.map((row) => ({ ...row, alive: now - row.lastSeen <= ALIVE_WITHIN_MS, self: row.nodeId === selfId }));
 }
+
+/** How long test GC waits for the other nodes to forget what it deleted: a node gone without a word must not hang it. */
+const FORGET_WAIT_MS = 2000;
+
+/**
+ * After test GC deleted notifications: resolves once every other live node has forgotten them from
+ * memory too (false after a bound), so a terminal polling any node then sees the gap. At once on
+ * a store no other node shares.
+ */
+export async function otherNodesForgot(store: Store, selfId: string): Promise<boolean> {
+  if (!store.othersForgot) return true;
+  const others = (await nodeViews(store, selfId)).filter((node) => node.alive && !node.self).length;
+  return store.othersForgot(others, FORGET_WAIT_MS);
+}

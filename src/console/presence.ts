@@ -19,7 +19,8 @@ export interface TerminalPresence {
   clientAddress: string | null;
 }
 
-interface Entry {
+/** What one node has seen of one terminal; several nodes' entries merge into one (mergeEntries). */
+export interface PresenceEntry {
   heldPolls: number;
   lastPollAt: number | undefined;
   lastPingAt: number | undefined;
@@ -37,9 +38,11 @@ const MAX_TERMINALS = 50_000;
  * answer to "is terminal 3 polling, and did it answer its last PING?".
  */
 export class Presence {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, PresenceEntry>();
   /** channel -> terminal key and whether it is the PONG channel; parsing JSON once per channel. */
   private readonly channels = new Map<string, { key: string; pong: boolean } | null>();
+  /** Terminals whose entry changed since takeChanged(): what a shared store is told next. Kept only once someone takes them. */
+  private changed: Set<string> | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -67,6 +70,7 @@ export class Presence {
     for (const key of this.terminalsOf(channels)) {
       const entry = this.entries.get(key);
       if (!entry) continue;
+      this.changed?.add(key);
       entry.heldPolls = Math.max(0, entry.heldPolls - 1);
       entry.lastPollAt = endedAt;
     }
@@ -77,7 +81,16 @@ export class Presence {
   }
 
   of(dbname: string, posId: number | string): TerminalPresence {
-    const entry = this.entries.get(terminalKey(dbname, String(posId)));
+    return this.view(this.entries.get(terminalKey(dbname, String(posId))));
+  }
+
+  /** This node's entry of a terminal, or undefined when it has not seen it. */
+  entryOf(dbname: string, posId: number | string): Readonly<PresenceEntry> | undefined {
+    return this.entries.get(terminalKey(dbname, String(posId)));
+  }
+
+  /** What an entry (this node's, or several nodes' merged) says of a terminal now. */
+  view(entry: PresenceEntry | undefined): TerminalPresence {
     const now = this.clock.now();
     return {
       state: entry ? stateOf(entry, now, this.pollTimeoutMs) : "offline",
@@ -87,6 +100,25 @@ export class Presence {
       lastPongAt: entry?.lastPongAt ?? null,
       clientAddress: entry?.clientAddress ?? null,
     };
+  }
+
+  /** The next takeChanged() returns every terminal (a write of them failed). */
+  resendAll(): void {
+    this.changed = undefined;
+  }
+
+  /** The terminals whose entry changed since the last call, with their entries now; the set starts empty again. */
+  takeChanged(): Array<{ dbname: string; posId: string; entry: Readonly<PresenceEntry> }> {
+    const taken = [];
+    this.changed ??= new Set(this.entries.keys());
+    for (const key of this.changed) {
+      const entry = this.entries.get(key);
+      if (!entry) continue;
+      const separator = key.indexOf("\u0000");
+      taken.push({ dbname: key.slice(0, separator), posId: key.slice(separator + 1), entry: { ...entry } });
+    }
+    this.changed.clear();
+    return taken;
   }
 
   /** Pos ids of a database this node has seen polling or PINGing. */
@@ -128,7 +160,8 @@ export class Presence {
   }
 
   /** The entry of `key`, moved to the young end of the map. */
-  private touch(key: string): Entry {
+  private touch(key: string): PresenceEntry {
+    this.changed?.add(key);
     let entry = this.entries.get(key);
     if (entry) this.entries.delete(key);
     else {
@@ -146,7 +179,29 @@ export class Presence {
   }
 }
 
-function stateOf(entry: Entry, now: number, pollTimeoutMs: number): TerminalState {
+/**
+ * Several nodes' entries of one terminal as one: held polls added up, the latest poll, PING and
+ * PONG whichever node saw them (a PING answered through one node is PONGed over a poll another
+ * node holds), and the address of the latest poll.
+ */
+export function mergeEntries(entries: readonly PresenceEntry[]): PresenceEntry | undefined {
+  if (entries.length === 0) return undefined;
+  const latest = (pick: (entry: PresenceEntry) => number | undefined) =>
+    entries.reduce<number | undefined>((max, entry) => {
+      const value = pick(entry);
+      return value === undefined ? max : Math.max(max ?? value, value);
+    }, undefined);
+  const lastPollAt = latest((entry) => entry.lastPollAt);
+  return {
+    heldPolls: entries.reduce((sum, entry) => sum + entry.heldPolls, 0),
+    lastPollAt,
+    lastPingAt: latest((entry) => entry.lastPingAt),
+    lastPongAt: latest((entry) => entry.lastPongAt),
+    clientAddress: entries.find((entry) => entry.lastPollAt === lastPollAt && entry.clientAddress !== undefined)?.clientAddress,
+  };
+}
+
+function stateOf(entry: PresenceEntry, now: number, pollTimeoutMs: number): TerminalState {
   const polling = entry.heldPolls > 0 || (entry.lastPollAt !== undefined && now - entry.lastPollAt <= REPOLL_GRACE_MS);
   const seenRecently = polling || (entry.lastPollAt !== undefined && now - entry.lastPollAt <= pollTimeoutMs);
   if (!seenRecently) return "offline";

@@ -7,6 +7,7 @@ import type { Monitor } from "./monitor.ts";
 import { nodeViews } from "./node-registry.ts";
 import { version as VERSION } from "../version.ts";
 import type { TerminalPresence } from "./presence.ts";
+import { clusterPresence } from "./shared-presence.ts";
 
 /** The JSON the console page reads; each view is one GET under /console/api (docs/console.md). */
 
@@ -121,26 +122,27 @@ export function timelineView(deps: ViewDeps, dbname: string, multiSessionId: num
   return { events: deps.monitor.activity.timeline(dbname, multiSessionId, after) };
 }
 
-/** Registered terminals, then those only seen polling (by the store's known terminals or by this node). */
+/** Registered terminals, then those only seen polling (by the store's known terminals or by any node). */
 async function terminalViews({ store, monitor }: ViewDeps, dbname: string): Promise<TerminalView[]> {
-  const [registered, known] = await Promise.all([store.terminalsOf(dbname), store.knownTerminals(dbname)]);
-  const views = registered.map((terminal) => terminalView(monitor, dbname, String(terminal.posId), terminal));
+  const [registered, known, presence] = await Promise.all([store.terminalsOf(dbname), store.knownTerminals(dbname), clusterPresence(store, monitor, dbname)]);
+  const presenceOf = (posId: string) => presence.get(posId) ?? monitor.presence.view(undefined);
+  const views = registered.map((terminal) => terminalView(String(terminal.posId), terminal, presenceOf));
   const listed = new Set(views.map((view) => view.posId));
-  for (const posId of [...known, ...monitor.presence.posIdsOf(dbname)].sort()) {
+  for (const posId of [...known, ...presence.keys()].sort()) {
     if (listed.has(posId)) continue;
     listed.add(posId);
-    views.push(terminalView(monitor, dbname, posId, undefined));
+    views.push(terminalView(posId, undefined, presenceOf));
   }
   return views;
 }
 
-function terminalView(monitor: Monitor, dbname: string, posId: string, terminal: Terminal | undefined): TerminalView {
+function terminalView(posId: string, terminal: Terminal | undefined, presenceOf: (posId: string) => TerminalPresence): TerminalView {
   return {
     posId,
     multiSessionId: terminal?.multiSessionId ?? null,
     userId: terminal?.userId ?? null,
     messageId: terminal?.messageId ?? null,
-    ...monitor.presence.of(dbname, posId),
+    ...presenceOf(posId),
   };
 }
 

@@ -1,4 +1,7 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { StoreUnavailableError } from "../errors.ts";
 import type { ListenerLog } from "./postgres/commit-listener.ts";
+import { asStoreError } from "./postgres/errors.ts";
 import { PostgresStore } from "./postgres/store.ts";
 import { SqliteStore } from "./sqlite/store.ts";
 import type { Store } from "./store.ts";
@@ -32,6 +35,32 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
     { url: config.db, poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs, ...(idFloor !== undefined ? { idFloor } : {}) },
     log,
   );
+}
+
+export interface WaitOptions {
+  /** Told of each failed attempt while the database is unreachable. */
+  onWait(error: StoreUnavailableError, attempt: number): void;
+  /** Stops waiting (the node is shutting down before its database came). */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Opens the store, trying again while the database cannot be reached (refused, timed out,
+ * starting up), every 0.25 s at first and at most every second, so a node started before its
+ * PostgreSQL serves within seconds of it answering; migrations run then. Any other failure (a
+ * wrong password, a missing database) is thrown at once: waiting would not fix it.
+ */
+export async function openStoreWhenReachable(config: StoreConfig, options: OpenStoreOptions, wait: WaitOptions): Promise<Store> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openStore(config, options);
+    } catch (error) {
+      const classified = asStoreError(error);
+      if (!(classified instanceof StoreUnavailableError) || wait.signal?.aborted) throw error;
+      wait.onWait(classified, attempt);
+      await delay(Math.min(250 * 2 ** (attempt - 1), 1000), undefined, wait.signal ? { signal: wait.signal } : {});
+    }
+  }
 }
 
 /** The database setting as it may be logged: a URL's password is masked. */

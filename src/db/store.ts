@@ -109,8 +109,9 @@ export interface StoreTx {
    * Stores the notifications with new ids: strictly increasing, never reused (also after GC and
    * restarts), and above idFloorAt(the wall-clock time the store was opened) (id-floor.ts), so
    * ids keep moving forward when the database itself is replaced.
+   * `last`: nothing else runs in this transaction after it, so the store may commit with it.
    */
-  insertNotifications(items: readonly NewNotification[], createdAt: number): Awaitable<Notification[]>;
+  insertNotifications(items: readonly NewNotification[], createdAt: number, last?: boolean): Awaitable<Notification[]>;
 
   getOrCreateMultiSession(dbname: string, multiSessionId: number): Awaitable<MultiSession>;
   saveMultiSession(session: MultiSession): Awaitable<void>;
@@ -149,8 +150,10 @@ export interface StoreTx {
 
 /** Told of commits made by other processes sharing the database. */
 export interface CommitWatcher {
-  /** Every notification id up to `lastId` is committed. */
-  committed(lastId: number): void;
+  /** Every notification id of id scope `scope` up to `lastId` is committed. */
+  committed(scope: string, lastId: number): void;
+  /** Another process deleted notifications (test GC, retention): forget what memory holds (synchronously; the store then tells the deleter). */
+  forgotten?(): void;
   /** Wake-ups may have been lost (the listening connection was down): read the latest id again. */
   reconnected(): void;
 }
@@ -160,28 +163,42 @@ export interface CommitWatcher {
  * - Transactions are atomic (all of their writes land, or none do). Transactions that touch one
  *   multi-session never interleave (SQLite runs one at a time; PostgreSQL locks the
  *   multi_sessions row in getOrCreateMultiSession until commit).
- * - Notification ids commit in ascending order without gaps and are never reused, also across
- *   restarts and after every notification was deleted: once id N is committed, every id below N
- *   is committed (or was never handed out, after a rollback on SQLite), so a reader that has
- *   seen N never misses a lower id later, whatever order concurrent transactions commit in.
+ * - Notification ids belong to an id scope (idScopeOf(channel)): one for all channels on SQLite,
+ *   one per database on PostgreSQL, so shops commit in parallel there. A poll names channels of
+ *   one scope only. Within a scope, ids commit in ascending order without gaps and are never
+ *   reused, also across restarts and after every notification was deleted: once id N is
+ *   committed, every id below N is committed (or was never handed out, or rolled back), so a
+ *   reader that has seen N never misses a lower id later, whatever order concurrent
+ *   transactions commit in.
  * - `onCommit` runs after the commit. On SQLite it runs before any later transaction commits;
  *   on PostgreSQL (several connections) callbacks may run in another order than the commits,
  *   which the bus's commit feed puts back in order.
- * - Reads stop at the committed id: `lastCommittedId` is the highest notification id whose
- *   commit the caller has seen, and a read never returns a notification above it, even if a
+ * - Reads stop at the committed id: `lastCommittedId` is the highest notification id of the
+ *   scope whose commit the caller has seen, and a read never returns a notification above it, even if a
  *   later transaction has already written one. A poll thus never sees a notification before
  *   the wake-up for it, nor one that may still roll back.
  */
 export interface Store {
   readonly kind: "sqlite" | "postgres";
+  /** Whether ids are counted per database: then a poll naming channels of two databases is refused. */
+  readonly idsPerDatabase: boolean;
+  /** The id scope of a channel: "" for every channel on SQLite; its database ("" when it names none) on PostgreSQL. */
+  idScopeOf(channel: string): string;
 
   /** Runs `work` in one transaction; `onCommit` gets its result once it is committed. */
   transaction<T>(work: (tx: StoreTx) => Promise<T>, onCommit?: (result: T) => void): Promise<T>;
 
-  /** Every channel's notifications with afterId < id <= upToId, in id order. */
-  notificationsBetween(afterId: number, upToId: number): Awaitable<Notification[]>;
+  /** The notifications of id scope `scope` with afterId < id <= upToId, in id order. */
+  notificationsBetween(afterId: number, upToId: number, scope: string): Awaitable<Notification[]>;
   /** Starts telling `watcher` of other processes' commits; returns the stopper. Absent when no other process writes. */
   watchCommits?(watcher: CommitWatcher): () => void;
+  /**
+   * Waits until `otherNodes` other processes have told that they forgot what this process's
+   * latest deleteNotificationsUpTo deleted (their recent-notifications memory; they are told by
+   * that deletion's commit and answer by themselves). False after `timeoutMs`. Absent when no
+   * other process shares the store.
+   */
+  othersForgot?(otherNodes: number, timeoutMs: number): Promise<boolean>;
   /** Whether commits by other processes are being heard (undefined when there are none to hear). */
   listening?(): boolean;
 
@@ -189,13 +206,15 @@ export interface Store {
   notificationsAfter(channels: readonly string[], afterId: number, lastCommittedId: number): Awaitable<Notification[]>;
   /** The notifications on `channels` created at or after `since`, up to lastCommittedId, in id order. */
   notificationsCreatedSince(channels: readonly string[], since: number, lastCommittedId: number): Awaitable<Notification[]>;
-  /** The highest id committed so far, once pending commits have landed: where a bus opening on the store starts. */
-  lastCommittedId(): Awaitable<number>;
+  /** The highest id of `scope` committed so far (0 when none), once pending commits have landed. */
+  lastCommittedId(scope: string): Awaitable<number>;
+  /** lastCommittedId of every scope that has one: where a bus opening on the store starts. */
+  lastCommittedIds(): Awaitable<ScopeId[]>;
   /**
-   * Deletes the notifications created at or before `createdAt`; returns their ids. With several
+   * Deletes the notifications created at or before `createdAt`; returns their scopes and ids. With several
    * processes one deletes at a time; the others delete nothing.
    */
-  deleteNotificationsUpTo(createdAt: number): Awaitable<number[]>;
+  deleteNotificationsUpTo(createdAt: number): Awaitable<DeletedNotification[]>;
 
   rememberTerminals(dbname: string, posIds: readonly string[], seenAt: number): Awaitable<void>;
   /** Pos ids of a database, registered by sync_all or seen polling. */
@@ -221,8 +240,74 @@ export interface Store {
   /** The nodes whose last heartbeat is at or after `seenSince`, in node id order. */
   listNodes(seenSince: number): Awaitable<NodeHeartbeat[]>;
 
+  // Shop keys added at run time (src/keys/); a few rows, read whole by every node's key cache.
+  /** Writes (or replaces) a database's key digest; the key itself is never stored. */
+  saveShopKey(key: ShopKeyDigest): Awaitable<void>;
+  /** Deletes a database's key; whether there was one. */
+  deleteShopKey(dbname: string): Awaitable<boolean>;
+  /** Every stored key digest, in database name order. */
+  listShopKeys(): Awaitable<ShopKeyDigest[]>;
+
+  // Shared by the nodes of one database (PostgreSQL); absent on a store only one process opens,
+  // where each node keeps these in memory.
+  /** Adds a fault rule (src/faults/); it is tried after every rule added before it. */
+  addFaultRule?(rule: SharedFaultRule): Promise<void>;
+  /** Every fault rule, in the order they were added, with how often each fired in all. */
+  listFaultRules?(): Promise<SharedFaultRule[]>;
+  /** Deletes one rule, or every rule when `id` is undefined; returns how many were deleted. */
+  deleteFaultRules?(id: string | undefined): Promise<number>;
+  /** Counts one firing of a rule unless its count is used up (atomically, across nodes); false when used up or deleted. */
+  takeFaultFiring?(id: string): Promise<boolean>;
+  /** Writes this node's view of the terminals in `rows` (one statement), replacing its earlier rows of them. */
+  savePresence?(rows: readonly PresenceRow[]): Promise<void>;
+  /** Every node's rows of a database's terminals updated at or after `since`. */
+  presenceOf?(dbname: string, since: number): Promise<PresenceRow[]>;
+  /** Deletes presence rows updated before `before`. */
+  prunePresence?(before: number): Promise<void>;
+
   isHealthy(): Awaitable<boolean>;
   close(): Awaitable<void>;
+}
+
+/** A shop's key as stored: the hex SHA-256 digest of the key, and when it was set (epoch ms). */
+export interface ShopKeyDigest {
+  dbname: string;
+  keyDigest: string;
+  updatedAt: number;
+}
+
+/** An id of an id scope (Store.idScopeOf). */
+export interface ScopeId {
+  scope: string;
+  lastId: number;
+}
+
+export interface DeletedNotification {
+  scope: string;
+  id: number;
+}
+
+/** A fault rule as the nodes share it; `rule` is its JSON as GET /pos_sync/faults lists it, without `fired`. */
+export interface SharedFaultRule {
+  id: string;
+  rule: string;
+  /** Epoch ms after which it no longer matches. */
+  until: number | null;
+  count: number | null;
+  fired: number;
+}
+
+/** One node's view of one terminal (src/console/presence.ts); times are epoch milliseconds. */
+export interface PresenceRow {
+  dbname: string;
+  posId: string;
+  nodeId: string;
+  heldPolls: number;
+  lastPollAt: number | null;
+  lastPingAt: number | null;
+  lastPongAt: number | null;
+  clientAddress: string | null;
+  updatedAt: number;
 }
 
 /** A node's heartbeat row; times are epoch milliseconds. */

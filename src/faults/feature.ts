@@ -30,17 +30,17 @@ export function faultsFeature(faults: FaultRules | undefined): Feature {
           if (error instanceof SyntaxError) throw new ValidationError("rule: the body is not valid JSON", "rule");
           throw error;
         }
-        const rule = active.add(input);
+        const rule = await active.add(input);
         return jsonReply({ id: rule.id, rule }, 201);
       }),
-      plainRoute("GET", PATH, { access: "qa" }, () => {
+      plainRoute("GET", PATH, { access: "qa" }, async () => {
         const active = rules();
-        return jsonReply({ rules: active.list(), fired_total: active.firedTotal() });
+        return jsonReply({ rules: await active.list(), fired_total: active.firedTotal() });
       }),
-      plainRoute("DELETE", PATH, { access: "qa" }, () => jsonReply({ deleted: rules().clear() })),
-      plainRoute("DELETE", `${PATH}/:id`, { access: "qa" }, (request) => {
+      plainRoute("DELETE", PATH, { access: "qa" }, async () => jsonReply({ deleted: await rules().clear() })),
+      plainRoute("DELETE", `${PATH}/:id`, { access: "qa" }, async (request) => {
         const id = request.params.id ?? "";
-        if (!rules().remove(id)) throw new NotFoundError(`no fault rule with id ${JSON.stringify(id)}`);
+        if (!(await rules().remove(id))) throw new NotFoundError(`no fault rule with id ${JSON.stringify(id)}`);
         return jsonReply({ deleted: 1 });
       }),
     ],
@@ -52,7 +52,7 @@ function faultHooks(faults: FaultRules): RouteHooks {
   const injections = new WeakMap<RouteContext, FaultInjection>();
   return {
     async beforeHandle(call) {
-      const injection = faults.decide(call.route, call.params);
+      const injection = await faults.decide(call.route, call.params);
       if (!injection) return;
       injections.set(call, injection);
       await injection.beforeHandling(call);

@@ -9,8 +9,8 @@ export interface ReplyLike {
 }
 
 export interface InjectionContext {
-  /** Counts and logs the injection; false when the rule ran out (count) meanwhile. */
-  fire(): boolean;
+  /** Counts and logs the injection; false when the rule ran out (count) meanwhile, here or on another node. */
+  fire(): Promise<boolean>;
   random(): number;
   /** Aborted when the server shuts down: every held request lets go. */
   shutdown: AbortSignal;
@@ -62,7 +62,7 @@ export class FaultInjection {
         return false;
       case "delay_delivery":
         // Counted only when there is something to deliver late.
-        if (carriesNotifications(reply) && this.context.fire()) await this.wait(effect);
+        if (carriesNotifications(reply) && (await this.context.fire())) await this.wait(effect);
         return true;
       default:
         return true;

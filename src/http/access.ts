@@ -2,9 +2,14 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { AccessDeniedError } from "../errors.ts";
 import type { Caller } from "./caller.ts";
 
+/**
+ * Database name -> its terminals' key: fixed, or digests read on every request, as keys added at
+ * run time (src/keys/) change them. Empty: open mode.
+ */
+export type DatabaseKeys = Readonly<Record<string, string>> | (() => ReadonlyMap<string, Buffer>);
+
 export interface AccessKeys {
-  /** Database name -> its terminals' key. Empty: open mode. */
-  databases: Readonly<Record<string, string>>;
+  databases: DatabaseKeys;
   backend?: string | undefined;
 }
 
@@ -17,17 +22,19 @@ export interface Access {
 }
 
 export function createAccess(keys: AccessKeys): Access {
-  const databaseDigests = new Map(Object.entries(keys.databases).map(([dbname, key]) => [dbname, digest(key)]));
+  const databaseDigests = digestsOf(keys.databases);
   const backendDigest = keys.backend ? digest(keys.backend) : undefined;
-  const keyed = databaseDigests.size > 0;
   return {
-    keyed,
+    get keyed() {
+      return databaseDigests().size > 0;
+    },
     requireDatabases({ key }, dbnames) {
-      if (!keyed) return;
+      const digests = databaseDigests();
+      if (digests.size === 0) return;
       if (!key) throw new AccessDeniedError("Access denied: this server needs the database's key (URL prefix /k/<key> or Authorization: Bearer)");
       const presented = digest(key);
       for (const dbname of new Set(dbnames)) {
-        const expected = databaseDigests.get(dbname);
+        const expected = digests.get(dbname);
         if (!expected || !timingSafeEqual(expected, presented)) {
           throw new AccessDeniedError(`Access denied: the key does not open database "${dbname}"`);
         }
@@ -40,7 +47,14 @@ export function createAccess(keys: AccessKeys): Access {
   };
 }
 
+/** The digests of `keys`, as a function read per request. */
+export function digestsOf(keys: DatabaseKeys): () => ReadonlyMap<string, Buffer> {
+  if (typeof keys === "function") return keys;
+  const fixed = new Map(Object.entries(keys).map(([dbname, key]) => [dbname, digest(key)]));
+  return () => fixed;
+}
+
 /** Fixed-length digests, so comparing them takes the same time whatever the key's length. */
-function digest(key: string): Buffer {
+export function digest(key: string): Buffer {
   return createHash("sha256").update(key).digest();
 }

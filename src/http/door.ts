@@ -6,7 +6,7 @@ import { createCors } from "./cors.ts";
 import type { ErrorLog } from "./error-log.ts";
 import { DirectExchange, type DirectResponse, type Exchange, NodeExchange } from "./exchange.ts";
 import type { RouteHooks } from "./hooks.ts";
-import { operatorAccess, type OperatorKeys } from "./operator-access.ts";
+import { FOREIGN_ORIGIN, isForeignOrigin, operatorAccess, type OperatorKeys } from "./operator-access.ts";
 import { routingPath, splitKeyPrefix, withoutKey } from "./paths.ts";
 import { isExpectedError, plainErrorReply, protocolErrorReply } from "./replies.ts";
 import { RequestContext } from "./request-context.ts";
@@ -79,9 +79,17 @@ export function createDoor(options: DoorOptions): App {
     return servePlain(exchange, match.route, match.params ?? {}, path, keyed, url);
   }
 
-  /** A preflight: 204, with CORS headers only when the route at that path allows them. */
+  /**
+   * A preflight: 204, with CORS headers only when the route at that path allows them. At an
+   * operator route a foreign Origin is refused outright (403), as its requests would be.
+   */
   function preflight(exchange: Exchange, path: string, keyed: boolean): void {
     const route = table.anyAt(path);
+    if (route && route.access !== "terminal" && isForeignOrigin(exchange.header("origin"), exchange.header("host"))) {
+      exchange.send(403, { "Content-Type": "application/json", "Cache-Control": "no-store" }, JSON.stringify({ error: FOREIGN_ORIGIN }));
+      new RequestContext("preflight", exchange, keyed).finish(hooks, 403, "access_denied");
+      return;
+    }
     const headers = route?.cors === "none" ? {} : cors.preflight(exchange.header("origin"), exchange.header("access-control-request-headers"));
     exchange.send(204, headers, "");
     new RequestContext("preflight", exchange, keyed).finish(hooks, 204);

@@ -78,6 +78,8 @@ export class NodeExchange implements Exchange {
     return {
       write: (chunk) => void res.write(chunk),
       end: () => void res.end(),
+      destroy: () => void res.destroy(),
+      buffered: () => res.writableLength,
       onClose: (closed) => void res.once("close", closed),
     };
   }
@@ -141,6 +143,11 @@ export class DirectExchange implements Exchange {
         this.resolve({ status, headers: lowerCase(headers), body });
         for (const close of closed) close();
       },
+      destroy: () => {
+        this.resolve({ status, headers: lowerCase(headers), body });
+        for (const close of closed) close();
+      },
+      buffered: () => 0,
       onClose: (close) => void closed.push(close),
     };
   }

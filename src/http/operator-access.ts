@@ -1,5 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { AccessDeniedError } from "../errors.ts";
+import { type DatabaseKeys, digest, digestsOf } from "./access.ts";
 import { bearerKey } from "./caller.ts";
 
 /**
@@ -21,8 +22,8 @@ export type Viewer = { role: "admin" } | { role: "shop"; dbname: string };
 
 export interface OperatorKeys {
   adminKey?: string | undefined;
-  /** Database name -> its key (keyed mode when not empty). */
-  databases: Readonly<Record<string, string>>;
+  /** Database name -> its key (keyed mode when not empty); may change at run time (src/keys/). */
+  databases: DatabaseKeys;
 }
 
 /** What the door needs to know of a request to let it through an operator access. */
@@ -32,6 +33,8 @@ export interface OperatorRequest {
   origin: string | undefined;
   host: string | undefined;
 }
+
+export const FOREIGN_ORIGIN = "Origin: another site's page may not use the operator routes (the Origin is not this server)";
 
 const LOOPBACK_ONLY = "The console answers on loopback only until an admin key is set (POS_SYNC_ADMIN_KEY)";
 
@@ -49,10 +52,11 @@ const LOOPBACK_ONLY = "The console answers on loopback only until an admin key i
  */
 export function operatorAccess(keys: OperatorKeys) {
   const adminDigest = keys.adminKey ? digest(keys.adminKey) : undefined;
-  const databaseDigests = Object.entries(keys.databases).map(([dbname, key]) => ({ dbname, digest: digest(key) }));
-  const keyed = databaseDigests.length > 0;
+  const databaseDigests = digestsOf(keys.databases);
 
   function viewerOf(authorization: string | undefined, withDatabases: boolean): Viewer {
+    const digests = databaseDigests();
+    const keyed = digests.size > 0;
     const key = bearerKey(authorization);
     if (!key) {
       if (!adminDigest && (!keyed || !withDatabases)) return { role: "admin" };
@@ -63,14 +67,14 @@ export function operatorAccess(keys: OperatorKeys) {
     if (!withDatabases) throw new AccessDeniedError("This key opens nothing here", 401);
     // Every digest is compared, so the time taken does not tell which database a key belongs to.
     let dbname: string | undefined;
-    for (const entry of databaseDigests) if (timingSafeEqual(entry.digest, presented)) dbname = entry.dbname;
+    for (const [name, expected] of digests) if (timingSafeEqual(expected, presented)) dbname = name;
     if (dbname) return { role: "shop", dbname };
     throw new AccessDeniedError("This key opens nothing here", 401);
   }
 
   return function check(access: Exclude<RouteAccess, "terminal">, request: OperatorRequest): Viewer | undefined {
     if (isForeignOrigin(request.origin, request.host)) {
-      throw new AccessDeniedError("Origin: another site's page may not use the operator routes (the Origin is not this server)", 403);
+      throw new AccessDeniedError(FOREIGN_ORIGIN, 403);
     }
     if (!adminDigest && !isLoopback(request.clientAddress)) throw new AccessDeniedError(LOOPBACK_ONLY, 403);
     if (access === "operator-page") return undefined;
@@ -97,15 +101,11 @@ export function isLoopback(address: string | undefined): boolean {
 }
 
 /** An Origin naming another host than the one the request was sent to ("null" included). */
-function isForeignOrigin(origin: string | undefined, host: string | undefined): boolean {
+export function isForeignOrigin(origin: string | undefined, host: string | undefined): boolean {
   if (origin === undefined) return false;
   try {
     return new URL(origin).host !== host;
   } catch {
     return true;
   }
-}
-
-function digest(key: string): Buffer {
-  return createHash("sha256").update(key).digest();
 }

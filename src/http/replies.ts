@@ -1,4 +1,4 @@
-import { ProtocolError, PosSyncError, ValidationError } from "../errors.ts";
+import { LimitExceededError, ProtocolError, PosSyncError, StoreUnavailableError, ValidationError } from "../errors.ts";
 import { APPLICATION_ERROR, PROTOCOL_ERROR, type RpcId } from "../protocol/envelope.ts";
 
 /** A JSON-RPC reply, whichever entry (socket or direct) sends it. */
@@ -19,6 +19,12 @@ export function resultReply(id: RpcId, resultJson: string): RpcReply {
  *
  * JSON-RPC routes (and requests for no route): protocol errors keep their HTTP status, domain
  * errors travel with HTTP 200 as Odoo clients read them from the body, anything else is a 500.
+ *
+ * "database unavailable" is the exception: HTTP 503 with the same body. The original POS
+ * (pos_multi_session's MultiSession.send) takes an HTTP failure (error.data.type "xhrerror") for
+ * a lost connection: it goes offline and re-syncs every few seconds until an answer comes, then
+ * sends again what the server lacks. A JSON-RPC error reaches that branch only through a quirk
+ * (`error.data.name.search("NotFound")` is -1, truthy); the 503 also tells proxies and monitors.
  */
 export function errorReply(id: RpcId, error: unknown): RpcReply {
   if (error instanceof ProtocolError) return protocolErrorReply(error.status, error.code, error.message);
@@ -34,7 +40,11 @@ export function isExpectedError(error: unknown): boolean {
 function applicationErrorReply(id: RpcId, error: PosSyncError): RpcReply {
   const message = error instanceof ValidationError ? `Invalid params: ${error.message}` : error.message;
   const data = { name: error.odooName, message, arguments: [message], exception_type: error.exceptionType, debug: "" };
-  return { status: 200, body: JSON.stringify({ jsonrpc: "2.0", id, error: { ...APPLICATION_ERROR, data } }), errorType: error.exceptionType };
+  return {
+    status: error instanceof StoreUnavailableError ? 503 : 200,
+    body: JSON.stringify({ jsonrpc: "2.0", id, error: { ...APPLICATION_ERROR, data } }),
+    errorType: error.exceptionType,
+  };
 }
 
 export function protocolErrorReply(status: 400 | 404 | 413 | 500, code: number, message: string): RpcReply {
@@ -55,7 +65,7 @@ export function plainErrorReply(error: unknown): { status: number; body: string;
     return { status: error.status, body: JSON.stringify({ error: error.message }), errorType: error.status === 413 ? "body_too_large" : "protocol_error" };
   }
   if (error instanceof PosSyncError) {
-    const field = error instanceof ValidationError ? error.field : undefined;
+    const field = error instanceof ValidationError || error instanceof LimitExceededError ? error.field : undefined;
     return {
       status: error.httpStatus,
       body: JSON.stringify(field === undefined ? { error: error.message } : { error: error.message, field }),

@@ -68,6 +68,10 @@ export interface StreamReply {
 export interface ReplySink {
   write(chunk: string): void;
   end(): void;
+  /** Cuts the connection off (a reader too slow to keep up). */
+  destroy(): void;
+  /** Bytes written but not yet taken by the client. */
+  buffered(): number;
   /** Called once when the reply ends, whoever ends it. */
   onClose(closed: () => void): void;
 }

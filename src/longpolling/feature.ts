@@ -9,18 +9,16 @@ import { CHANNEL, channelOf, parseChannel } from "../protocol/channels.ts";
 import { pingParamsSchema, pollParamsSchema, sendParamsSchema } from "../protocol/messages.ts";
 import { ROUTES } from "../protocol/routes.ts";
 import { HeldPollLimit } from "./held-poll-limit.ts";
+import type { PollObserver } from "./poll-observer.ts";
+import { streamRoute } from "./stream.ts";
+
+export type { PollObserver } from "./poll-observer.ts";
 
 export interface LongpollingSettings {
   maxChannelsPerPoll: number;
   maxPollsPerClient: number;
-}
-
-/** Who watches polls and pings (the console's presence; the bench's phase timing). */
-export interface PollObserver {
-  pollStarted?(channels: readonly string[], clientAddress: string): void;
-  /** The poll has the notifications it answers with; `caller` stands for the poll until its reply is written; `peek`: a peek poll. */
-  pollEnded?(channels: readonly string[], notifications: readonly Notification[], caller: Caller, peek: boolean): void;
-  pinged?(dbname: string, posId: number): void;
+  /** How often an open event stream gets a comment, so proxies keep it open. */
+  streamHeartbeatMs: number;
 }
 
 export interface LongpollingDeps {
@@ -57,6 +55,10 @@ export function longpollingFeature({ bus, access, knownTerminals, observers }: L
 
   return {
     routes: [
+      streamRoute(
+        { bus, access, knownTerminals, observers },
+        { maxChannelsPerStream: settings.maxChannelsPerPoll, maxStreamsPerClient: settings.maxPollsPerClient, heartbeatMs: settings.streamHeartbeatMs },
+      ),
       // Not async, like held(): a poll waits in fewer promises.
       rpcRoute(ROUTES.poll, pollParamsSchema, ({ channels, last, options }, call) => {
         if (channels.length > settings.maxChannelsPerPoll) {
@@ -64,6 +66,7 @@ export function longpollingFeature({ bus, access, knownTerminals, observers }: L
         }
         const caller = call.caller;
         if (access.keyed) access.requireDatabases(caller, channels.map(databaseOf));
+        bus.scopeOfPoll(channels);
         const peek = options.peek === true;
         const remembering = knownTerminals.seenPolling(channels);
         return remembering ? remembering.then(() => held(channels, last, peek, caller)) : held(channels, last, peek, caller);

@@ -4,13 +4,16 @@ import { LimitExceededError } from "../errors.ts";
 export class HeldPollLimit {
   private readonly held = new Map<string, number>();
 
-  constructor(private readonly maxPerClient: number) {}
+  constructor(
+    private readonly maxPerClient: number,
+    private readonly what = "held polls",
+  ) {}
 
   /** Takes a slot for `client`, or throws; give it back with release(client), once. */
   acquire(client: string): void {
     const count = this.held.get(client) ?? 0;
     if (count >= this.maxPerClient) {
-      throw new LimitExceededError(`Too many held polls from this client address (limit ${this.maxPerClient}, POS_SYNC_MAX_POLLS_PER_CLIENT)`);
+      throw new LimitExceededError(`Too many ${this.what} from this client address (limit ${this.maxPerClient}, POS_SYNC_MAX_POLLS_PER_CLIENT)`);
     }
     this.held.set(client, count + 1);
   }

@@ -50,7 +50,8 @@ const GC_LIMIT = 100_000;
 export class PhaseTiming implements TransactionTiming<PhaseSample> {
   private counter = 0;
   /** Sampled transactions by notification id, until a written reply carries that notification. */
-  private readonly pending = new Map<number, PhaseSample>();
+  /** By channel and id: ids are counted per database on PostgreSQL, and a channel names its database. */
+  private readonly pending = new Map<string, PhaseSample>();
   /** The samples a poll reply carries, from the moment the poll has its notifications until it is written. */
   private readonly inReply = new WeakMap<object, PhaseSample[]>();
   private readonly samples: PhaseSample[] = [];
@@ -66,23 +67,23 @@ export class PhaseTiming implements TransactionTiming<PhaseSample> {
   }
 
   /** Right after the commit, with the notifications the transaction stored. */
-  committed(sample: PhaseSample | undefined, sent: readonly { id: number }[]): void {
+  committed(sample: PhaseSample | undefined, sent: readonly Sent[]): void {
     if (sample === undefined || sent.length === 0) return;
     sample.committed = performance.now();
     sample.notifications = sample.remaining = sent.length;
     if (this.pending.size + sent.length > PENDING_LIMIT) this.forgetOldest();
-    for (const notification of sent) this.pending.set(notification.id, sample);
+    for (const notification of sent) this.pending.set(keyOf(notification), sample);
   }
 
   /** When a poll has the notifications it will answer with; `reply` identifies that poll until written(). */
-  woken(notifications: readonly { id: number }[], reply: object): void {
+  woken(notifications: readonly Sent[], reply: object): void {
     if (this.every === 0 || this.pending.size === 0) return;
     let carried: PhaseSample[] | undefined;
     let now = 0;
     for (const notification of notifications) {
-      const sample = this.pending.get(notification.id);
+      const sample = this.pending.get(keyOf(notification));
       if (sample === undefined) continue;
-      this.pending.delete(notification.id);
+      this.pending.delete(keyOf(notification));
       if (carried === undefined) {
         carried = [];
         now = performance.now();
@@ -166,4 +167,13 @@ export function phaseTimingObservers(timing: PhaseTiming): { poll: PollObserver;
       },
     },
   };
+}
+
+interface Sent {
+  id: number;
+  channel: string;
+}
+
+function keyOf(notification: Sent): string {
+  return `${notification.id} ${notification.channel}`;
 }

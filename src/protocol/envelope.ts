@@ -28,5 +28,4 @@ export const PROTOCOL_ERROR = {
   internalError: -32603,
 } as const;
 
-/** Application errors carry code 200 and this message; `data` says what went wrong. */
-export const APPLICATION_ERROR = { code: 200, message: "Odoo Server Error" } as const;
+export { APPLICATION_ERROR } from "./application-error.ts";

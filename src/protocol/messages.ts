@@ -39,6 +39,18 @@ export const pollParamsSchema = z.object({
 });
 export type PollParams = z.input<typeof pollParamsSchema>;
 
+/** The query of GET /longpolling/stream, once `channels` is JSON-decoded; `last` (or Last-Event-ID) as its digits. */
+export const streamQuerySchema = z.object({
+  channels: z.array(channelString, { error: "expected a JSON list of channels" }).min(1, "expected at least one channel"),
+  last: z
+    .string()
+    .regex(/^\d{1,16}$/, "expected a notification id (integer >= 0)")
+    .transform(Number)
+    .refine(Number.isSafeInteger, "expected a notification id (integer >= 0)")
+    .optional()
+    .default(0),
+});
+
 /** One notification of a poll's result; `message` is whatever was sent, as JSON. */
 export interface WireNotification {
   id: number;
@@ -198,8 +210,4 @@ export interface SyncAllData {
 export interface SyncAllReply {
   action: "sync_all";
   data: SyncAllData;
-}
-
-export function isRevisionError(reply: unknown): reply is RevisionError {
-  return typeof reply === "object" && reply !== null && (reply as { action?: unknown }).action === "revision_error";
 }

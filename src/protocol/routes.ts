@@ -9,6 +9,9 @@ export const ROUTES = {
   backendSendToAll: "/pos_longpolling/backend/send_to_all",
 } as const;
 
+/** The Server-Sent Events stream (GET, also under the key prefix): docs/protocol.md, "Streaming". */
+export const STREAM_ROUTE = "/longpolling/stream";
+
 export type RoutePath = (typeof ROUTES)[keyof typeof ROUTES];
 
 /** The plain HTTP paths (not JSON-RPC): health, and the operator routes (docs/console.md). */
@@ -19,6 +22,8 @@ export const PLAIN_ROUTES = {
   consoleScript: "/console/app.js",
   consoleApi: "/console/api",
   faults: "/pos_sync/faults",
+  keys: "/pos_sync/keys",
+  clientScript: "/client.js",
 } as const;
 
 /** Keyed mode: `/k/<key>` before any route path carries the key, for clients that can only be given a URL. */

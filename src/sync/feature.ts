@@ -33,10 +33,12 @@ export interface SyncDeps {
   clock: Clock;
   /** Told of every committed update once its reply is written (console activity, merge counters). */
   observers: readonly ((applied: UpdateApplied) => void)[];
+  /** With several nodes: resolves once every other node has forgotten what this one deleted. */
+  othersForgot?: () => Promise<unknown>;
 }
 
 /** docs/protocol.md, "Multi-session order sync": /pos_multi_session_sync/update and the test-only GC route. */
-export function syncFeature({ bus, access, clock, observers }: SyncDeps, settings: SyncSettings): Feature {
+export function syncFeature({ bus, access, clock, observers, othersForgot }: SyncDeps, settings: SyncSettings): Feature {
   const observe: RouteHooks = {
     finished(call) {
       const applied = call.outcome.sync;
@@ -59,7 +61,10 @@ export function syncFeature({ bus, access, clock, observers }: SyncDeps, setting
         if (!settings.testFeatures) throw new FeatureDisabledError("Test GC is disabled: start the server with POS_SYNC_TEST_FEATURES=1");
         // It empties the bus of every database: on a shared server only the backend may.
         if (access.keyed) access.requireBackend(call.caller);
-        return bus.deleteUpTo(clock.now());
+        const deleted = await bus.deleteUpTo(clock.now());
+        // With several nodes, answered once every node has forgotten them: the original's gap scenario then holds whichever node a terminal polls.
+        if (deleted.length > 0 && othersForgot) await othersForgot();
+        return deleted.map((notification) => notification.id);
       }),
     ],
   };

@@ -23,6 +23,19 @@ describe("the long-poll bus", () => {
     expect(await server.store.knownTerminals("z1")).toEqual(["7"]);
   });
 
+  test("a poll naming the channels of two databases: refused naming channels on PostgreSQL (ids are counted per database), answered on SQLite; nothing is remembered when refused", async () => {
+    server = await startServer();
+    await ping(server.url, 7, "shop2");
+    const channels = [pong(7), channel("shop2", "pos.longpolling", 7)];
+    const reply = await rpc(`${server.url}/longpolling/poll`, { channels, last: 0, options: { peek: true } });
+    if (server.store.kind === "postgres") {
+      expect(reply.body.error?.data?.message).toMatch(/^Invalid params: channels: a poll names the channels of one database only/);
+      expect(await server.store.knownTerminals("shop1")).toEqual([]);
+    } else {
+      expect(reply.body.result).toEqual([expect.objectContaining({ message: "PONG" })]);
+    }
+  });
+
   test("a poll is answered when remembering its terminal fails, and the next poll remembers it", async () => {
     server = await startServer();
     await runSqlOn(server.dbPath, "ALTER TABLE known_terminals RENAME TO known_terminals_away");

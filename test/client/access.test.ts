@@ -12,7 +12,7 @@ import {
   type LongpollBusOptions,
 } from "../../src/client/index.ts";
 import type { TestServer } from "../helpers/server.ts";
-import { DB, fastBackoff, nextEvent, testServer, until } from "./helpers.ts";
+import { DB, fastBackoff, nextEvent, testServer, TRANSPORT, until } from "./helpers.ts";
 
 const KEY = "shop1-secret_with.odd~chars";
 const BACKEND_KEY = "backend-secret";
@@ -30,7 +30,7 @@ async function keyedServer(): Promise<TestServer> {
 }
 
 function openBus(options: Partial<LongpollBusOptions>): LongpollBus {
-  const bus = new LongpollBus({ baseUrl: server.url, dbname: DB, posId: 1, backoff: fastBackoff, ...options });
+  const bus = new LongpollBus({ baseUrl: server.url, dbname: DB, posId: 1, backoff: fastBackoff, transport: TRANSPORT, ...options });
   cleanups.push(() => bus.stop());
   return bus;
 }
@@ -45,7 +45,7 @@ function terminal(options: { key?: string; keyIn?: "path" | "header"; dbname?: s
     sessionId: 101,
     loginNumber: 1,
     backoff: fastBackoff,
-    busOptions: { backoff: fastBackoff },
+    busOptions: { backoff: fastBackoff, transport: TRANSPORT },
     ...options,
   });
   cleanups.push(() => client.stop());

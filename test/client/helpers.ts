@@ -1,4 +1,5 @@
 import {
+  type BusTransport,
   MultiSessionClient,
   type Emitter,
   type LongpollBus,
@@ -6,9 +7,16 @@ import {
   type MultiSessionClientOptions,
   type MultiSessionEvents,
 } from "../../src/client/index.ts";
+import { nodeUrlFor } from "../helpers/cluster.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 
 export const DB = "shop1";
+
+/**
+ * The transport every bus of these tests uses: the default ("auto", which prefers the stream) in
+ * the sqlite project, "poll" in the client-poll project (vitest.config.ts), so each scenario runs on both.
+ */
+export const TRANSPORT: BusTransport = process.env.POS_SYNC_TEST_CLIENT_TRANSPORT === "poll" ? "poll" : "auto";
 export const MULTI_SESSION = 1;
 
 /** Fast timings for tests: a 2 s server poll, quick retries. */
@@ -30,7 +38,7 @@ export interface TerminalSpec {
 /** A terminal as the POS starts one: its own bus, the first sync_all done. */
 export async function openTerminal(spec: TerminalSpec): Promise<MultiSessionClient> {
   const client = new MultiSessionClient({
-    baseUrl: spec.baseUrl,
+    baseUrl: nodeUrlFor(spec.baseUrl, spec.posId),
     dbname: spec.dbname ?? DB,
     multiSessionId: MULTI_SESSION,
     posId: spec.posId,
@@ -40,7 +48,7 @@ export async function openTerminal(spec: TerminalSpec): Promise<MultiSessionClie
     backoff: fastBackoff,
     requestTimeoutMs: 10_000,
     ...(spec.headers ? { headers: spec.headers } : {}),
-    busOptions: { backoff: fastBackoff, pollRequestTimeoutMs: 10_000, ...spec.busOptions },
+    busOptions: { backoff: fastBackoff, pollRequestTimeoutMs: 10_000, transport: TRANSPORT, ...spec.busOptions },
   });
   await client.start();
   return client;

@@ -1,4 +1,4 @@
-import { afterEach, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
 import {
   LongpollBus,
   localStorageAdapter,
@@ -9,7 +9,7 @@ import {
   type WebStorageLike,
 } from "../../src/client/index.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
-import { DB, fastBackoff, nextEvent, testServer, until } from "./helpers.ts";
+import { DB, fastBackoff, nextEvent, testServer, TRANSPORT, until } from "./helpers.ts";
 import { startProxy } from "./proxy.ts";
 
 const cleanups: Array<() => unknown> = [];
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 function openBus(options: Partial<LongpollBusOptions> & { baseUrl: string }): LongpollBus {
-  const bus = new LongpollBus({ dbname: DB, posId: 2, backoff: fastBackoff, pollRequestTimeoutMs: 10_000, ...options });
+  const bus = new LongpollBus({ dbname: DB, posId: 2, backoff: fastBackoff, pollRequestTimeoutMs: 10_000, transport: TRANSPORT, ...options });
   cleanups.push(() => bus.stop());
   return bus;
 }
@@ -40,7 +40,7 @@ async function openSender(baseUrl: string): Promise<MultiSessionClient> {
     sessionId: 101,
     loginNumber: 1,
     backoff: fastBackoff,
-    busOptions: { backoff: fastBackoff },
+    busOptions: { backoff: fastBackoff, transport: TRANSPORT },
   });
   cleanups.push(() => sender.stop());
   await sender.start();
@@ -65,7 +65,7 @@ async function joinSession(baseUrl: string, bus: LongpollBus): Promise<MultiSess
   return terminal;
 }
 
-test("starts waiting, turns online when its PING's PONG arrives over the poll", async () => {
+test("starts waiting, turns online when the server answers, and its PING's PONG arrives over the bus", async () => {
   const server = await testServer();
   cleanups.push(() => server.close(500));
   const bus = openBus({ baseUrl: server.url });
@@ -74,8 +74,7 @@ test("starts waiting, turns online when its PING's PONG arrives over the poll", 
   const states = recordStates(bus);
   bus.start();
   expect(bus.state).toBe("waiting");
-  await until("online", () => bus.state === "online", [bus]);
-  expect(pongs).toContain("PONG");
+  await until("online with the PONG", () => bus.state === "online" && pongs.includes("PONG"), [bus]);
   expect(states).toEqual(["waiting", "online"]);
 });
 
@@ -189,7 +188,7 @@ test("goes offline when the server stops answering (no PONG within the timeout) 
   await cameBack;
 });
 
-test("stop() aborts the held poll and every request in flight", async () => {
+test("stop() aborts the held poll or the open stream, and every request in flight", async () => {
   const server = await testServer({ pollTimeout: 30 });
   cleanups.push(() => server.close(500));
   const requests: Array<{ url: string; signal: AbortSignal; settled: boolean }> = [];
@@ -198,12 +197,87 @@ test("stop() aborts the held poll and every request in flight", async () => {
     requests.push(request);
     return fetch(input, init).finally(() => (request.settled = true));
   };
+  // A stream's fetch settles with its headers; its body is read until the signal aborts it.
+  const inFlight = (r: (typeof requests)[number]) => !r.settled || r.url.includes("/longpolling/stream?");
+  const open = (r: (typeof requests)[number]) => inFlight(r) && !r.signal.aborted;
   const bus = openBus({ baseUrl: server.url, pollRequestTimeoutMs: 60_000, fetch: recordingFetch });
   bus.start();
   await until("online", () => bus.state === "online", [bus]);
-  await until("a poll is held", () => requests.some((r) => r.url.endsWith("/longpolling/poll") && !r.settled));
+  await until("a poll or stream is held", () => requests.some((r) => /\/longpolling\/(poll$|stream\?)/.test(r.url) && open(r)));
   bus.stop();
   expect(bus.isRunning).toBe(false);
-  expect(requests.filter((r) => !r.settled).every((r) => r.signal.aborted)).toBe(true);
+  expect(requests.filter(inFlight).every((r) => r.signal.aborted)).toBe(true);
   await until("every request settled", () => requests.every((r) => r.settled), [], 2_000);
+});
+
+describe("the stream and its fallback", () => {
+  /** A fetch through which the stream route answers `streamAnswer` (an older server, a proxy that passes only POST). */
+  function fetchWithoutStream(streamAnswer: () => Promise<Response>): { fetch: typeof fetch; streamAttempts: () => number } {
+    let attempts = 0;
+    return {
+      fetch: (input, init) => {
+        if (!String(input).includes("/longpolling/stream?")) return fetch(input, init);
+        attempts++;
+        return streamAnswer();
+      },
+      streamAttempts: () => attempts,
+    };
+  }
+
+  test("prefers the stream, and carries the PONG over it", async () => {
+    const server = await testServer();
+    cleanups.push(() => server.close(500));
+    const bus = openBus({ baseUrl: server.url, transport: "auto" });
+    const pongs: Notification[] = [];
+    bus.addChannelCallback("pos.longpolling", (_m, n) => pongs.push(n));
+    bus.start();
+    await until("the PONG", () => pongs.length > 0, [bus]);
+    expect(bus.transport).toBe("stream");
+    expect(server.bus.heldPolls).toBe(1);
+  });
+
+  test("long-polls at once, without an error, when the stream route answers 404", async () => {
+    const server = await testServer();
+    cleanups.push(() => server.close(500));
+    const { fetch: noStream, streamAttempts } = fetchWithoutStream(async () => new Response('{"error":"no route"}', { status: 404 }));
+    const bus = openBus({ baseUrl: server.url, transport: "auto", fetch: noStream });
+    const errors: unknown[] = [];
+    cleanups.push(bus.on("error", (error) => errors.push(error)));
+    const pongs: unknown[] = [];
+    bus.addChannelCallback("pos.longpolling", (message) => pongs.push(message));
+    bus.start();
+    await until("online with the PONG", () => bus.state === "online" && pongs.length > 0, [bus]);
+    expect(bus.transport).toBe("poll");
+    expect(streamAttempts()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  test("long-polls after repeated stream failures, and tries the stream again later", async () => {
+    const server = await testServer();
+    cleanups.push(() => server.close(500));
+    const { fetch: brokenStream, streamAttempts } = fetchWithoutStream(() => Promise.reject(new TypeError("fetch failed")));
+    const bus = openBus({ baseUrl: server.url, transport: "auto", fetch: brokenStream, streamAttempts: 2, streamRetryMs: 1500 });
+    const pongs: unknown[] = [];
+    bus.addChannelCallback("pos.longpolling", (message) => pongs.push(message));
+    bus.start();
+    await until("online over the long-poll", () => bus.state === "online" && pongs.length > 0 && bus.transport === "poll", [bus]);
+    expect(streamAttempts()).toBe(2);
+    // The held poll answers within the server's 2 s poll timeout; the next connection tries the stream.
+    await until("the stream tried again", () => streamAttempts() > 2, [bus], 6_000);
+  });
+
+  test("a channel added while streaming reopens the stream from the same cursor", async () => {
+    const server = await testServer();
+    cleanups.push(() => server.close(500));
+    const bus = openBus({ baseUrl: server.url, transport: "stream" });
+    bus.start();
+    await until("online", () => bus.state === "online" && bus.last > 0, [bus]);
+    const cursor = bus.last;
+    const seen: Notification[] = [];
+    bus.addChannelCallback("pos_partner_sync", (_m, n) => seen.push(n));
+    // Sent whether or not the new stream is open yet: it starts from the cursor, so it gets it either way.
+    await server.push.sendToChannelById(DB, 2, "pos_partner_sync", { partner: 7 });
+    await until("the partner update", () => seen.length === 1, [bus]);
+    expect(seen[0]!.id).toBeGreaterThan(cursor);
+  });
 });

@@ -2,7 +2,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import { afterEach, describe, expect, test } from "vitest";
 import { LongpollBus, type MultiSessionClient } from "../../src/client/index.ts";
 import type { TestServer } from "../helpers/server.ts";
-import { converged, DB, fastBackoff, garbageCollectBus, nextEvent, openTerminal, order, testServer, until, view } from "./helpers.ts";
+import { converged, DB, fastBackoff, garbageCollectBus, nextEvent, openTerminal, order, testServer, TRANSPORT, until, view } from "./helpers.ts";
+import { faultsApi } from "../helpers/faults.ts";
 import { type Proxy as TcpProxy, startProxy } from "./proxy.ts";
 
 const SLOW_MS = 800;
@@ -246,7 +247,7 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
   test("a gap in message_ID (notifications lost while the bus was stopped) triggers a full re-sync", async () => {
     server = await testServer({ testFeatures: true });
     cleanups.push(() => server.close(500));
-    const bus = new LongpollBus({ baseUrl: server.url, dbname: DB, posId: 2, backoff: fastBackoff });
+    const bus = new LongpollBus({ baseUrl: server.url, dbname: DB, posId: 2, backoff: fastBackoff, transport: TRANSPORT });
     const { MultiSessionClient } = await import("../../src/client/index.ts");
     const demo = new MultiSessionClient({
       baseUrl: server.url,
@@ -320,3 +321,21 @@ test("five terminals x 50 concurrent updates on their own and shared orders end 
   // Every terminal saw its message_IDs without a gap: none had to start over from a snapshot.
   expect(gapResyncs).toEqual([]);
 }, 60_000);
+
+test("a broadcast that overtakes the reply of our single-order sync is no gap (no full resync)", async () => {
+  const shop = await openShop(2);
+  const [a, b] = shop.all as [MultiSessionClient, MultiSessionClient];
+  await a.updateOrder(order("o1", [["l1", 1, 1]]));
+  await allConverged(shop, 1);
+  const fullResyncs: unknown[] = [];
+  cleanups.push(a.on("synced", (s) => s.uid === undefined && fullResyncs.push(s)));
+  // A's single-order sync spends the next message_ID; its reply comes late, after B's broadcast.
+  const faults = faultsApi(server.url);
+  await faults.addOk({ match: { dbname: DB, pos_id: 1, action: "sync_all" }, effect: { type: "delay_reply", ms: 600 }, count: 1 });
+  const syncing = a.syncAll({ uid: "o1" });
+  await until("the sync is in flight", () => a.pending > 0, [a]);
+  await b.updateOrder(order("o2", [["l2", 2, 1]]));
+  await syncing;
+  await allConverged(shop, 2);
+  expect(fullResyncs).toEqual([]);
+});

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { MultiSessionClient, StartTimeoutError, type ConnectionState } from "../../src/client/index.ts";
 import { freePort } from "../helpers/process.ts";
 import type { TestServer } from "../helpers/server.ts";
-import { DB, fastBackoff, MULTI_SESSION, testServer, until } from "./helpers.ts";
+import { DB, fastBackoff, MULTI_SESSION, testServer, TRANSPORT, until } from "./helpers.ts";
 
 let server: TestServer | undefined;
 let client: MultiSessionClient | undefined;
@@ -22,7 +22,7 @@ function terminalFor(baseUrl: string): MultiSessionClient {
     sessionId: 101,
     loginNumber: 1,
     backoff: fastBackoff,
-    busOptions: { backoff: fastBackoff },
+    busOptions: { backoff: fastBackoff, transport: TRANSPORT },
   });
 }
 

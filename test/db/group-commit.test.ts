@@ -70,6 +70,6 @@ describe("the SQLite store's group commit", () => {
     await store.close();
     await pending;
     store = new SqliteStore(path);
-    expect(await store.lastCommittedId()).toBe(1);
+    expect(await store.lastCommittedId("")).toBe(1);
   });
 });

@@ -1,4 +1,5 @@
 import { call } from "./rpc.ts";
+import { nodeUrlFor } from "./cluster.ts";
 import { PosPoller } from "./poller.ts";
 
 type Line = Record<string, unknown> & { uid: string };
@@ -27,13 +28,17 @@ export class OdooPos {
   messageId = 0;
   syncAllRequests = 0;
 
+  /** The node it speaks to (on the cluster run, one of two by its pos id). */
+  readonly url: string;
+
   constructor(
-    readonly url: string,
+    url: string,
     readonly posId: number,
     readonly options: { dbname?: string; multiSessionId?: number; userId?: number; runId?: number } = {},
   ) {
+    this.url = nodeUrlFor(url, posId);
     this.sessionId = 2000 + posId;
-    this.poller = new PosPoller(url, this.dbname, posId);
+    this.poller = new PosPoller(this.url, this.dbname, posId);
   }
 
   get dbname(): string {

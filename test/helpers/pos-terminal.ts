@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { call } from "./rpc.ts";
+import { nodeUrlFor } from "./cluster.ts";
 import { PosPoller } from "./poller.ts";
 
 export interface TerminalOptions {
@@ -46,18 +47,18 @@ export class PosTerminal {
    */
   unansweredSyncs = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The node it speaks to (on the cluster run, one of two by its pos id). */
+  url: string;
 
-  constructor(
-    public url: string,
-    options: TerminalOptions,
-  ) {
+  constructor(url: string, options: TerminalOptions) {
+    this.url = nodeUrlFor(url, options.posId);
     this.dbname = options.dbname ?? "shop1";
     this.multiSessionId = options.multiSessionId ?? 1;
     this.posId = options.posId;
     this.userId = options.userId ?? 1;
     this.runId = options.runId ?? 1;
     this.sessionId = 1000 + options.posId;
-    this.poller = new PosPoller(url, this.dbname, this.posId);
+    this.poller = new PosPoller(this.url, this.dbname, this.posId);
   }
 
   /** Sends one update message; queued behind this terminal's earlier sends. */

@@ -4,12 +4,18 @@ import { join } from "node:path";
 import { parseConfig, type Config, type ConfigInput } from "../../src/config.ts";
 import type { Clock } from "../../src/bus/bus.ts";
 import { startServer as startRunningServer, type RunningServer } from "../../src/server.ts";
-import { tempDb } from "./test-store.ts";
+import { registerCluster } from "./cluster.ts";
+import { tempDb, testStore } from "./test-store.ts";
 
 export interface TestServer extends RunningServer {
   dbPath: string;
   config: Config;
+  /** Every node of this server: itself, and on the cluster run a second node on the same database. */
+  nodes: readonly RunningServer[];
 }
+
+/** The cluster run's second node keeps its port across a restart that keeps the first's (first port -> second port). */
+const secondPorts = new Map<number, number>();
 
 const tempDirs: string[] = [];
 
@@ -32,6 +38,21 @@ process.once("exit", () => {
 export async function startServer(overrides: Partial<ConfigInput> = {}, options: { dbPath?: string; clock?: Clock } = {}): Promise<TestServer> {
   const dbPath = options.dbPath ?? (await tempDb());
   const config = parseConfig({ port: 0, pollTimeout: 2, logLevel: "silent", ...overrides, db: dbPath });
-  const server = await startRunningServer(config, options.clock ? { clock: options.clock } : {});
-  return { ...server, dbPath, config };
+  const serverOptions = options.clock ? { clock: options.clock } : {};
+  const server = await startRunningServer(config, serverOptions);
+  if (testStore !== "cluster") return { ...server, dbPath, config, nodes: [server] };
+  // The cluster run: a second node on the same schema; `server` (its url, store, bus, faults) is the first.
+  const second = await startRunningServer({ ...config, port: (config.port !== 0 && secondPorts.get(config.port)) || 0 }, serverOptions).catch(
+    async (error: unknown) => {
+      await server.close();
+      throw error;
+    },
+  );
+  secondPorts.set(server.port, second.port);
+  const unregister = registerCluster([server.url, second.url]);
+  const close = async (graceMs?: number) => {
+    unregister();
+    await Promise.all([server.close(graceMs), second.close(graceMs)]);
+  };
+  return { ...server, dbPath, config, nodes: [server, second], close };
 }

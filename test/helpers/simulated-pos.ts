@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { call } from "./rpc.ts";
+import { call, rpc } from "./rpc.ts";
+import { nodeUrlFor } from "./cluster.ts";
 import { PosPoller } from "./poller.ts";
 
 /**
@@ -15,7 +16,14 @@ import { PosPoller } from "./poller.ts";
  * - an order built from JSON gets new line uids (session-login-sequence-id), keeping line ids;
  * - adding a product already on the order adds 1 to that line;
  * - revision_error: a warning, then sync_all for that order, answered over the bus;
- * - one request in flight at a time; a message_ID gap asks for a full sync_all.
+ * - one request in flight at a time; a message_ID gap asks for a full sync_all;
+ * - with `offlineSyncMs` (MultiSession.send's failure branch): a failed request is not sent
+ *   again. An HTTP failure (error.data.type "xhrerror"), or a JSON-RPC error whose data.name does
+ *   not start with "NotFound" (the original tests `name.search("NotFound")`, -1 being truthy),
+ *   takes it offline: lines keep their offline mark, and a sync_all is asked for every
+ *   `offlineSyncMs` (5 s plus 1-10 s in the POS) until one is answered; the sync_all that then
+ *   comes over the bus makes it send again orders with offline lines and orders not yet on the
+ *   server (send_draft_offline_orders). Any other JSON-RPC error asks for one sync_all at once.
  */
 export interface PosLine {
   uid: string;
@@ -47,6 +55,20 @@ export interface SimulatedPosOptions {
   userId?: number;
   dbname?: string;
   multiSessionId?: number;
+  /** Behave as the POS does when a request fails (above); without it a failed request throws. */
+  offlineSyncMs?: number;
+}
+
+/** A failed request as the POS's session.rpc reports it. */
+export class PosRpcFailure extends Error {
+  constructor(
+    readonly type: "xhrerror" | "server",
+    readonly status: number,
+    readonly errorName: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export class SimulatedPos {
@@ -67,6 +89,13 @@ export class SimulatedPos {
   readonly trace: string[] = [];
   /** Every reply to update_order, in order. */
   readonly replies: any[] = [];
+  /** MultiSession.client_online: false from a failed request until one is answered. */
+  online = true;
+  /** Requests that failed, as "<action>: HTTP <status> <message>". */
+  readonly failures: string[] = [];
+  private offlineTimer: NodeJS.Timeout | undefined;
+  private syncing = false;
+  private readonly offlineSyncMs: number | undefined;
   /** HTTP headers on every request (the slow-connection test mode delays replies). */
   headers: Record<string, string> | undefined;
   private nextLineId = 1;
@@ -75,16 +104,24 @@ export class SimulatedPos {
   private queue: Promise<unknown> = Promise.resolve();
   private pending = 0;
 
-  constructor(
-    readonly url: string,
-    options: SimulatedPosOptions,
-  ) {
+  /** The node it speaks to (on the cluster run, one of two by its pos id). */
+  readonly url: string;
+
+  constructor(url: string, options: SimulatedPosOptions) {
+    this.url = nodeUrlFor(url, options.posId);
     this.posId = options.posId;
     this.userId = options.userId ?? options.posId;
     this.dbname = options.dbname ?? "shop1";
     this.multiSessionId = options.multiSessionId ?? 1;
     this.sessionId = 100 + options.posId;
-    this.poller = new PosPoller(url, this.dbname, this.posId);
+    this.poller = new PosPoller(this.url, this.dbname, this.posId);
+    this.offlineSyncMs = options.offlineSyncMs;
+  }
+
+  /** Stops the offline sync timer (the page closed). */
+  stop(): void {
+    clearInterval(this.offlineTimer);
+    this.offlineTimer = undefined;
   }
 
   /** Loading the POS: sync_all answered directly, then the bus cursor set past what came before. */
@@ -195,6 +232,8 @@ export class SimulatedPos {
       if (!data.uid) {
         const onServer = new Set((data.orders as Message[]).map((order) => order.data.uid));
         for (const order of [...this.orders.values()]) if (order.order_on_server && !onServer.has(order.uid)) this.orders.delete(order.uid);
+        // destroy_removed_orders ends with send_draft_offline_orders.
+        for (const order of this.orders.values()) if (!order.order_on_server && order.lines.length > 0) void this.sendOrder(order.uid);
       }
       return;
     }
@@ -270,7 +309,8 @@ export class SimulatedPos {
       if (!order) return;
       const sent = this.exportAsJson(order);
       this.trace.push(`send rev=${order.revision_ID} ${linesText(sent.lines)}`);
-      const reply = await this.rpc<any>("update_order", sent);
+      const reply = await this.send<any>("update_order", sent);
+      if (reply === undefined) return; // update(data).done(...) never runs: the lines stay offline
       this.trace.push(`reply ${JSON.stringify(reply)}`);
       this.replies.push(reply);
       if (reply.action === "revision_error" && reply.state === "deleted") {
@@ -289,8 +329,43 @@ export class SimulatedPos {
 
   private requestSyncAll(): Promise<void> {
     return this.enqueue(async () => {
-      await this.rpc("sync_all", { run_ID: 1 });
+      await this.send("sync_all", { run_ID: 1 });
     });
+  }
+
+  /** Outside the update queue, as MultiSession.request_sync_all; one at a time (on_syncing). */
+  private async offlineSyncAll(): Promise<void> {
+    if (this.syncing) return;
+    this.syncing = true;
+    try {
+      await this.send("sync_all", { run_ID: 1 });
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  /** MultiSession.send: the reply, or undefined after a failure handled as the POS does (without offlineSyncMs: thrown). */
+  private async send<T>(action: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<T | undefined> {
+    let reply: T;
+    try {
+      reply = await this.rpc<T>(action, data, extra);
+    } catch (error) {
+      if (this.offlineSyncMs === undefined || !(error instanceof PosRpcFailure)) throw error;
+      this.failures.push(`${action}: HTTP ${error.status} ${error.message}`);
+      this.trace.push(`failed ${action}: ${error.type} ${error.status}`);
+      const offline = error.type === "xhrerror" || (error.errorName !== undefined && error.errorName.search("NotFound") !== 0);
+      if (offline) {
+        this.online = false;
+        this.offlineTimer ??= setInterval(() => void this.offlineSyncAll(), this.offlineSyncMs);
+      } else {
+        void this.offlineSyncAll();
+      }
+      return undefined;
+    }
+    this.online = true;
+    clearInterval(this.offlineTimer);
+    this.offlineTimer = undefined;
+    return reply;
   }
 
   private exportAsJson(order: PosOrder): Record<string, unknown> {
@@ -312,7 +387,7 @@ export class SimulatedPos {
     };
   }
 
-  private rpc<T>(action: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<T> {
+  private async rpc<T>(action: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<T> {
     const message = {
       action,
       data: { ...data, pos_id: this.posId, nonce: randomUUID() },
@@ -320,11 +395,19 @@ export class SimulatedPos {
       login_number: this.loginNumber,
       ...extra,
     };
-    return call<T>(
-      `${this.url}/pos_multi_session_sync/update`,
-      { multi_session_id: this.multiSessionId, dbname: this.dbname, user_ID: this.userId, message },
-      this.headers,
-    );
+    const params = { multi_session_id: this.multiSessionId, dbname: this.dbname, user_ID: this.userId, message };
+    if (this.offlineSyncMs === undefined) return call<T>(`${this.url}/pos_multi_session_sync/update`, params, this.headers);
+    let reply: Awaited<ReturnType<typeof rpc<T>>>;
+    try {
+      reply = await rpc<T>(`${this.url}/pos_multi_session_sync/update`, params, this.headers ? { headers: this.headers } : {});
+    } catch (error) {
+      throw new PosRpcFailure("xhrerror", 0, undefined, (error as Error).message);
+    }
+    // jQuery fails any status outside 2xx before the body is read: session.rpc's "xhrerror".
+    if (reply.status < 200 || reply.status >= 300) throw new PosRpcFailure("xhrerror", reply.status, undefined, reply.body.error?.data?.message ?? "");
+    if (reply.body.error)
+      throw new PosRpcFailure("server", reply.status, reply.body.error.data?.name, reply.body.error.data?.message ?? reply.body.error.message);
+    return reply.body.result as T;
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {

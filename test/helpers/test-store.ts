@@ -2,8 +2,12 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { tempDbPath } from "./server.ts";
 
-/** Which store this test run uses: the vitest project sets POS_SYNC_TEST_STORE (sqlite when unset). */
-export const testStore: "sqlite" | "postgres" = process.env.POS_SYNC_TEST_STORE === "postgres" ? "postgres" : "sqlite";
+/**
+ * Which store this test run uses: the vitest project sets POS_SYNC_TEST_STORE (sqlite when
+ * unset); "cluster" is PostgreSQL with two server nodes per test server (test/helpers/cluster.ts).
+ */
+export const testStore: "sqlite" | "postgres" | "cluster" =
+  process.env.POS_SYNC_TEST_STORE === "postgres" || process.env.POS_SYNC_TEST_STORE === "cluster" ? process.env.POS_SYNC_TEST_STORE : "sqlite";
 
 /** The PostgreSQL server the tests create their databases on (trust auth as user postgres by default). */
 export const testPgServer = process.env.POS_SYNC_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
@@ -17,7 +21,7 @@ const created: string[] = [];
  * CREATE and DROP DATABASE take a second or more each on a busy machine.
  */
 export async function tempDb(): Promise<string> {
-  return testStore === "postgres" ? createPgSchema() : tempDbPath();
+  return testStore === "sqlite" ? tempDbPath() : createPgSchema();
 }
 
 let fileDatabase: Promise<string> | undefined;

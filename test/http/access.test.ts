@@ -1,3 +1,4 @@
+import { committedIds } from "../helpers/committed-ids.ts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { call, channel, rpc } from "../helpers/rpc.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
@@ -54,7 +55,7 @@ async function send(route: string, params: object, key: string | undefined, form
 
 /** Everything that could have been written: the bus's last id and shop1's known terminals. */
 async function snapshot() {
-  return { lastId: await server.store.lastCommittedId(), terminals: await server.store.knownTerminals("shop1") };
+  return { lastId: await committedIds(server.store), terminals: await server.store.knownTerminals("shop1") };
 }
 
 describe("keyed mode: the isolation matrix", () => {

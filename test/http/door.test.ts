@@ -50,7 +50,7 @@ describe("the door: every route declares its access and its CORS", () => {
     });
     expect(added.status).toBe(403);
     expect(((await added.json()) as { error: string }).error).toContain("Origin");
-    expect(server.faults!.list()).toEqual([]);
+    expect(await server.faults!.list()).toEqual([]);
     for (const path of ["/console/api/overview", "/metrics", "/console"]) {
       expect([path, (await fetch(`${server.url}${path}`, { headers: { Origin: "null" } })).status]).toEqual([path, 403]);
     }

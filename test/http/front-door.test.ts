@@ -120,10 +120,10 @@ describe("the JSON-RPC front door, called without a socket", () => {
     ]);
     const refused = await app.handle({ method: "POST", path: "/pos_longpolling/update", body: ping });
     expect(JSON.parse(refused.body).error.data.message).toBe("Invalid params: fault: refused by a rule");
-    expect(await deps!.store.lastCommittedId()).toBe(0);
+    expect(await deps!.store.lastCommittedId("")).toBe(0);
     mode = "drop";
     expect((await app.handle({ method: "POST", path: "/pos_longpolling/update", body: ping })).status).toBe(0);
-    const last = await deps!.store.lastCommittedId();
+    const last = await deps!.store.lastCommittedId("");
     expect(await deps!.store.notificationsAfter([pong], 0, last)).toEqual([{ id: last, channel: pong, message: '"PONG"' }]);
     expect(outcomes).toEqual([200, undefined]);
   });

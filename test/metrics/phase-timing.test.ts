@@ -11,7 +11,7 @@ describe("phase timing of broadcasts", () => {
   test("off (every 0), no transaction is sampled and the hooks keep nothing", () => {
     const timing = new PhaseTiming(0);
     expect(timing.begin()).toBeUndefined();
-    timing.woken([{ id: 1 }], {});
+    timing.woken([{ id: 1, channel: "c" }], {});
     expect(timing.report().samples).toEqual([]);
   });
 
@@ -20,13 +20,22 @@ describe("phase timing of broadcasts", () => {
     expect(timing.begin()).toBeUndefined();
     const sample = timing.begin();
     expect(sample).toBeDefined();
-    timing.committed(sample, [{ id: 7 }, { id: 8 }]);
+    timing.committed(sample, [
+      { id: 7, channel: "c" },
+      { id: 8, channel: "c" },
+    ]);
     const first = {};
     const second = {};
-    timing.woken([{ id: 6 }, { id: 7 }], first);
+    timing.woken(
+      [
+        { id: 6, channel: "c" },
+        { id: 7, channel: "c" },
+      ],
+      first,
+    );
     timing.written(first);
     expect(timing.report().samples).toEqual([]);
-    timing.woken([{ id: 8 }], second);
+    timing.woken([{ id: 8, channel: "c" }], second);
     timing.written(second);
     const [done] = timing.report().samples;
     expect(done).toBe(sample);

@@ -41,8 +41,9 @@ describe("PostgreSQL: a quiet channel's reads go through the (channel, id) index
     await client.connect();
     clients.push(client);
     await client.query(
-      `INSERT INTO notifications (id, channel, message, created_at)
-       SELECT $1::bigint + n, json_build_array('shop' || (n % 100), 'pos.multi_session', '1')::text, '{}', $2::bigint FROM generate_series(1, 20000) AS n`,
+      `INSERT INTO bus_notifications (dbname, id, channel, message, created_at)
+       SELECT 'shop' || (n % 100), $1::bigint + n, json_build_array('shop' || (n % 100), 'pos.multi_session', '1')::text, '{}', $2::bigint
+       FROM generate_series(1, 20000) AS n`,
       [old!.id, now],
     );
     const last = old!.id + 20_000;

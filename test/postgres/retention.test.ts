@@ -32,10 +32,10 @@ describe("retention on PostgreSQL", () => {
     const schema = new URL(url).searchParams.get("options")!.split("=").pop()!;
     await other.query(`SELECT pg_advisory_xact_lock(${advisoryKey("retention")})`, [schema]);
     expect(await store.deleteNotificationsUpTo(5000)).toEqual([]);
-    expect(await store.notificationsBetween(0, 10)).toHaveLength(2);
+    expect(await store.notificationsBetween(0, 10, "")).toHaveLength(2);
 
     await other.query("COMMIT");
-    expect((await store.deleteNotificationsUpTo(5000)).sort()).toEqual([1, 2]);
+    expect((await store.deleteNotificationsUpTo(5000)).map((deleted) => deleted.id).sort()).toEqual([1, 2]);
     // Ids are never reused after a clean-up: the counter keeps its place.
     const [next] = await store.transaction(async (tx) => tx.insertNotifications([{ channel: "c", message: "3" }], 6000));
     expect(next!.id).toBe(3);

@@ -8,11 +8,12 @@ export interface ListenerLog {
 
 /**
  * LISTENs on one connection of its own (a pooled one would be handed to requests). A NOTIFY
- * payload is "<node>:<last id>": every id up to it is committed. A node skips its own (it
- * learns of those on commit). When the connection drops it reconnects with backoff and then
+ * payload is "<node>:<dbname>:<last id>": every id of that database up to it is committed. A
+ * node skips its own (it learns of those on commit). When the connection drops it reconnects with backoff and then
  * tells the watcher to read the latest id again, since NOTIFYs sent meanwhile are gone.
- * PostgreSQL limits a payload to 8000 bytes; this one is always under 60, however many
- * channels a commit wrote: it says "read everything up to this id", never which channels.
+ * PostgreSQL limits a payload to 8000 bytes; this one is always under 130 (a database name is at
+ * most 63 characters), however many channels a commit wrote: it says "read everything of this
+ * database up to this id", never which channels.
  */
 export class CommitListener {
   private client: pg.Client | undefined;
@@ -27,6 +28,7 @@ export class CommitListener {
     private readonly nodeId: string,
     private readonly watcher: CommitWatcher,
     private readonly log: ListenerLog,
+    private readonly forgetSignals?: ForgetSignals,
   ) {}
 
   get listening(): boolean {
@@ -81,15 +83,41 @@ export class CommitListener {
     this.retryTimer.unref();
   }
 
+  /** The node id (a UUID) has no ":", and a database name none either (DBNAME_PATTERN). */
   private heard(payload: string | undefined): void {
-    const separator = payload?.lastIndexOf(":") ?? -1;
-    if (!payload || separator < 0) {
+    const first = payload?.indexOf(":") ?? -1;
+    const last = payload?.lastIndexOf(":") ?? -1;
+    if (!payload || first < 0 || last === first) {
       this.watcher.reconnected();
       return;
     }
-    if (payload.slice(0, separator) === this.nodeId) return;
-    const lastId = Number(payload.slice(separator + 1));
-    if (Number.isSafeInteger(lastId)) this.watcher.committed(lastId);
+    const signal = CLUSTER_SIGNAL.exec(payload);
+    if (signal) {
+      this.signalled(signal);
+      return;
+    }
+    if (payload.slice(0, first) === this.nodeId) return;
+    const lastId = Number(payload.slice(last + 1));
+    if (Number.isSafeInteger(lastId)) this.watcher.committed(payload.slice(first + 1, last), lastId);
     else this.watcher.reconnected();
   }
+
+  /** "<node>:!forget:<n>" from a node that deleted notifications (its n-th deletion); "<node>:!forgot:<to node>:<n>" the answer. */
+  private signalled([, from, kind, to, n]: RegExpExecArray): void {
+    const deletion = Number(n);
+    if (from === this.nodeId) return;
+    if (kind === "forget") this.forgetSignals?.forget(from!, deletion);
+    else if (to === this.nodeId) this.forgetSignals?.forgot(from!, deletion);
+  }
+}
+
+/** "!" is in no database name (DBNAME_PATTERN), so a signal never reads as "<node>:<dbname>:<id>". */
+const CLUSTER_SIGNAL = /^([^:]+):!(forget|forgot):(?:([^:]+):)?(\d{1,16})$/;
+
+/** What the store does with the forget signals the listener hears. */
+export interface ForgetSignals {
+  /** `node` made its `deletion`-th deletion of notifications. */
+  forget(node: string, deletion: number): void;
+  /** `node` has forgotten what this node's `deletion`-th deletion deleted. */
+  forgot(node: string, deletion: number): void;
 }

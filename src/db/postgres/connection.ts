@@ -53,7 +53,7 @@ export function createPool(options: PostgresOptions): pg.Pool {
 }
 
 /**
- * Applies the migrations and creates the id counter's row, under an advisory lock: nodes
+ * Applies the migrations under an advisory lock: nodes
  * started at the same moment take turns, the later ones find nothing left to do.
  */
 export async function migrateDatabase(options: PostgresOptions): Promise<{ schema: string }> {
@@ -65,7 +65,6 @@ export async function migrateDatabase(options: PostgresOptions): Promise<{ schem
     if (!schema) throw new Error("POS_SYNC_DB: no schema of the search_path exists in this database; create it first");
     await client.query(`SELECT pg_advisory_lock(${advisoryKey("migrate")})`, [schema]);
     await migrate(drizzle({ client }), { migrationsFolder, migrationsSchema: schema });
-    await client.query("INSERT INTO notification_counter (singleton, last_id) VALUES (1, 0) ON CONFLICT DO NOTHING");
     return { schema };
   } finally {
     await client.end();

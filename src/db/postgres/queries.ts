@@ -24,9 +24,11 @@ const refusedEditColumns = `id, dbname, multi_session_id AS "multiSessionId", ui
 
 const statements = {
   healthCheck: `SELECT 1`,
-  lastCommittedId: `SELECT last_id AS "lastId" FROM notification_counter WHERE singleton = 1`,
-  notificationsBetween: `SELECT ${notificationColumns} FROM notifications WHERE id > $1 AND id <= $2 ORDER BY id`,
-  notificationsAfter: `SELECT ${notificationColumns} FROM notifications WHERE channel = ANY($1::text[]) AND id > $2 AND id <= $3 ORDER BY id`,
+  lastCommittedId: `SELECT last_id AS "lastId" FROM notification_counters WHERE dbname = $1`,
+  lastCommittedIds: `SELECT dbname AS scope, last_id AS "lastId" FROM notification_counters`,
+  /** notificationsAfter/CreatedSince need no dbname: a channel names its database. */
+  notificationsBetween: `SELECT ${notificationColumns} FROM bus_notifications WHERE dbname = $3 AND id > $1 AND id <= $2 ORDER BY id`,
+  notificationsAfter: `SELECT ${notificationColumns} FROM bus_notifications WHERE channel = ANY($1::text[]) AND id > $2 AND id <= $3 ORDER BY id`,
   /**
    * `created_at + 0` keeps the planner off the created_at index: on a table whose statistics lag
    * (just filled) it ANDed that index's bitmap with the channel's, reading every notification of
@@ -34,25 +36,27 @@ const statements = {
    * test/postgres/channel-reads.test.ts). Through (channel, id) alone a poll reads its channels'
    * rows only.
    */
-  notificationsCreatedSince: `SELECT ${notificationColumns} FROM notifications
+  notificationsCreatedSince: `SELECT ${notificationColumns} FROM bus_notifications
     WHERE channel = ANY($1::text[]) AND created_at + 0 >= $2 AND id <= $3 ORDER BY id`,
   /**
-   * Ids come from the counter row, whose lock this transaction then holds until it commits; the
-   * NOTIFY ("<node>:<last id>") is delivered by PostgreSQL at commit, in commit order. $6 is the
+   * Ids come from the counter row of the database ($7), whose lock this transaction then holds
+   * until it commits; the first commit of a database creates its row. The NOTIFY
+   * ("<node>:<dbname>:<last id>") is delivered by PostgreSQL at commit, in commit order. $6 is the
    * id floor of the node (idFloorAt its start), so ids keep moving forward after a restore.
    */
   insertNotifications: `WITH counter AS (
-      UPDATE notification_counter SET last_id = GREATEST(last_id, $6::bigint) + cardinality($1::text[]) WHERE singleton = 1
-      RETURNING last_id - cardinality($1::text[]) AS first_id, pg_notify($5::text, $4::text || last_id::text) AS notified
+      INSERT INTO notification_counters AS c (dbname, last_id) VALUES ($7::text, GREATEST($6::bigint, 0) + cardinality($1::text[]))
+      ON CONFLICT (dbname) DO UPDATE SET last_id = GREATEST(c.last_id, $6::bigint) + cardinality($1::text[])
+      RETURNING c.last_id - cardinality($1::text[]) AS first_id, pg_notify($5::text, $4::text || $7::text || ':' || c.last_id::text) AS notified
     ), inserted AS (
-      INSERT INTO notifications (id, channel, message, created_at)
-      SELECT counter.first_id + item.ord, item.channel, item.message, $3::bigint
+      INSERT INTO bus_notifications (dbname, id, channel, message, created_at)
+      SELECT $7::text, counter.first_id + item.ord, item.channel, item.message, $3::bigint
       FROM counter, unnest($1::text[], $2::text[]) WITH ORDINALITY AS item(channel, message, ord)
       RETURNING ${notificationColumns}
     )
     SELECT ${notificationColumns} FROM inserted ORDER BY id`,
   tryRetentionLock: `SELECT pg_try_advisory_xact_lock(${advisoryKey("retention")}) AS locked`,
-  deleteUpTo: `DELETE FROM notifications WHERE created_at <= $1 RETURNING id`,
+  deleteUpTo: `DELETE FROM bus_notifications WHERE created_at <= $1 RETURNING dbname AS scope, id`,
   /** DISTINCT: one poll may name a terminal twice, and ON CONFLICT cannot touch a row twice in one statement. */
   rememberTerminals: `INSERT INTO known_terminals (dbname, pos_id, last_seen)
     SELECT $1::text, pos_id, $3::bigint FROM (SELECT DISTINCT unnest($2::text[]) AS pos_id) AS polled
@@ -114,6 +118,31 @@ const statements = {
       SELECT id FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 ORDER BY id DESC LIMIT 1 OFFSET $3)`,
   getRefusedEdit: `SELECT ${refusedEditColumns} FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 AND id = $3`,
   resolveRefusedEdit: `UPDATE refused_edits SET status = $2, reapplied_revision = $3, resolved_at = $4 WHERE id = $1`,
+  saveShopKey: `INSERT INTO shop_keys (dbname, key_digest, updated_at) VALUES ($1, $2, $3)
+    ON CONFLICT (dbname) DO UPDATE SET key_digest = excluded.key_digest, updated_at = excluded.updated_at`,
+  deleteShopKey: `DELETE FROM shop_keys WHERE dbname = $1 RETURNING dbname`,
+  listShopKeys: `SELECT dbname, key_digest AS "keyDigest", updated_at AS "updatedAt" FROM shop_keys ORDER BY dbname`,
+  /** "<node>:forget:<id>": every node forgets the deleted notifications from memory, then answers with notifyForgot. */
+  notify: `SELECT pg_notify($1::text, $2::text)`,
+  addFaultRule: `INSERT INTO fault_rules (id, rule, until, count) VALUES ($1, $2, $3, $4)`,
+  listFaultRules: `SELECT id, rule, until, count, fired FROM fault_rules ORDER BY added_seq`,
+  deleteFaultRule: `DELETE FROM fault_rules WHERE id = $1`,
+  deleteFaultRules: `DELETE FROM fault_rules`,
+  /** The row lock makes two nodes' firings of one rule take turns: a count is never exceeded. */
+  takeFaultFiring: `UPDATE fault_rules SET fired = fired + 1 WHERE id = $1 AND (count IS NULL OR fired < count) RETURNING fired`,
+  /** One statement for a node's whole batch; DISTINCT ON because ON CONFLICT cannot touch a row twice. */
+  savePresence: `INSERT INTO terminal_presence
+      (dbname, pos_id, node_id, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address, updated_at)
+    SELECT DISTINCT ON (dbname, pos_id) dbname, pos_id, $3::text, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address, $9::bigint
+    FROM unnest($1::text[], $2::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[])
+      AS row(dbname, pos_id, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address)
+    ON CONFLICT (dbname, pos_id, node_id) DO UPDATE SET held_polls = excluded.held_polls, last_poll_at = excluded.last_poll_at,
+      last_ping_at = excluded.last_ping_at, last_pong_at = excluded.last_pong_at, client_address = excluded.client_address,
+      updated_at = excluded.updated_at`,
+  presenceOf: `SELECT dbname, pos_id AS "posId", node_id AS "nodeId", held_polls AS "heldPolls", last_poll_at AS "lastPollAt",
+    last_ping_at AS "lastPingAt", last_pong_at AS "lastPongAt", client_address AS "clientAddress", updated_at AS "updatedAt"
+    FROM terminal_presence WHERE dbname = $1 AND updated_at >= $2`,
+  prunePresence: `DELETE FROM terminal_presence WHERE updated_at < $1`,
 } satisfies Record<string, string>;
 
 export const queries = Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, { name: `pos_sync_${name}`, text }])) as {

@@ -1,36 +1,40 @@
-import { bigint, check, index, integer, pgTable, primaryKey, smallint, text } from "drizzle-orm/pg-core";
-import { sql } from "drizzle-orm";
+import { bigint, index, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 
 /** Milliseconds since the epoch: past 2^31, within 2^53. */
 const millis = (name: string) => bigint(name, { mode: "number" });
 
 /**
- * Bus notifications. Ids come from notificationCounter, never from a sequence: a sequence
- * hands ids out before commit, so a reader could see id 8 before id 7 commits and skip it.
+ * Bus notifications. Ids are per database (`dbname`, the first element of the channel; "" for a
+ * channel that names none): one poll names the channels of one database only, so ids need to be
+ * gapless and in commit order there, not across shops. They come from notificationCounters,
+ * never from a sequence: a sequence hands ids out before commit, so a reader could see id 8
+ * before id 7 commits and skip it.
  */
-export const notifications = pgTable(
-  "notifications",
+export const busNotifications = pgTable(
+  "bus_notifications",
   {
-    id: bigint("id", { mode: "number" }).primaryKey(),
+    dbname: text("dbname").notNull(),
+    id: bigint("id", { mode: "number" }).notNull(),
     channel: text("channel").notNull(),
     message: text("message").notNull(),
     createdAt: millis("created_at").notNull(),
   },
-  (table) => [index("notifications_channel_id").on(table.channel, table.id), index("notifications_created_at").on(table.createdAt)],
+  (table) => [
+    primaryKey({ columns: [table.dbname, table.id] }),
+    index("bus_notifications_channel_id").on(table.channel, table.id),
+    index("bus_notifications_created_at").on(table.createdAt),
+  ],
 );
 
 /**
- * One row: the last notification id handed out. A transaction takes its ids by updating it,
- * so it holds the row lock until it commits: ids commit in ascending order, without gaps.
+ * One row per database: the last notification id handed out there. A transaction takes its ids
+ * by updating its database's row last, so it holds that row's lock until it commits: a
+ * database's ids commit in ascending order, without gaps, and other databases never wait on it.
  */
-export const notificationCounter = pgTable(
-  "notification_counter",
-  {
-    singleton: smallint("singleton").primaryKey().default(1),
-    lastId: bigint("last_id", { mode: "number" }).notNull(),
-  },
-  (table) => [check("notification_counter_singleton", sql`${table.singleton} = 1`)],
-);
+export const notificationCounters = pgTable("notification_counters", {
+  dbname: text("dbname").primaryKey(),
+  lastId: bigint("last_id", { mode: "number" }).notNull(),
+});
 
 export const multiSessions = pgTable(
   "multi_sessions",
@@ -149,4 +153,50 @@ export const refusedEdits = pgTable(
     resolvedAt: millis("resolved_at"),
   },
   (table) => [index("refused_edits_session").on(table.dbname, table.multiSessionId, table.id)],
+);
+
+/**
+ * Shop keys added at run time (PUT /pos_sync/keys/<dbname>, `pos-sync keys set`): the key's
+ * SHA-256 digest in hex, never the key itself.
+ */
+export const shopKeys = pgTable("shop_keys", {
+  dbname: text("dbname").primaryKey(),
+  keyDigest: text("key_digest").notNull(),
+  updatedAt: millis("updated_at").notNull(),
+});
+
+/**
+ * The run-time fault rules (test features), shared so a rule added through any node applies on
+ * every node. `fired` is the cluster's count: a node takes one firing with a conditional
+ * UPDATE, so a rule with a count fires that many times in all, whichever nodes serve the requests.
+ */
+export const faultRules = pgTable("fault_rules", {
+  id: text("id").primaryKey(),
+  /** The rule as GET /pos_sync/faults lists it (JSON), without fired. */
+  rule: text("rule").notNull(),
+  until: millis("until"),
+  count: integer("count"),
+  fired: integer("fired").notNull().default(0),
+  /** Rules are tried in the order they were added. */
+  addedSeq: bigint("added_seq", { mode: "number" }).generatedAlwaysAsIdentity(),
+});
+
+/**
+ * What each node has seen of each terminal's polls and PINGs (src/console/presence.ts), written
+ * in batches at a bounded rate, so every node's console can tell a terminal polling another node.
+ */
+export const terminalPresence = pgTable(
+  "terminal_presence",
+  {
+    dbname: text("dbname").notNull(),
+    posId: text("pos_id").notNull(),
+    nodeId: text("node_id").notNull(),
+    heldPolls: integer("held_polls").notNull(),
+    lastPollAt: millis("last_poll_at"),
+    lastPingAt: millis("last_ping_at"),
+    lastPongAt: millis("last_pong_at"),
+    clientAddress: text("client_address"),
+    updatedAt: millis("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.dbname, table.posId, table.nodeId] }), index("terminal_presence_updated_at").on(table.updatedAt)],
 );

@@ -137,3 +137,13 @@ export const refusedEdits = sqliteTable(
   },
   (table) => [index("refused_edits_session").on(table.dbname, table.multiSessionId, table.id)],
 );
+
+/**
+ * Shop keys added at run time (PUT /pos_sync/keys/<dbname>, `pos-sync keys set`): the key's
+ * SHA-256 digest in hex, never the key itself.
+ */
+export const shopKeys = sqliteTable("shop_keys", {
+  dbname: text("dbname").primaryKey(),
+  keyDigest: text("key_digest").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -7,6 +7,7 @@ import { readChannels } from "./channel-reads.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
 import type {
+  DeletedNotification,
   MultiSession,
   NewNotification,
   NewRefusedEdit,
@@ -17,6 +18,8 @@ import type {
   RefusedEdit,
   RefusedEditRetention,
   RefusedEditStatus,
+  ShopKeyDigest,
+  ScopeId,
   Store,
   StoreTx,
   Terminal,
@@ -36,6 +39,8 @@ export interface SqliteStoreOptions {
  */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
+  /** One node, one writer: one id sequence for every channel. */
+  readonly idsPerDatabase = false;
   private readonly sqlite: Database.Database;
   private readonly statements;
   private readonly tx: StoreTx;
@@ -86,7 +91,11 @@ export class SqliteStore implements Store {
     return readChannels(this.statements, this.channels, this.read, channels, afterId, lastCommittedId);
   }
 
-  notificationsBetween(afterId: number, upToId: number): Promise<Notification[]> {
+  idScopeOf(_channel: string): string {
+    return "";
+  }
+
+  notificationsBetween(afterId: number, upToId: number, _scope: string): Promise<Notification[]> {
     return this.commits.read(() => this.statements.notificationsBetween.all({ afterId, upToId }));
   }
 
@@ -95,18 +104,22 @@ export class SqliteStore implements Store {
     return readChannels(this.statements, this.channels, this.read, channels, before, lastCommittedId);
   }
 
-  async lastCommittedId(): Promise<number> {
+  async lastCommittedId(_scope: string): Promise<number> {
     await this.commits.flushed();
     return this.commits.read(() => this.ids.lastStored());
   }
 
-  async deleteNotificationsUpTo(createdAt: number): Promise<number[]> {
+  async lastCommittedIds(): Promise<ScopeId[]> {
+    return [{ scope: "", lastId: await this.lastCommittedId("") }];
+  }
+
+  async deleteNotificationsUpTo(createdAt: number): Promise<DeletedNotification[]> {
     const { deleted } = await this.commits.run(
       () => {
         const upToId = this.ids.lastCreatedUpTo(createdAt);
-        if (upToId === 0) return { upToId, deleted: [] };
+        if (upToId === 0) return { upToId, deleted: [] as DeletedNotification[] };
         this.statements.saveIdFloor.run({ lastId: this.ids.lastStored() });
-        return { upToId, deleted: this.statements.deleteUpToId.all({ upToId }).map((row) => row.id) };
+        return { upToId, deleted: this.statements.deleteUpToId.all({ upToId }).map((row) => ({ scope: "", id: row.id })) };
       },
       ({ upToId }) => this.channels.forgetUpTo(upToId),
     );
@@ -161,6 +174,20 @@ export class SqliteStore implements Store {
     return this.commits.read(() => this.statements.listNodes.all(seenSince));
   }
 
+  saveShopKey(key: ShopKeyDigest): Promise<void> {
+    return this.commits.run(() => {
+      this.statements.saveShopKey.run(key);
+    });
+  }
+
+  deleteShopKey(dbname: string): Promise<boolean> {
+    return this.commits.run(() => this.statements.deleteShopKey.run(dbname).changes > 0);
+  }
+
+  listShopKeys(): Promise<ShopKeyDigest[]> {
+    return this.commits.read(() => this.statements.listShopKeys.all());
+  }
+
   isHealthy(): Promise<boolean> {
     return this.commits.read(() => this.statements.healthCheck.get() !== undefined);
   }
@@ -204,6 +231,12 @@ function prepareStatements(sqlite: Database.Database) {
        ORDER BY 1`,
     ),
     healthCheck: sqlite.prepare("SELECT 1 AS ok"),
+    saveShopKey: sqlite.prepare<[ShopKeyDigest]>(
+      `INSERT INTO shop_keys (dbname, key_digest, updated_at) VALUES (:dbname, :keyDigest, :updatedAt)
+       ON CONFLICT (dbname) DO UPDATE SET key_digest = excluded.key_digest, updated_at = excluded.updated_at`,
+    ),
+    deleteShopKey: sqlite.prepare<[string]>("DELETE FROM shop_keys WHERE dbname = ?"),
+    listShopKeys: sqlite.prepare<[], ShopKeyDigest>("SELECT dbname, key_digest AS keyDigest, updated_at AS updatedAt FROM shop_keys ORDER BY dbname"),
     saveNodeHeartbeat: sqlite.prepare<[NodeHeartbeat]>(
       `INSERT INTO nodes (node_id, hostname, pid, version, url, started_at, last_seen, held_polls, terminals_online)
        VALUES (:nodeId, :hostname, :pid, :version, :url, :startedAt, :lastSeen, :heldPolls, :terminalsOnline)

@@ -19,4 +19,10 @@ CREATE TABLE "refused_edits" (
 	"resolved_at" bigint
 );
 --> statement-breakpoint
+CREATE TABLE "shop_keys" (
+	"dbname" text PRIMARY KEY NOT NULL,
+	"key_digest" text NOT NULL,
+	"updated_at" bigint NOT NULL
+);
+--> statement-breakpoint
 CREATE INDEX "refused_edits_session" ON "refused_edits" USING btree ("dbname","multi_session_id","id");

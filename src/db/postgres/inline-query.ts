@@ -1,0 +1,30 @@
+import type pg from "pg";
+import type { Query } from "./queries.ts";
+
+/**
+ * `query` with its parameters written in as SQL literals, so it can share one simple-protocol
+ * round trip with BEGIN before it or COMMIT after it (node-postgres sends the next query only
+ * once the last is answered). Our parameters are numbers, strings, null and string arrays; the
+ * statement texts have no "$n" inside quotes. Literals are quoted and escaped by the driver's
+ * escapeLiteral, so a value is never read as SQL.
+ */
+export function inlineQuery(client: pg.ClientBase, query: Query, values: readonly unknown[]): string {
+  return query.text.replace(/\$(\d+)/g, (_, n: string) => literal(client, values[Number(n) - 1]));
+}
+
+function literal(client: pg.ClientBase, value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new TypeError(`not a finite number: ${value}`);
+    return `'${value}'`;
+  }
+  if (typeof value === "string") return client.escapeLiteral(value);
+  if (Array.isArray(value)) return client.escapeLiteral(`{${value.map(arrayElement).join(",")}}`);
+  throw new TypeError(`no SQL literal for a ${typeof value}`);
+}
+
+function arrayElement(value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  if (typeof value !== "string") throw new TypeError(`no SQL array element for a ${typeof value}`);
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
