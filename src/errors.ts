@@ -62,12 +62,13 @@ export class LimitExceededError extends PosSyncError {
   override readonly name = "LimitExceededError";
   readonly odooName = "odoo.exceptions.UserError";
   readonly exceptionType = "user_error";
-  override readonly httpStatus = 429;
 
   constructor(
     message: string,
     /** The input that went past the limit, when a plain route's reply should name it apart. */
     readonly field?: string,
+    /** 429 where a client should come back later (an event stream's limits). */
+    override readonly httpStatus: 400 | 429 = 400,
   ) {
     super(message);
   }

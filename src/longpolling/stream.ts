@@ -67,7 +67,11 @@ export function streamRoute(deps: StreamDeps, settings: StreamSettings): PlainRo
     // PostgreSQL counts ids per database: a stream, like a poll, names one database's channels.
     deps.bus.scopeOfPoll(channels);
     const address = request.caller.clientAddress;
-    limit.acquire(address);
+    try {
+      limit.acquire(address);
+    } catch (error) {
+      throw error instanceof LimitExceededError ? new LimitExceededError(error.message, error.field, 429) : error;
+    }
     const stream = new OpenStream(request.caller, channels, address, deps, owner);
     const remembering = deps.knownTerminals.seenPolling(channels);
     if (remembering)
@@ -101,7 +105,7 @@ function accept(request: PlainRequest, access: Access, settings: StreamSettings)
   }
   const { channels: valid } = parsed.data;
   if (valid.length > settings.maxChannelsPerStream) {
-    throw new LimitExceededError(`channels: at most ${settings.maxChannelsPerStream} channels per stream (POS_SYNC_MAX_CHANNELS_PER_POLL)`, "channels");
+    throw new LimitExceededError(`channels: at most ${settings.maxChannelsPerStream} channels per stream (POS_SYNC_MAX_CHANNELS_PER_POLL)`, "channels", 429);
   }
   if (access.keyed) access.requireDatabases(request.caller, valid.map(databaseOf));
   return parsed.data;
