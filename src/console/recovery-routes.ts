@@ -4,7 +4,7 @@ import { jsonReply, type PlainRoute, type PlainRequest, plainRoute } from "../ht
 import { PLAIN_ROUTES } from "../protocol/routes.ts";
 import { dismissRefusedEdit, reapplyRefusedEdit, restoreEndedRunOrder, type RecoveryFailure } from "../sync/recovery.ts";
 import { database, integerParam, sessionId } from "./requests.ts";
-import { orderData, orderView, type ViewDeps } from "./views.ts";
+import { orderData, type OrderView, orderView, type ViewDeps } from "./views.ts";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 const SESSION = `${PLAIN_ROUTES.consoleApi}/databases/:dbname/sessions/:multiSessionId`;
@@ -93,7 +93,12 @@ function refusedEditView(edit: RefusedEdit): RefusedEditView {
   };
 }
 
-function endedRunOrderView(deps: ViewDeps, order: Order) {
+/** An open order of an ended run: the order as the session page lists it, with its content. */
+export interface EndedRunOrderView extends OrderView {
+  data: Record<string, unknown>;
+}
+
+function endedRunOrderView(deps: ViewDeps, order: Order): EndedRunOrderView {
   return { ...orderView(deps.monitor, order), data: orderData(order.message) };
 }
 

@@ -7,7 +7,7 @@ import type { NodeHeartbeat } from "../../db/store.ts";
 import type { HistoryPoint } from "../../metrics/history.ts";
 import type { TimelineEvent } from "../activity.ts";
 import type { TerminalState } from "../presence.ts";
-import type { RefusedEditView } from "../recovery-routes.ts";
+import type { EndedRunOrderView, RefusedEditView } from "../recovery-routes.ts";
 import type { DatabaseSummary, OrderView, TerminalView } from "../views.ts";
 
 // The JSON the console routes answer, typed by the server's own view types (erased at build: the
@@ -53,17 +53,6 @@ interface SessionDetail {
   terminals: Terminal[];
   orders: Order[];
   timeline: TimelineEvent[];
-}
-
-interface EndedRunOrder {
-  uid: string;
-  revision: number;
-  runId: number;
-  sequenceNumber: number | null;
-  lines: number;
-  lastChangeAt: number | null;
-  lastChangeBy: string | null;
-  data: Record<string, unknown>;
 }
 
 type Route = { view: "overview" } | { view: "database"; dbname: string } | { view: "session"; dbname: string; multiSessionId: number };
@@ -146,7 +135,7 @@ async function draw(route: Route): Promise<void> {
     const [detail, refused, ended] = await Promise.all([
       api<SessionDetail>(path),
       api<{ edits: RefusedEditView[] }>(`${base}/refused-edits`),
-      api<{ orders: EndedRunOrder[] }>(`${base}/ended-run-orders`),
+      api<{ orders: EndedRunOrderView[] }>(`${base}/ended-run-orders`),
     ]);
     if (timeline.session !== sessionKey) return;
     timeline.events = [...timeline.events, ...detail.timeline].slice(-TIMELINE_KEPT);
@@ -283,7 +272,7 @@ function sessionView(detail: SessionDetail, events: TimelineEvent[], openRefused
  * Refused edits (what was typed, against which revision, what the server had) and the open
  * orders of ended runs, each with the operator's buttons; clicks are handled on #main.
  */
-function recoveryView(base: string, edits: RefusedEditView[], ended: EndedRunOrder[]): Node[] {
+function recoveryView(base: string, edits: RefusedEditView[], ended: EndedRunOrderView[]): Node[] {
   const open = edits.filter((edit) => edit.status === "open").length;
   const refused = table(
     ["refused", "pos", "user", "order", "typed against", "server had", "what was typed", "why", ""],
