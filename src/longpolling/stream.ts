@@ -11,7 +11,6 @@ import { streamQuerySchema } from "../protocol/messages.ts";
 import { STREAM_ROUTE } from "../protocol/routes.ts";
 import type { PollObserver } from "./poll-observer.ts";
 import { HeldPollLimit } from "./held-poll-limit.ts";
-import { type Flushable, WriteCoalescer } from "./write-coalescer.ts";
 
 export interface StreamSettings {
   maxChannelsPerStream: number;
@@ -46,13 +45,11 @@ const STREAM_HEADERS = {
 export function streamRoute(deps: StreamDeps, settings: StreamSettings): PlainRoute {
   const limit = new HeldPollLimit(settings.maxStreamsPerClient, "open streams");
   const open = new Set<OpenStream>();
-  const writes = new WriteCoalescer();
   let heartbeat: NodeJS.Timeout | undefined;
   const beat = (): void => {
     for (const stream of open) stream.comment();
   };
   const owner: StreamOwner = {
-    writes,
     opened(stream) {
       open.add(stream);
       heartbeat ??= setInterval(beat, settings.heartbeatMs).unref();
@@ -122,13 +119,12 @@ function databaseOf(channel: string): string {
 }
 
 interface StreamOwner {
-  readonly writes: WriteCoalescer;
   opened(stream: OpenStream): void;
   ended(stream: OpenStream, address: string): void;
 }
 
 /** One client's open stream: the bus subscription, the sink it writes to once open, its presence. */
-class OpenStream implements Flushable {
+class OpenStream {
   /** Resolves with the reply once the catch-up read succeeded; rejects when it failed. */
   readonly reply: Promise<StreamReply>;
   private resolve!: (reply: StreamReply) => void;
@@ -137,8 +133,6 @@ class OpenStream implements Flushable {
   private sink: ReplySink | undefined;
   /** Events delivered between the catch-up read and the door handing over the sink. */
   private waiting = "";
-  /** This turn's events, written together when the turn ends (WriteCoalescer). */
-  private unflushed = "";
   private started = false;
   private isOpen = false;
   private over = false;
@@ -205,11 +199,7 @@ class OpenStream implements Flushable {
     if (!sink) return;
     // After the head, an error can only cut the connection; the client resumes from its Last-Event-ID.
     if (error !== undefined) sink.destroy();
-    else {
-      if (this.unflushed) sink.write(this.unflushed);
-      this.unflushed = "";
-      sink.end();
-    }
+    else sink.end();
   }
 
   /** The door wrote the head: the comment tells the client the stream is open before the first event. */
@@ -225,22 +215,14 @@ class OpenStream implements Flushable {
     this.write(`: open\n\n${waiting}`);
   }
 
-  flush(): void {
-    const text = this.unflushed;
-    this.unflushed = "";
-    if (this.over || !this.sink || !text) return;
-    this.sink.write(text);
-    if (this.sink.buffered() > MAX_BUFFERED_BYTES) this.sink.destroy();
-  }
-
   private write(text: string): void {
     if (this.over) return;
     if (!this.sink) {
       if (this.isOpen) this.waiting += text;
       return;
     }
-    if (!this.unflushed) this.owner.writes.mark(this);
-    this.unflushed += text;
+    this.sink.write(text);
+    if (this.sink.buffered() > MAX_BUFFERED_BYTES) this.sink.destroy();
   }
 
   private readonly gone = (): void => {
