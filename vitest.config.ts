@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
  * durability, access and bus tests, all over real HTTP. The client library's own tests stay
  * on SQLite: they test the client, and would double the suite's time for nothing.
  */
-const perStore = ["test/sync/**/*.test.ts", "test/http/**/*.test.ts", "test/bus/poll.test.ts"];
+const perStore = ["test/sync/**/*.test.ts", "test/http/**/*.test.ts", "test/bus/poll.test.ts", "test/console/behind.test.ts"];
 
 export default defineConfig({
   test: {
@@ -44,6 +44,8 @@ export default defineConfig({
             "test/sync/merge*.test.ts",
             "test/faults/scenarios.test.ts",
             "test/cluster/**/*.test.ts",
+            // Terminal 2 polls the second node; the first node's console and /metrics tell it is behind.
+            "test/console/behind.test.ts",
           ],
           env: { POS_SYNC_TEST_STORE: "cluster" },
           setupFiles: ["test/setup/postgres-database.ts"],

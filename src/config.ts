@@ -72,6 +72,8 @@ export const settingsSchema = z.object({
   adminKey: key.optional(),
   maxChannelsPerPoll: z.coerce.number().int().positive().default(100),
   maxPollsPerClient: z.coerce.number().int().positive().default(256),
+  /** Seconds a terminal may leave a notification unacknowledged (its next poll's `last`) before the console calls it behind. */
+  behindAfter: seconds.default(10),
   /** Seconds between the comment lines that keep an idle stream (/longpolling/stream) open through proxies. */
   streamHeartbeat: seconds.max(25).default(20),
   /** Merge a stale update_order with what others changed since its revision, when they touched other lines. */
@@ -83,8 +85,9 @@ export const settingsSchema = z.object({
 });
 
 /** Inside the code every duration is in milliseconds: the seconds of the settings become `...Ms` fields. */
-const configSchema = settingsSchema.transform(({ pollTimeout, retention, gcInterval, streamHeartbeat, ...rest }) => ({
+const configSchema = settingsSchema.transform(({ pollTimeout, retention, gcInterval, streamHeartbeat, behindAfter, ...rest }) => ({
   ...rest,
+  behindAfterMs: behindAfter * 1000,
   streamHeartbeatMs: streamHeartbeat * 1000,
   pollTimeoutMs: pollTimeout * 1000,
   retentionMs: retention * 1000,
@@ -114,6 +117,7 @@ export const settingSources = {
   adminKey: ["POS_SYNC_ADMIN_KEY", "admin-key"],
   maxChannelsPerPoll: ["POS_SYNC_MAX_CHANNELS_PER_POLL", "max-channels-per-poll"],
   maxPollsPerClient: ["POS_SYNC_MAX_POLLS_PER_CLIENT", "max-polls-per-client"],
+  behindAfter: ["POS_SYNC_BEHIND_AFTER", "behind-after"],
   streamHeartbeat: ["POS_SYNC_STREAM_HEARTBEAT", "stream-heartbeat"],
   merge: ["POS_SYNC_MERGE", "merge"],
   pgPoolSize: ["POS_SYNC_PG_POOL_SIZE", "pg-pool-size"],

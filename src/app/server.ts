@@ -13,7 +13,7 @@ import type { Store } from "../db/store.ts";
 import { createAccess } from "../http/access.ts";
 import { Monitor } from "../console/monitor.ts";
 import { startNodeRegistry } from "../console/node-registry.ts";
-import { startPresenceSharing } from "../console/shared-presence.ts";
+import { clusterLag, startPresenceSharing } from "../console/shared-presence.ts";
 import { databaseWaitListener } from "../http/database-wait.ts";
 import { KeyRing } from "../keys/key-ring.ts";
 import { FaultRules } from "../faults/fault-rules.ts";
@@ -69,10 +69,12 @@ export async function openDeps(config: Config, options: ServerOptions & { wait?:
     heldPolls: () => bus.heldPolls,
     mergeOutcomes: () => merges.snapshot(),
     faultInjections: () => faults?.firedTotal() ?? {},
+    behindAfterMs: config.behindAfterMs,
+    terminalsLag: (monitor) => clusterLag(store, monitor),
     ...options.monitor,
   });
   const onReadError = (error: unknown) => log.warn({ err: error }, "reading committed notifications failed; retrying");
-  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs, observer: monitor.metrics.bus, onReadError, timing: phases }, clock);
+  const bus = await Bus.open(store, { pollTimeoutMs: config.pollTimeoutMs, observer: monitor.busObserver, onReadError, timing: phases }, clock);
   const keys = new KeyRing(config.keys, store, { clock, log });
   await keys.start();
   const access = createAccess({ databases: keys.digests, backend: config.backendKey });

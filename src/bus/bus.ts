@@ -48,6 +48,8 @@ export interface BusObserver {
   /** A poll was answered; `latencySeconds` is commit-to-answer when the poll was woken by a commit. */
   pollAnswered(outcome: PollOutcome, delivered: number, latencySeconds?: number): void;
   deleted(count: number): void;
+  /** Notifications of one id scope reached this node (committed here or by another node), in id order, before any poll has them. */
+  published?(batch: readonly Notification[]): void;
 }
 
 export interface PollOptions {
@@ -309,6 +311,7 @@ export class Bus {
     if (sent.length === 0) return;
     this.lastCommitAt = performance.now();
     this.scopes.get(scope)!.recent.add(sent, this.clock.now());
+    this.options.observer?.published?.(sent);
     this.dispatcher.publish(sent);
   }
 }

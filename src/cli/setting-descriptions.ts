@@ -19,6 +19,7 @@ export const settingDescriptions = {
   backendKey: "key for the backend routes (/longpolling/send, backend push)",
   maxChannelsPerPoll: "channels one poll or stream may name",
   maxPollsPerClient: "polls one client address may hold at once, and streams it may keep open",
+  behindAfter: "seconds a terminal may leave a notification unacknowledged before the console and /metrics call it behind",
   streamHeartbeat: "seconds between keep-alive comments on an idle stream (at most 25)",
   adminKey: "opens the operator routes (console, metrics, fault rules) as Authorization: Bearer; without it they answer on loopback only",
   merge: "merge concurrent edits of different lines of an order instead of refusing the stale one (the flag alone means on)",

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { Clock } from "../bus/bus.ts";
-import { Metrics } from "../metrics/metrics.ts";
+import type { BusObserver, Clock } from "../bus/bus.ts";
+import { Metrics, type TerminalsLag } from "../metrics/metrics.ts";
 import type { UpdateRequest } from "../protocol/messages.ts";
 import { Activity } from "./activity.ts";
 import { Presence } from "./presence.ts";
@@ -11,10 +11,14 @@ import { version } from "../version.ts";
 export interface MonitorOptions {
   clock: Clock;
   pollTimeoutMs: number;
+  /** POS_SYNC_BEHIND_AFTER in ms (10 s by default). */
+  behindAfterMs?: number;
   heldPolls: () => number;
   historyIntervalMs?: number;
   mergeOutcomes?: () => Readonly<Record<string, number>>;
   faultInjections?: () => Readonly<Record<string, number>>;
+  /** /metrics' terminals behind; this node's own by default (src/console/shared-presence.ts has the cluster's). */
+  terminalsLag?: (monitor: Monitor) => Promise<TerminalsLag>;
 }
 
 /**
@@ -36,10 +40,17 @@ export class Monitor {
       ...(options.historyIntervalMs ? { historyIntervalMs: options.historyIntervalMs } : {}),
       ...(options.mergeOutcomes ? { mergeOutcomes: options.mergeOutcomes } : {}),
       ...(options.faultInjections ? { faultInjections: options.faultInjections } : {}),
+      terminalsLag: async () => (options.terminalsLag ? options.terminalsLag(this) : this.presence.lag()),
     });
-    this.presence = new Presence(options.clock, options.pollTimeoutMs);
+    this.presence = new Presence(options.clock, options.pollTimeoutMs, options.behindAfterMs);
     this.activity = new Activity(options.clock);
     this.startedAt = options.clock.now();
+  }
+
+  /** What the bus tells: counted by the metrics, and its notifications counted unacknowledged by presence. */
+  get busObserver(): BusObserver {
+    const presence = this.presence;
+    return { ...this.metrics.bus, published: (batch) => presence.published(batch) };
   }
 
   /** A /pos_multi_session_sync/update request was applied with `result`. */

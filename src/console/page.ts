@@ -65,6 +65,7 @@ const PAGE = `<!doctype html>
   .state { display: inline-block; min-width: 64px; text-align: center; border-radius: 10px; padding: 1px 8px; font-size: 12px; font-weight: 600; color: #fff; }
   .state.online { background: var(--online); } .state.waiting { background: var(--waiting); }
   .state.idle { background: var(--idle); } .state.offline { background: var(--offline); }
+  .state.behind { background: var(--offline); }
   .chart { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
   .chart svg { width: 100%; height: 140px; display: block; }
   .legend { font-size: 12px; color: var(--muted); display: flex; gap: 16px; }

@@ -1,5 +1,6 @@
 import type { Clock } from "../bus/bus.ts";
 import { CHANNEL, parseChannel } from "../protocol/channels.ts";
+import { Unacknowledged } from "./unacknowledged.ts";
 
 /**
  * online: holding a poll now (or between two polls); waiting: the last PING's PONG has not been
@@ -17,6 +18,16 @@ export interface TerminalPresence {
   lastPingAt: number | null;
   lastPongAt: number | null;
   clientAddress: string | null;
+  /** The newest notification id a poll was answered with; null when none was (by the nodes that saw it). */
+  deliveredId: number | null;
+  /** The highest `last` it polled with: it has every notification up to that id. null when it never polled. */
+  acknowledgedId: number | null;
+  /** Notifications on its channels above acknowledgedId, delivered or not yet (it stopped polling). */
+  unacknowledged: number;
+  /** Epoch ms the oldest of them was committed (as far as the counting node knows); null when none. */
+  unacknowledgedSince: number | null;
+  /** The oldest unacknowledged notification is older than POS_SYNC_BEHIND_AFTER, and the terminal polled within the last hour. */
+  behind: boolean;
 }
 
 /** What one node has seen of one terminal; several nodes' entries merge into one (mergeEntries). */
@@ -26,19 +37,36 @@ export interface PresenceEntry {
   lastPingAt: number | undefined;
   lastPongAt: number | undefined;
   clientAddress: string | undefined;
+  deliveredId: number | undefined;
+  acknowledgedId: number | undefined;
+  unacknowledged: number;
+  unacknowledgedSince: number | undefined;
+}
+
+/** This node's entry, with the notifications it counts as unacknowledged once the terminal polled here. */
+interface LocalEntry extends PresenceEntry {
+  unacked?: Unacknowledged;
 }
 
 /** A poll answered this long ago still counts as polling: the terminal is about to poll again. */
 const REPOLL_GRACE_MS = 1000;
 /** Bounds memory against clients inventing channel names; the least recently seen go first. */
 const MAX_TERMINALS = 50_000;
+/**
+ * A terminal not seen polling for this long has left (a till closed for the night): what it
+ * misses meanwhile no longer makes it behind (it catches up with sync_all when it comes back),
+ * and a shared store forgets its rows.
+ */
+export const PRESENCE_KEPT_MS = 3600_000;
 
 /**
  * What this node has seen of each terminal's polls and PINGs, in memory: the operator console's
- * answer to "is terminal 3 polling, and did it answer its last PING?".
+ * answer to "is terminal 3 polling, and did it answer its last PING?", and "is it behind?": each
+ * poll's `last` acknowledges what the terminal received, and every notification committed on its
+ * channels above that is counted until a poll acknowledges it.
  */
 export class Presence {
-  private readonly entries = new Map<string, PresenceEntry>();
+  private readonly entries = new Map<string, LocalEntry>();
   /** channel -> terminal key and whether it is the PONG channel; parsing JSON once per channel. */
   private readonly channels = new Map<string, { key: string; pong: boolean } | null>();
   /** Terminals whose entry changed since takeChanged(): what a shared store is told next. Kept only once someone takes them. */
@@ -47,32 +75,69 @@ export class Presence {
   constructor(
     private readonly clock: Clock,
     private readonly pollTimeoutMs: number,
+    /** POS_SYNC_BEHIND_AFTER in ms. */
+    readonly behindAfterMs = 10_000,
   ) {}
 
-  /** A poll on `channels` is held: counted for the terminals they name until pollEnded(channels). */
-  pollStarted(channels: readonly string[], clientAddress: string): void {
+  /**
+   * A poll on `channels` with cursor `last` is held: counted for the terminals they name until
+   * pollEnded(channels). `last` acknowledges every notification up to it.
+   */
+  pollStarted(channels: readonly string[], clientAddress: string, last = 0): void {
     const now = this.clock.now();
     for (const key of this.terminalsOf(channels)) {
       const entry = this.touch(key);
       entry.heldPolls += 1;
       entry.lastPollAt = now;
       entry.clientAddress = clientAddress;
+      const unacked = (entry.unacked ??= new Unacknowledged());
+      if (last === 0) unacked.startOver();
+      else unacked.acknowledge(last);
+      counted(entry, unacked);
     }
   }
 
   /** The poll on `channels` is answered with `notifications` (or failed: []); notes any PONG among them. */
-  pollEnded(channels: readonly string[], notifications: readonly { channel: string }[]): void {
+  pollEnded(channels: readonly string[], notifications: readonly { id: number; channel: string }[]): void {
     const endedAt = this.clock.now();
-    for (const { channel } of notifications) {
-      const parsed = this.parse(channel);
-      if (parsed?.pong) this.touch(parsed.key).lastPongAt = endedAt;
-    }
+    this.delivered(notifications, endedAt);
     for (const key of this.terminalsOf(channels)) {
       const entry = this.entries.get(key);
       if (!entry) continue;
       this.changed?.add(key);
       entry.heldPolls = Math.max(0, entry.heldPolls - 1);
       entry.lastPollAt = endedAt;
+    }
+  }
+
+  /**
+   * An event stream on `channels` wrote `notifications`: delivered, and acknowledged too, since a
+   * stream has no cursor to send back (its client only says where it was when it reconnects).
+   */
+  streamed(channels: readonly string[], notifications: readonly { id: number; channel: string }[]): void {
+    if (notifications.length === 0) return;
+    this.delivered(notifications, this.clock.now());
+    const newest = notifications[notifications.length - 1]!.id;
+    for (const key of this.terminalsOf(channels)) {
+      const entry = this.entries.get(key);
+      if (!entry?.unacked?.acknowledge(newest)) continue;
+      this.changed?.add(key);
+      counted(entry, entry.unacked);
+    }
+  }
+
+  /**
+   * `batch` was committed (by any node; in id order per database): each one on the channels of a
+   * terminal that polled here is unacknowledged until a poll of it says otherwise.
+   */
+  published(batch: readonly { id: number; channel: string }[]): void {
+    let now: number | undefined;
+    for (const { id, channel } of batch) {
+      const parsed = this.parse(channel);
+      const entry = parsed && this.entries.get(parsed.key);
+      if (!entry?.unacked?.add(id, (now ??= this.clock.now()))) continue;
+      this.changed?.add(parsed!.key);
+      counted(entry, entry.unacked);
     }
   }
 
@@ -99,6 +164,11 @@ export class Presence {
       lastPingAt: entry?.lastPingAt ?? null,
       lastPongAt: entry?.lastPongAt ?? null,
       clientAddress: entry?.clientAddress ?? null,
+      deliveredId: entry?.deliveredId ?? null,
+      acknowledgedId: entry?.acknowledgedId ?? null,
+      unacknowledged: entry?.unacknowledged ?? 0,
+      unacknowledgedSince: entry?.unacknowledgedSince ?? null,
+      behind: entry ? isBehind(entry, now, this.behindAfterMs) : false,
     };
   }
 
@@ -115,7 +185,8 @@ export class Presence {
       const entry = this.entries.get(key);
       if (!entry) continue;
       const separator = key.indexOf("\u0000");
-      taken.push({ dbname: key.slice(0, separator), posId: key.slice(separator + 1), entry: { ...entry } });
+      const { unacked: _kept, ...shared } = entry;
+      taken.push({ dbname: key.slice(0, separator), posId: key.slice(separator + 1), entry: shared });
     }
     this.changed.clear();
     return taken;
@@ -136,6 +207,11 @@ export class Presence {
       if (state === "online" || state === "waiting") online += 1;
     }
     return { online, known: this.entries.size };
+  }
+
+  /** How many of the terminals this node has seen are behind, and since when the oldest unacknowledged notification of all waits. */
+  lag(): Lag {
+    return lagOf(this.entries.values(), this.clock.now(), this.behindAfterMs);
   }
 
   /** The terminals `channels` name, each once; worked out again when the poll ends rather than kept while it is held. */
@@ -159,13 +235,38 @@ export class Presence {
     return parsed;
   }
 
+  /** Notes the delivery of `notifications`, and any PONG among them, for the terminals whose channels they are on. */
+  private delivered(notifications: readonly { id: number; channel: string }[], at: number): void {
+    for (const { id, channel } of notifications) {
+      const parsed = this.parse(channel);
+      if (!parsed) continue;
+      const entry = parsed.pong ? this.touch(parsed.key) : this.entries.get(parsed.key);
+      if (!entry) continue;
+      if (parsed.pong) entry.lastPongAt = at;
+      this.changed?.add(parsed.key);
+      entry.deliveredId = Math.max(entry.deliveredId ?? 0, id);
+      // Answered from the store, a poll can deliver what this node committed before the terminal first polled here.
+      if (entry.unacked?.add(id, at)) counted(entry, entry.unacked);
+    }
+  }
+
   /** The entry of `key`, moved to the young end of the map. */
-  private touch(key: string): PresenceEntry {
+  private touch(key: string): LocalEntry {
     this.changed?.add(key);
     let entry = this.entries.get(key);
     if (entry) this.entries.delete(key);
     else {
-      entry = { heldPolls: 0, lastPollAt: undefined, lastPingAt: undefined, lastPongAt: undefined, clientAddress: undefined };
+      entry = {
+        heldPolls: 0,
+        lastPollAt: undefined,
+        lastPingAt: undefined,
+        lastPongAt: undefined,
+        clientAddress: undefined,
+        deliveredId: undefined,
+        acknowledgedId: undefined,
+        unacknowledged: 0,
+        unacknowledgedSince: undefined,
+      };
       if (this.entries.size >= MAX_TERMINALS) this.evictOldestIdle();
     }
     this.entries.set(key, entry);
@@ -192,13 +293,57 @@ export function mergeEntries(entries: readonly PresenceEntry[]): PresenceEntry |
       return value === undefined ? max : Math.max(max ?? value, value);
     }, undefined);
   const lastPollAt = latest((entry) => entry.lastPollAt);
+  const acknowledgedId = latest((entry) => entry.acknowledgedId);
+  // A node the terminal no longer polls keeps counting from its old cursor: the node that saw the newest cursor counts right.
+  const counting = entries.filter((entry) => entry.acknowledgedId === acknowledgedId);
+  const since = counting.reduce<number | undefined>(
+    (oldest, entry) => (entry.unacknowledgedSince === undefined ? oldest : Math.min(oldest ?? entry.unacknowledgedSince, entry.unacknowledgedSince)),
+    undefined,
+  );
   return {
     heldPolls: entries.reduce((sum, entry) => sum + entry.heldPolls, 0),
     lastPollAt,
     lastPingAt: latest((entry) => entry.lastPingAt),
     lastPongAt: latest((entry) => entry.lastPongAt),
     clientAddress: entries.find((entry) => entry.lastPollAt === lastPollAt && entry.clientAddress !== undefined)?.clientAddress,
+    deliveredId: latest((entry) => entry.deliveredId),
+    acknowledgedId,
+    unacknowledged: Math.max(0, ...counting.map((entry) => entry.unacknowledged)),
+    unacknowledgedSince: since,
   };
+}
+
+/** Terminals behind, and the age of the oldest unacknowledged notification of the terminals that polled within the last hour. */
+export interface Lag {
+  behind: number;
+  /** 0 when there is none. */
+  oldestUnacknowledgedMs: number;
+}
+
+export function lagOf(entries: Iterable<PresenceEntry>, now: number, behindAfterMs: number): Lag {
+  let behind = 0;
+  let oldestUnacknowledgedMs = 0;
+  for (const entry of entries) {
+    if (entry.unacknowledgedSince === undefined || !pollsStill(entry, now)) continue;
+    if (isBehind(entry, now, behindAfterMs)) behind += 1;
+    oldestUnacknowledgedMs = Math.max(oldestUnacknowledgedMs, now - entry.unacknowledgedSince);
+  }
+  return { behind, oldestUnacknowledgedMs };
+}
+
+function isBehind(entry: PresenceEntry, now: number, behindAfterMs: number): boolean {
+  return entry.unacknowledgedSince !== undefined && now - entry.unacknowledgedSince > behindAfterMs && pollsStill(entry, now);
+}
+
+function pollsStill(entry: PresenceEntry, now: number): boolean {
+  return entry.lastPollAt !== undefined && now - entry.lastPollAt <= PRESENCE_KEPT_MS;
+}
+
+/** The entry's figures after its unacknowledged notifications changed. */
+function counted(entry: PresenceEntry, unacked: Unacknowledged): void {
+  entry.acknowledgedId = unacked.acked;
+  entry.unacknowledged = unacked.count;
+  entry.unacknowledgedSince = unacked.since;
 }
 
 function stateOf(entry: PresenceEntry, now: number, pollTimeoutMs: number): TerminalState {

@@ -2,12 +2,10 @@ import type { PresenceRow, Store } from "../db/store.ts";
 import type { Logger } from "../log.ts";
 import type { Monitor } from "./monitor.ts";
 import { nodeViews } from "./node-registry.ts";
-import { mergeEntries, type PresenceEntry, type TerminalPresence } from "./presence.ts";
+import { type Lag, lagOf, mergeEntries, PRESENCE_KEPT_MS, type PresenceEntry, type TerminalPresence } from "./presence.ts";
 
 /** How often a node writes the terminals whose presence changed: one statement per beat, whatever the number of polls. */
 export const PRESENCE_WRITE_MS = 500;
-/** Rows not rewritten for an hour are a terminal long gone (or a node that stopped): pruned, and not read. */
-const PRESENCE_KEPT_MS = 3600_000;
 const PRUNE_EVERY_WRITES = 1200;
 
 export interface PresenceSharing {
@@ -77,6 +75,27 @@ export async function clusterPresence(store: Store, monitor: Monitor, dbname: st
   return new Map([...byTerminal].map(([posId, entries]) => [posId, presence.view(mergeEntries(entries))]));
 }
 
+/**
+ * Terminals behind across the cluster, for /metrics: this node's own entries merged with every
+ * node's rows of the terminals some node counts unacknowledged notifications for (as of their
+ * last write, at most half a second old). On a store no other node shares, this node's own.
+ */
+export async function clusterLag(store: Store, monitor: Monitor): Promise<Lag> {
+  const { presence } = monitor;
+  if (!store.presenceOfUnacknowledged) return presence.lag();
+  const now = Date.now();
+  const byTerminal = new Map<string, PresenceEntry[]>();
+  for (const row of await store.presenceOfUnacknowledged(now - PRESENCE_KEPT_MS)) {
+    const key = JSON.stringify([row.dbname, row.posId]);
+    const own = row.nodeId === monitor.nodeId ? presence.entryOf(row.dbname, row.posId) : undefined;
+    const entries = byTerminal.get(key) ?? [];
+    entries.push(own ?? entryOf(row, true));
+    byTerminal.set(key, entries);
+  }
+  const merged = [...byTerminal.values()].map((entries) => mergeEntries(entries)!);
+  return lagOf(merged, now, presence.behindAfterMs);
+}
+
 function rowOf(dbname: string, posId: string, nodeId: string, entry: PresenceEntry, now: number): PresenceRow {
   return {
     dbname,
@@ -87,6 +106,10 @@ function rowOf(dbname: string, posId: string, nodeId: string, entry: PresenceEnt
     lastPingAt: entry.lastPingAt ?? null,
     lastPongAt: entry.lastPongAt ?? null,
     clientAddress: entry.clientAddress ?? null,
+    deliveredId: entry.deliveredId ?? null,
+    acknowledgedId: entry.acknowledgedId ?? null,
+    unacknowledged: entry.unacknowledged,
+    unacknowledgedSince: entry.unacknowledgedSince ?? null,
     updatedAt: now,
   };
 }
@@ -98,5 +121,9 @@ function entryOf(row: PresenceRow, alive: boolean): PresenceEntry {
     lastPingAt: row.lastPingAt ?? undefined,
     lastPongAt: row.lastPongAt ?? undefined,
     clientAddress: row.clientAddress ?? undefined,
+    deliveredId: row.deliveredId ?? undefined,
+    acknowledgedId: row.acknowledgedId ?? undefined,
+    unacknowledged: row.unacknowledged,
+    unacknowledgedSince: row.unacknowledgedSince ?? undefined,
   };
 }

@@ -23,6 +23,8 @@ export interface DatabaseSummary {
   multiSessions: number;
   terminals: number;
   online: number;
+  /** Terminals whose oldest unacknowledged notification is older than POS_SYNC_BEHIND_AFTER. */
+  behind: number;
 }
 
 export interface TerminalView extends TerminalPresence {
@@ -64,7 +66,9 @@ export async function overviewView(deps: ViewDeps, viewer: Viewer) {
     terminals: {
       online: summaries.reduce((sum, db) => sum + db.online, 0),
       known: summaries.reduce((sum, db) => sum + db.terminals, 0),
+      behind: summaries.reduce((sum, db) => sum + db.behind, 0),
     },
+    behindAfterSeconds: config.behindAfterMs / 1000,
     databases: summaries.length,
     ...(nodes ? { nodes } : {}),
     history: { intervalSeconds: monitor.metrics.history.intervalMs / 1000, points: monitor.metrics.history.list() },
@@ -81,6 +85,7 @@ export async function databaseSummaries(deps: ViewDeps, viewer: Viewer): Promise
         multiSessions: (await deps.store.multiSessionsOf(dbname)).length,
         terminals: terminals.length,
         online: terminals.filter((terminal) => terminal.state === "online" || terminal.state === "waiting").length,
+        behind: terminals.filter((terminal) => terminal.behind).length,
       };
     }),
   );

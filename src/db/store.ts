@@ -262,6 +262,11 @@ export interface Store {
   savePresence?(rows: readonly PresenceRow[]): Promise<void>;
   /** Every node's rows of a database's terminals updated at or after `since`. */
   presenceOf?(dbname: string, since: number): Promise<PresenceRow[]>;
+  /**
+   * Every node's rows, of any database, of the terminals that some node's row updated at or after
+   * `since` counts unacknowledged notifications for (`unacknowledged` > 0): what /metrics merges.
+   */
+  presenceOfUnacknowledged?(since: number): Promise<PresenceRow[]>;
   /** Deletes presence rows updated before `before`. */
   prunePresence?(before: number): Promise<void>;
 
@@ -307,6 +312,14 @@ export interface PresenceRow {
   lastPingAt: number | null;
   lastPongAt: number | null;
   clientAddress: string | null;
+  /** The newest notification id this node delivered to it. */
+  deliveredId: number | null;
+  /** The highest cursor (`last`) it polled this node with. */
+  acknowledgedId: number | null;
+  /** Notifications on its channels above acknowledgedId, as this node counts them. */
+  unacknowledged: number;
+  /** When this node had the oldest of them. */
+  unacknowledgedSince: number | null;
   updatedAt: number;
 }
 

@@ -36,7 +36,7 @@ export function longpollingFeature({ bus, access, knownTerminals, observers }: L
   function held(channels: readonly string[], last: number, peek: boolean, caller: Caller): Promise<RawJson> {
     const address = caller.clientAddress;
     if (!peek) heldPolls.acquire(address);
-    for (const observer of observers) observer.pollStarted?.(channels, address);
+    for (const observer of observers) observer.pollStarted?.(channels, address, last);
     const ended = (notifications: Notification[]) => {
       for (const observer of observers) observer.pollEnded?.(channels, notifications, caller, peek);
       if (!peek) heldPolls.release(address);

@@ -157,7 +157,7 @@ class OpenStream {
   start(last: number): void {
     if (this.over) return;
     this.started = true;
-    for (const observer of this.deps.observers) observer.pollStarted?.(this.channels, this.address);
+    for (const observer of this.deps.observers) observer.pollStarted?.(this.channels, this.address, last);
     this.subscription = this.deps.bus.stream(this.channels, last, this);
   }
 
@@ -175,11 +175,12 @@ class OpenStream {
       text += `id: ${id}\ndata: {"id":${id},"channel":${JSON.stringify(channel)},"message":${message}}\n\n`;
       if (this.pongChannels.size > 0 && this.pongChannels.has(channel)) pong = true;
     }
-    if (pong) {
-      for (const observer of this.deps.observers) {
-        observer.pollEnded?.(this.channels, notifications, this.caller, true);
-        observer.pollStarted?.(this.channels, this.address);
-      }
+    const newest = notifications[notifications.length - 1]?.id ?? 0;
+    for (const observer of this.deps.observers) {
+      observer.streamed?.(this.channels, notifications);
+      if (!pong) continue;
+      observer.pollEnded?.(this.channels, notifications, this.caller, true);
+      observer.pollStarted?.(this.channels, this.address, newest);
     }
     this.write(text);
   }

@@ -14,6 +14,44 @@ export interface MetricsOptions {
   /** Totals kept elsewhere, read at scrape time: merges by outcome (POS_SYNC_MERGE), fault injections by effect. */
   mergeOutcomes?: () => Readonly<Record<string, number>>;
   faultInjections?: () => Readonly<Record<string, number>>;
+  /** Terminals behind and the age of the oldest unacknowledged notification, across the cluster; read once per scrape. */
+  terminalsLag?: () => Promise<TerminalsLag>;
+}
+
+export interface TerminalsLag {
+  behind: number;
+  /** 0 when every terminal acknowledged everything on its channels. */
+  oldestUnacknowledgedMs: number;
+}
+
+/** The gauges of one scrape share one read; a failed read leaves them at their last values. */
+const LAG_READ_REUSED_MS = 1000;
+
+function lagGauges(read: () => Promise<TerminalsLag>, registers: Registry[]): void {
+  let latest: { at: number; lag: Promise<TerminalsLag | undefined> } | undefined;
+  const lag = () => {
+    const now = Date.now();
+    if (!latest || now - latest.at > LAG_READ_REUSED_MS) latest = { at: now, lag: read().catch(() => undefined) };
+    return latest.lag;
+  };
+  new Gauge({
+    name: "pos_sync_terminals_behind",
+    help: "Terminals whose oldest unacknowledged notification is older than POS_SYNC_BEHIND_AFTER (every node counts the whole cluster)",
+    registers,
+    async collect() {
+      const now = await lag();
+      if (now) this.set(now.behind);
+    },
+  });
+  new Gauge({
+    name: "pos_sync_oldest_unacknowledged_seconds",
+    help: "Age of the oldest notification a terminal has not acknowledged with its next poll (0 when none)",
+    registers,
+    async collect() {
+      const now = await lag();
+      if (now) this.set(now.oldestUnacknowledgedMs / 1000);
+    },
+  });
 }
 
 /** What a sync update request came to, as far as the counters care. */
@@ -69,6 +107,7 @@ export class Metrics {
       options.mergeOutcomes,
     );
     countedElsewhere("pos_sync_fault_injections_total", "QA fault rule injections, by effect", "effect", options.faultInjections);
+    if (options.terminalsLag) lagGauges(options.terminalsLag, registers);
     const pollsAnswered = new Counter({
       name: "pos_sync_polls_answered_total",
       help: "Polls answered, by result: notifications, timeout (empty), client_gone, empty (peek or shutdown)",

@@ -53,10 +53,10 @@ describe("the console's JSON routes", () => {
       viewer: { role: "admin" },
       store: { kind: "sqlite", healthy: true },
       databases: 1,
-      terminals: { online: 2, known: 2 },
+      terminals: { online: 2, known: 2, behind: 0 },
     });
     expect(overview.heldPolls).toBeGreaterThanOrEqual(0);
-    expect((await getJson(url, "/console/api/databases")).body).toEqual([{ dbname: "shop1", multiSessions: 1, terminals: 2, online: 2 }]);
+    expect((await getJson(url, "/console/api/databases")).body).toEqual([{ dbname: "shop1", multiSessions: 1, terminals: 2, online: 2, behind: 0 }]);
     const database = (await getJson(url, "/console/api/databases/shop1")).body;
     expect(database.multiSessions.map((ms: any) => [ms.multiSessionId, ms.terminals.length])).toEqual([[1, 2]]);
   });

@@ -18,7 +18,7 @@ let browser: Browser;
 let terminals: MultiSessionClient[] = [];
 
 beforeAll(async () => {
-  server = await startServer({ keys: KEYS, adminKey: ADMIN, pollTimeout: 1.5 });
+  server = await startServer({ keys: KEYS, adminKey: ADMIN, pollTimeout: 1.5, behindAfter: 1 });
   browser = await launchChromium();
   terminals = await Promise.all([
     startTerminal(server.url, "shop1", 1, KEYS.shop1),
@@ -78,7 +78,7 @@ describe("the console in a browser", () => {
     expect(failed).toEqual([]);
   });
 
-  test("the session view shows both terminals of shop1 online, with user and message counter", async () => {
+  test("the session view shows both terminals of shop1 online, with user, acknowledged ids and message counter, not behind", async () => {
     await admin.click('#databases a:text("shop1")');
     await admin.click('a:text("Multi-session 1")');
     await row(admin, 1).and(admin.locator('[data-state="online"]')).waitFor(WAIT);
@@ -86,7 +86,9 @@ describe("the console in a browser", () => {
     expect(admin.url()).toMatch(/#\/db\/shop1\/ms\/1$/);
     const cells = await row(admin, 1).locator("td").allTextContents();
     expect(cells[1]).toBe("1"); // user
-    expect(Number(cells[5])).toBeGreaterThanOrEqual(2); // message counter
+    expect(cells[5]).toMatch(/^(\d+|–) \/ \d+$/); // delivered / acknowledged ids
+    expect(Number(cells[7])).toBeGreaterThanOrEqual(2); // message counter
+    expect(await row(admin, 1).getAttribute("data-behind")).toBe("false");
   });
 
   test("an order created by one terminal appears with its revision within a second, and in the timeline", async () => {
@@ -108,12 +110,19 @@ describe("the console in a browser", () => {
     expect(await admin.locator(`#orders tr[data-uid="${uid}"] td`).last().textContent()).toBe("2"); // changed by pos 2
   });
 
-  test("a terminal that stops polling turns offline", async () => {
+  test("a terminal that stops polling turns offline, and behind once an update for it waits longer than POS_SYNC_BEHIND_AFTER", async () => {
     await admin.goto(`${server.url}/console#/db/shop1/ms/1`);
     await row(admin, 2).and(admin.locator('[data-state="online"]')).waitFor(WAIT);
     terminals[1]!.stop();
     await row(admin, 2).and(admin.locator('[data-state="offline"]')).waitFor(WAIT);
     await row(admin, 1).and(admin.locator('[data-state="online"]')).waitFor(WAIT);
+
+    await terminals[0]!.updateOrder({ uid: `00001-001-${Date.now() % 10_000}`, lines: [] });
+    await row(admin, 2).and(admin.locator('[data-behind="true"]')).waitFor(WAIT);
+    expect(await row(admin, 2).locator(".state.behind").textContent()).toBe("behind");
+    expect(await row(admin, 1).getAttribute("data-behind")).toBe("false");
+    await admin.goto(`${server.url}/console#/`);
+    await admin.locator("#terminals-behind", { hasText: "1" }).waitFor(WAIT);
   });
 });
 

@@ -37,7 +37,7 @@ describe("a terminal's state, as the console shows it", () => {
 
     clock.advance(10);
     presence.pollStarted([orders, pongs], "10.0.0.3");
-    presence.pollEnded([orders, pongs], [{ channel: pongs }]);
+    presence.pollEnded([orders, pongs], [{ id: 1, channel: pongs }]);
     expect(presence.of("shop1", 3)).toMatchObject({ state: "online", lastPongAt: clock.now() });
   });
 

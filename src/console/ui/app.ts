@@ -32,7 +32,8 @@ interface Overview {
   store: { kind: string; healthy: boolean };
   pollTimeoutSeconds: number;
   heldPolls: number;
-  terminals: { online: number; known: number };
+  terminals: { online: number; known: number; behind: number };
+  behindAfterSeconds: number;
   databases: number;
   /** The admin's only: every node seen in the last minute. */
   nodes?: NodeRow[];
@@ -165,6 +166,7 @@ function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] 
       card("store", `${overview.store.kind}${overview.store.healthy ? "" : " (down)"}`, "store"),
       card("held polls", String(overview.heldPolls), "held-polls"),
       card("terminals online / known", `${overview.terminals.online} / ${overview.terminals.known}`, "terminals"),
+      card(`terminals behind (over ${overview.behindAfterSeconds} s)`, String(overview.terminals.behind), "terminals-behind"),
       card("databases", String(overview.databases), "databases"),
       card("notifications/s, last minute", rate === undefined ? "–" : round(rate), "rate"),
       card("commit p99, worst in last minute", p99s.length > 0 ? `${round(Math.max(...p99s))} ms` : "–", "commit-p99"),
@@ -174,7 +176,7 @@ function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] 
     ...(overview.nodes ? [el("h2", {}, `Nodes (${overview.nodes.length})`), nodeTable(overview.nodes)] : []),
     el("h2", {}, "Databases"),
     table(
-      ["database", "multi-sessions", "terminals", "online"],
+      ["database", "multi-sessions", "terminals", "online", "behind"],
       databases.map((db) =>
         el(
           "tr",
@@ -183,6 +185,7 @@ function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] 
           num(db.multiSessions),
           num(db.terminals),
           num(db.online),
+          num(db.behind),
         ),
       ),
       "databases",
@@ -377,16 +380,23 @@ main.addEventListener("click", (event) => {
 
 function terminalTable(terminals: Terminal[]): HTMLElement {
   return table(
-    ["pos", "user", "state", "last poll", "last PING", "message counter", "client address"],
+    ["pos", "user", "state", "last poll", "last PING", "delivered / acknowledged", "unacknowledged", "message counter", "client address"],
     terminals.map((terminal) =>
       el(
         "tr",
-        { "data-pos-id": terminal.posId, "data-state": terminal.state },
+        { "data-pos-id": terminal.posId, "data-state": terminal.state, "data-behind": String(terminal.behind) },
         el("td", {}, terminal.posId),
         num(terminal.userId ?? "–"),
-        el("td", {}, el("span", { class: `state ${terminal.state}`, title: stateHelp[terminal.state] }, terminal.state)),
+        el(
+          "td",
+          {},
+          el("span", { class: `state ${terminal.state}`, title: stateHelp[terminal.state] }, terminal.state),
+          ...(terminal.behind ? [" ", el("span", { class: "state behind", title: "its oldest unacknowledged notification is too old" }, "behind")] : []),
+        ),
         el("td", {}, terminal.heldPolls > 0 ? "polling now" : terminal.lastPollAt ? ago(terminal.lastPollAt) : "never"),
         el("td", {}, terminal.lastPingAt ? `${ago(terminal.lastPingAt)}${terminal.state === "waiting" ? ", no PONG yet" : ""}` : "–"),
+        num(`${terminal.deliveredId ?? "–"} / ${terminal.acknowledgedId ?? "–"}`),
+        el("td", { class: "num" }, terminal.unacknowledgedSince === null ? "0" : `${terminal.unacknowledged}, oldest ${ago(terminal.unacknowledgedSince)}`),
         num(terminal.messageId ?? "–"),
         el("td", {}, terminal.clientAddress ?? "–"),
       ),
@@ -459,7 +469,20 @@ function chart(points: HistoryPoint[]): HTMLElement {
 }
 
 function table(headers: string[], rows: HTMLElement[], id: string): HTMLElement {
-  const numeric = new Set(["held polls", "multi-sessions", "terminals", "online", "user", "message counter", "revision", "lines", "number"]);
+  const numeric = new Set([
+    "held polls",
+    "multi-sessions",
+    "terminals",
+    "online",
+    "behind",
+    "user",
+    "delivered / acknowledged",
+    "unacknowledged",
+    "message counter",
+    "revision",
+    "lines",
+    "number",
+  ]);
   return el(
     "table",
     { id },

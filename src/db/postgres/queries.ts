@@ -22,6 +22,10 @@ const refusedEditColumns = `id, dbname, multi_session_id AS "multiSessionId", ui
   server_revision AS "serverRevision", server_state AS "serverState", status, reapplied_revision AS "reappliedRevision",
   resolved_at AS "resolvedAt"`;
 
+const presenceColumns = `dbname, pos_id AS "posId", node_id AS "nodeId", held_polls AS "heldPolls", last_poll_at AS "lastPollAt",
+  last_ping_at AS "lastPingAt", last_pong_at AS "lastPongAt", client_address AS "clientAddress", delivered_id AS "deliveredId",
+  acknowledged_id AS "acknowledgedId", unacknowledged, unacknowledged_since AS "unacknowledgedSince", updated_at AS "updatedAt"`;
+
 const statements = {
   healthCheck: `SELECT 1`,
   lastCommittedId: `SELECT last_id AS "lastId" FROM notification_counters WHERE dbname = $1`,
@@ -132,16 +136,21 @@ const statements = {
   takeFaultFiring: `UPDATE fault_rules SET fired = fired + 1 WHERE id = $1 AND (count IS NULL OR fired < count) RETURNING fired`,
   /** One statement for a node's whole batch; DISTINCT ON because ON CONFLICT cannot touch a row twice. */
   savePresence: `INSERT INTO terminal_presence
-      (dbname, pos_id, node_id, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address, updated_at)
-    SELECT DISTINCT ON (dbname, pos_id) dbname, pos_id, $3::text, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address, $9::bigint
-    FROM unnest($1::text[], $2::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[])
-      AS row(dbname, pos_id, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address)
+      (dbname, pos_id, node_id, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address, delivered_id, acknowledged_id,
+       unacknowledged, unacknowledged_since, updated_at)
+    SELECT DISTINCT ON (dbname, pos_id) dbname, pos_id, $3::text, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address,
+      delivered_id, acknowledged_id, unacknowledged, unacknowledged_since, $9::bigint
+    FROM unnest($1::text[], $2::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $10::bigint[], $11::bigint[],
+        $12::int[], $13::bigint[])
+      AS row(dbname, pos_id, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address, delivered_id, acknowledged_id,
+        unacknowledged, unacknowledged_since)
     ON CONFLICT (dbname, pos_id, node_id) DO UPDATE SET held_polls = excluded.held_polls, last_poll_at = excluded.last_poll_at,
       last_ping_at = excluded.last_ping_at, last_pong_at = excluded.last_pong_at, client_address = excluded.client_address,
-      updated_at = excluded.updated_at`,
-  presenceOf: `SELECT dbname, pos_id AS "posId", node_id AS "nodeId", held_polls AS "heldPolls", last_poll_at AS "lastPollAt",
-    last_ping_at AS "lastPingAt", last_pong_at AS "lastPongAt", client_address AS "clientAddress", updated_at AS "updatedAt"
-    FROM terminal_presence WHERE dbname = $1 AND updated_at >= $2`,
+      delivered_id = excluded.delivered_id, acknowledged_id = excluded.acknowledged_id, unacknowledged = excluded.unacknowledged,
+      unacknowledged_since = excluded.unacknowledged_since, updated_at = excluded.updated_at`,
+  presenceOf: `SELECT ${presenceColumns} FROM terminal_presence WHERE dbname = $1 AND updated_at >= $2`,
+  presenceOfUnacknowledged: `SELECT ${presenceColumns} FROM terminal_presence p WHERE updated_at >= $1 AND EXISTS (
+      SELECT 1 FROM terminal_presence q WHERE q.dbname = p.dbname AND q.pos_id = p.pos_id AND q.unacknowledged > 0 AND q.updated_at >= $1)`,
   prunePresence: `DELETE FROM terminal_presence WHERE updated_at < $1`,
 } satisfies Record<string, string>;
 

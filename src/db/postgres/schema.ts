@@ -182,7 +182,7 @@ export const faultRules = pgTable("fault_rules", {
 });
 
 /**
- * What each node has seen of each terminal's polls and PINGs (src/console/presence.ts), written
+ * What each node has seen of each terminal's polls, PINGs and acknowledgements (src/console/presence.ts), written
  * in batches at a bounded rate, so every node's console can tell a terminal polling another node.
  */
 export const terminalPresence = pgTable(
@@ -196,6 +196,10 @@ export const terminalPresence = pgTable(
     lastPingAt: millis("last_ping_at"),
     lastPongAt: millis("last_pong_at"),
     clientAddress: text("client_address"),
+    deliveredId: bigint("delivered_id", { mode: "number" }),
+    acknowledgedId: bigint("acknowledged_id", { mode: "number" }),
+    unacknowledged: integer("unacknowledged").notNull().default(0),
+    unacknowledgedSince: millis("unacknowledged_since"),
     updatedAt: millis("updated_at").notNull(),
   },
   (table) => [primaryKey({ columns: [table.dbname, table.posId, table.nodeId] }), index("terminal_presence_updated_at").on(table.updatedAt)],

@@ -286,6 +286,10 @@ export class PostgresStore implements Store {
         column("lastPongAt"),
         column("clientAddress"),
         rows[0]!.updatedAt,
+        column("deliveredId"),
+        column("acknowledgedId"),
+        column("unacknowledged"),
+        column("unacknowledgedSince"),
       ]);
       await client.query("COMMIT");
       client.release();
@@ -297,6 +301,10 @@ export class PostgresStore implements Store {
 
   presenceOf(dbname: string, since: number): Promise<PresenceRow[]> {
     return this.read(queries.presenceOf, [dbname, since]);
+  }
+
+  presenceOfUnacknowledged(since: number): Promise<PresenceRow[]> {
+    return this.read(queries.presenceOfUnacknowledged, [since]);
   }
 
   async prunePresence(before: number): Promise<void> {
