@@ -25,7 +25,14 @@ export default defineConfig({
         extends: true,
         test: {
           name: "postgres",
-          include: [...perStore, "test/postgres/**/*.test.ts", "test/multi-node/**/*.test.ts"],
+          // The console's lists, and their 1,000-shop timing, read through each store's own aggregate queries.
+          include: [
+            ...perStore,
+            "test/postgres/**/*.test.ts",
+            "test/multi-node/**/*.test.ts",
+            "test/console/lists.test.ts",
+            "test/console/thousand-shops.browser.test.ts",
+          ],
           // Hostile input compares digests of the SQLite file; the front door's own tests are store-blind.
           exclude: ["test/http/hostile-input.test.ts", "test/http/front-door.test.ts"],
           env: { POS_SYNC_TEST_STORE: "postgres" },

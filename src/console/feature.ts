@@ -1,10 +1,13 @@
 import { NotFoundError } from "../errors.ts";
 import { type Feature, jsonReply, plainRoute } from "../http/route.ts";
 import { PLAIN_ROUTES } from "../protocol/routes.ts";
+import { listQuery } from "./listing.ts";
+import { databaseLists } from "./lists.ts";
+import { overviewView } from "./overview.ts";
 import { consolePage, consoleScript, PAGE_SECURITY_HEADERS } from "./page.ts";
 import { recoveryRoutes } from "./recovery-routes.ts";
 import { cursor, database, sessionId, viewerOf } from "./requests.ts";
-import { databaseSummaries, databaseView, overviewView, sessionView, timelineView, type ViewDeps } from "./views.ts";
+import { sessionView, timelineView, type ViewDeps } from "./views.ts";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 const API = PLAIN_ROUTES.consoleApi;
@@ -15,6 +18,7 @@ const API = PLAIN_ROUTES.consoleApi;
  */
 export function consoleFeature(deps: ViewDeps): Feature {
   const json = (value: unknown) => jsonReply(value, 200, NO_STORE);
+  const lists = databaseLists(deps);
   return {
     routes: [
       // The page itself holds no data; it is refused only where the API would refuse everyone.
@@ -33,9 +37,18 @@ export function consoleFeature(deps: ViewDeps): Feature {
       plainRoute("GET", `${API}/features`, { access: "viewer" }, (request) =>
         json({ testFeatures: deps.config.testFeatures, faults: deps.config.testFeatures && viewerOf(request).role === "admin", merge: deps.config.merge }),
       ),
-      plainRoute("GET", `${API}/overview`, { access: "viewer" }, async (request) => json(await overviewView(deps, viewerOf(request)))),
-      plainRoute("GET", `${API}/databases`, { access: "viewer" }, async (request) => json(await databaseSummaries(deps, viewerOf(request)))),
-      plainRoute("GET", `${API}/databases/:dbname`, { access: "viewer" }, async (request) => json(await databaseView(deps, database(request)))),
+      plainRoute("GET", `${API}/overview`, { access: "viewer" }, async (request) => {
+        const viewer = viewerOf(request);
+        return json(await overviewView(deps, viewer, lists.summaries(viewer)));
+      }),
+      plainRoute("GET", `${API}/databases`, { access: "viewer" }, async (request) => {
+        const query = listQuery(request);
+        return json(await lists.databases(viewerOf(request), query));
+      }),
+      plainRoute("GET", `${API}/databases/:dbname`, { access: "viewer" }, async (request) => {
+        const dbname = database(request);
+        return json(await lists.sessions(dbname, listQuery(request)));
+      }),
       plainRoute("GET", `${API}/databases/:dbname/sessions/:multiSessionId`, { access: "viewer" }, async (request) => {
         const dbname = database(request);
         const id = sessionId(request);

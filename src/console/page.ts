@@ -4,8 +4,8 @@ import { readFile } from "node:fs/promises";
 /**
  * The console page: one HTML document with its styles, and one script compiled from
  * src/console/ui/app.ts by `npm run build` (tsc, like the server). No framework and no CDN:
- * the page is three tables and a chart, refreshed from JSON once a second, and must work on a
- * shop LAN without internet.
+ * the page is a few tables and a chart, refreshed from JSON twice a second (the lists a page
+ * of rows at a time), and must work on a shop LAN without internet.
  */
 export function consolePage(): string {
   return PAGE;
@@ -74,6 +74,11 @@ const PAGE = `<!doctype html>
   .timeline li { padding: 4px 10px; border-bottom: 1px solid var(--line); font-variant-numeric: tabular-nums; }
   .timeline .conflict { color: var(--offline); font-weight: 600; } .timeline .sync_all { color: var(--accent); }
   .timeline .removed { color: var(--muted); } .timeline .retry { color: var(--waiting); }
+  tr.problem td { background: #fdf1f1; }
+  form.list-controls { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 0 0 8px; }
+  form.list-controls input[type=search] { font: inherit; padding: 3px 6px; width: 240px; }
+  form.list-controls select, form.list-controls button { font: inherit; padding: 2px 6px; }
+  form.list-controls .range { min-width: 120px; text-align: center; font-variant-numeric: tabular-nums; }
   .muted { color: var(--muted); }
   .error { color: var(--offline); }
   form.login { max-width: 360px; margin: 60px auto; background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 20px; }

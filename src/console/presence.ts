@@ -198,6 +198,14 @@ export class Presence {
     return [...this.entries.keys()].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
   }
 
+  /** Every terminal this node has seen, with its entry: one pass, for the list of every database. */
+  *seen(): Generator<{ dbname: string; posId: string; entry: Readonly<PresenceEntry> }> {
+    for (const [key, entry] of this.entries) {
+      const separator = key.indexOf("\u0000");
+      yield { dbname: key.slice(0, separator), posId: key.slice(separator + 1), entry };
+    }
+  }
+
   /** Terminals online or waiting (polling, or between two polls) out of all this node has seen. */
   counts(): { online: number; known: number } {
     const now = this.clock.now();

@@ -63,8 +63,7 @@ export async function clusterPresence(store: Store, monitor: Monitor, dbname: st
   const byTerminal = new Map<string, PresenceEntry[]>();
   for (const posId of presence.posIdsOf(dbname)) byTerminal.set(posId, [presence.entryOf(dbname, posId)!]);
   if (store.presenceOf) {
-    const [rows, nodes] = await Promise.all([store.presenceOf(dbname, Date.now() - PRESENCE_KEPT_MS), nodeViews(store, monitor.nodeId)]);
-    const alive = new Set(nodes.filter((node) => node.alive).map((node) => node.nodeId));
+    const [rows, alive] = await Promise.all([store.presenceOf(dbname, Date.now() - PRESENCE_KEPT_MS), aliveNodes(store, monitor)]);
     for (const row of rows) {
       if (row.nodeId === monitor.nodeId) continue;
       const entries = byTerminal.get(row.posId) ?? [];
@@ -94,6 +93,49 @@ export async function clusterLag(store: Store, monitor: Monitor): Promise<Lag> {
   }
   const merged = [...byTerminal.values()].map((entries) => mergeEntries(entries)!);
   return lagOf(merged, now, presence.behindAfterMs);
+}
+
+/** What the other nodes wrote of every database's terminals, and which of those nodes are alive. */
+export interface OtherNodesPresence {
+  rows: PresenceRow[];
+  alive: ReadonlySet<string>;
+}
+
+/** One read of every other node's presence rows, for the list of every database; undefined on a store no other node shares. */
+export async function otherNodesPresence(store: Store, monitor: Monitor): Promise<OtherNodesPresence | undefined> {
+  if (!store.presenceSince) return undefined;
+  const [rows, alive] = await Promise.all([store.presenceSince(Date.now() - PRESENCE_KEPT_MS, monitor.nodeId), aliveNodes(store, monitor)]);
+  return { rows, alive };
+}
+
+/**
+ * clusterPresence of every database at once (dbname -> pos id -> presence): this node's memory in
+ * one pass, merged with the other nodes' rows (otherNodesPresence), whatever the number of databases.
+ */
+export function clusterPresenceOfAll(monitor: Monitor, others: OtherNodesPresence | undefined): Map<string, Map<string, TerminalPresence>> {
+  const { presence } = monitor;
+  const byDatabase = new Map<string, Map<string, PresenceEntry[]>>();
+  const add = (dbname: string, posId: string, entry: PresenceEntry) => {
+    let terminals = byDatabase.get(dbname);
+    if (!terminals) byDatabase.set(dbname, (terminals = new Map()));
+    const entries = terminals.get(posId);
+    if (entries) entries.push(entry);
+    else terminals.set(posId, [entry]);
+  };
+  for (const { dbname, posId, entry } of presence.seen()) add(dbname, posId, entry);
+  for (const row of others?.rows ?? []) add(row.dbname, row.posId, entryOf(row, others!.alive.has(row.nodeId)));
+  const views = new Map<string, Map<string, TerminalPresence>>();
+  for (const [dbname, terminals] of byDatabase) {
+    const merged = new Map<string, TerminalPresence>();
+    for (const [posId, entries] of terminals) merged.set(posId, presence.view(entries.length === 1 ? entries[0] : mergeEntries(entries)));
+    views.set(dbname, merged);
+  }
+  return views;
+}
+
+async function aliveNodes(store: Store, monitor: Monitor): Promise<Set<string>> {
+  const nodes = await nodeViews(store, monitor.nodeId);
+  return new Set(nodes.filter((node) => node.alive).map((node) => node.nodeId));
 }
 
 function rowOf(dbname: string, posId: string, nodeId: string, entry: PresenceEntry, now: number): PresenceRow {

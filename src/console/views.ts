@@ -1,11 +1,8 @@
 import type { Bus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
 import type { Order, Store, Terminal } from "../db/store.ts";
-import type { Viewer } from "../http/operator-access.ts";
 import type { TimelineEvent } from "./activity.ts";
 import type { Monitor } from "./monitor.ts";
-import { nodeViews } from "./node-registry.ts";
-import { version as VERSION } from "../version.ts";
 import type { TerminalPresence } from "./presence.ts";
 import { clusterPresence } from "./shared-presence.ts";
 
@@ -16,15 +13,6 @@ export interface ViewDeps {
   store: Store;
   bus: Bus;
   monitor: Monitor;
-}
-
-export interface DatabaseSummary {
-  dbname: string;
-  multiSessions: number;
-  terminals: number;
-  online: number;
-  /** Terminals whose oldest unacknowledged notification is older than POS_SYNC_BEHIND_AFTER. */
-  behind: number;
 }
 
 export interface TerminalView extends TerminalPresence {
@@ -46,64 +34,6 @@ export interface OrderView {
   lastChangeAt: number | null;
   /** The terminal that sent the last accepted change (its message's data.pos_id). */
   lastChangeBy: string | null;
-}
-
-export async function overviewView(deps: ViewDeps, viewer: Viewer) {
-  const { config, store, bus, monitor } = deps;
-  const [summaries, nodes] = await Promise.all([
-    databaseSummaries(deps, viewer),
-    // Host names, pids and addresses are the operator's business, not a shop's.
-    viewer.role === "admin" ? nodeViews(store, monitor.nodeId) : undefined,
-  ]);
-  const now = Date.now();
-  return {
-    version: VERSION,
-    viewer,
-    node: { id: monitor.nodeId, startedAt: monitor.startedAt, uptimeSeconds: Math.round((now - monitor.startedAt) / 1000) },
-    store: { kind: store.kind, healthy: await Promise.resolve(store.isHealthy()).catch(() => false) },
-    pollTimeoutSeconds: config.pollTimeoutMs / 1000,
-    heldPolls: bus.heldPolls,
-    terminals: {
-      online: summaries.reduce((sum, db) => sum + db.online, 0),
-      known: summaries.reduce((sum, db) => sum + db.terminals, 0),
-      behind: summaries.reduce((sum, db) => sum + db.behind, 0),
-    },
-    behindAfterSeconds: config.behindAfterMs / 1000,
-    databases: summaries.length,
-    ...(nodes ? { nodes } : {}),
-    history: { intervalSeconds: monitor.metrics.history.intervalMs / 1000, points: monitor.metrics.history.list() },
-  };
-}
-
-export async function databaseSummaries(deps: ViewDeps, viewer: Viewer): Promise<DatabaseSummary[]> {
-  const names = viewer.role === "admin" ? await deps.store.databaseNames() : [viewer.dbname];
-  return Promise.all(
-    names.map(async (dbname) => {
-      const terminals = await terminalViews(deps, dbname);
-      return {
-        dbname,
-        multiSessions: (await deps.store.multiSessionsOf(dbname)).length,
-        terminals: terminals.length,
-        online: terminals.filter((terminal) => terminal.state === "online" || terminal.state === "waiting").length,
-        behind: terminals.filter((terminal) => terminal.behind).length,
-      };
-    }),
-  );
-}
-
-export async function databaseView(deps: ViewDeps, dbname: string) {
-  const [sessions, terminals] = await Promise.all([deps.store.multiSessionsOf(dbname), terminalViews(deps, dbname)]);
-  return {
-    dbname,
-    multiSessions: sessions.map((session) => ({
-      multiSessionId: session.multiSessionId,
-      runId: session.runId,
-      orderId: session.orderId,
-      terminals: terminals.filter((terminal) => terminal.multiSessionId === session.multiSessionId),
-    })),
-    /** Seen polling, never registered in a multi-session with sync_all. */
-    unregistered: terminals.filter((terminal) => terminal.multiSessionId === null),
-  };
 }
 
 /** undefined when the multi-session does not exist. */
@@ -128,7 +58,7 @@ export function timelineView(deps: ViewDeps, dbname: string, multiSessionId: num
 }
 
 /** Registered terminals, then those only seen polling (by the store's known terminals or by any node). */
-async function terminalViews({ store, monitor }: ViewDeps, dbname: string): Promise<TerminalView[]> {
+export async function terminalViews({ store, monitor }: ViewDeps, dbname: string): Promise<TerminalView[]> {
   const [registered, known, presence] = await Promise.all([store.terminalsOf(dbname), store.knownTerminals(dbname), clusterPresence(store, monitor, dbname)]);
   const presenceOf = (posId: string) => presence.get(posId) ?? monitor.presence.view(undefined);
   const views = registered.map((terminal) => terminalView(String(terminal.posId), terminal, presenceOf));

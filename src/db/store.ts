@@ -235,6 +235,14 @@ export interface Store {
   /** The orders left open when their run ended (state unpaid), in the order they were created. */
   endedRunOrders(dbname: string, multiSessionId: number): Awaitable<Order[]>;
 
+  // The console's lists over every database at once (src/console/lists.ts): one read each, whatever the number of databases.
+  /** How many multi-sessions each database has; databases without one are left out. Unordered. */
+  multiSessionCounts(): Awaitable<MultiSessionCount[]>;
+  /** knownTerminals of every database at once: each terminal registered by sync_all or seen polling, once. Unordered. */
+  knownTerminalsOfAll(): Awaitable<KnownTerminal[]>;
+  /** The refused edits made at or after `since` (epoch ms, whatever their status), counted per multi-session; of `dbname` only when given. Unordered. */
+  refusedEditCounts(since: number, dbname?: string): Awaitable<RefusedEditCount[]>;
+
   /** Writes (or rewrites) this node's row of the node registry (src/console/node-registry.ts). */
   saveNodeHeartbeat(node: NodeHeartbeat): Awaitable<void>;
   /** The nodes whose last heartbeat is at or after `seenSince`, in node id order. */
@@ -267,11 +275,30 @@ export interface Store {
    * `since` counts unacknowledged notifications for (`unacknowledged` > 0): what /metrics merges.
    */
   presenceOfUnacknowledged?(since: number): Promise<PresenceRow[]>;
+  /** Every node's rows but `exceptNode`'s, of every database, updated at or after `since` (the console's database list). */
+  presenceSince?(since: number, exceptNode: string): Promise<PresenceRow[]>;
   /** Deletes presence rows updated before `before`. */
   prunePresence?(before: number): Promise<void>;
 
   isHealthy(): Awaitable<boolean>;
   close(): Awaitable<void>;
+}
+
+export interface MultiSessionCount {
+  dbname: string;
+  multiSessions: number;
+}
+
+/** A terminal registered or seen polling; `posId` as text, as terminals seen polling are known. */
+export interface KnownTerminal {
+  dbname: string;
+  posId: string;
+}
+
+export interface RefusedEditCount {
+  dbname: string;
+  multiSessionId: number;
+  count: number;
 }
 
 /** A shop's key as stored: the hex SHA-256 digest of the key, and when it was set (epoch ms). */

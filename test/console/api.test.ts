@@ -56,9 +56,28 @@ describe("the console's JSON routes", () => {
       terminals: { online: 2, known: 2, behind: 0 },
     });
     expect(overview.heldPolls).toBeGreaterThanOrEqual(0);
-    expect((await getJson(url, "/console/api/databases")).body).toEqual([{ dbname: "shop1", multiSessions: 1, terminals: 2, online: 2, behind: 0 }]);
+    expect((await getJson(url, "/console/api/databases")).body).toEqual({
+      total: 1,
+      withProblems: 0,
+      q: "",
+      sort: "problems",
+      order: "desc",
+      offset: 0,
+      limit: 50,
+      items: [
+        {
+          dbname: "shop1",
+          multiSessions: 1,
+          terminals: 2,
+          online: 2,
+          problems: { offline: 0, behind: 0, refusedLastHour: 0, count: 0 },
+          lastActivityAt: expect.any(Number),
+        },
+      ],
+    });
     const database = (await getJson(url, "/console/api/databases/shop1")).body;
-    expect(database.multiSessions.map((ms: any) => [ms.multiSessionId, ms.terminals.length])).toEqual([[1, 2]]);
+    expect(database).toMatchObject({ dbname: "shop1", total: 1, summary: { dbname: "shop1", terminals: 2, online: 2 } });
+    expect(database.items.map((ms: any) => [ms.multiSessionId, ms.terminals.length, ms.online])).toEqual([[1, 2, 2]]);
   });
 
   test("an order shows its revision, lines and the terminal that changed it; the timeline has the update, the conflict and the nonce retry", async () => {
@@ -125,7 +144,7 @@ describe("the console's JSON routes", () => {
     const { url } = await server();
     await call(`${url}/longpolling/poll`, { channels: [channel("shop1", "pos.longpolling", 9)], last: 0, options: { peek: true } });
     const database = (await getJson(url, "/console/api/databases/shop1")).body;
-    expect(database.multiSessions).toEqual([]);
+    expect(database.items).toEqual([]);
     expect(database.unregistered).toMatchObject([{ posId: "9", multiSessionId: null, messageId: null }]);
   });
 
@@ -153,11 +172,11 @@ describe("who may look", () => {
 
     expect((await getJson(url, "/console/api/overview")).status).toBe(401);
     expect((await getJson(url, "/console/api/overview", "not-a-real-key")).status).toBe(401);
-    expect((await getJson(url, "/console/api/databases", ADMIN)).body.map((db: any) => db.dbname)).toEqual(["shop1", "shop2"]);
+    expect((await getJson(url, "/console/api/databases?sort=name", ADMIN)).body.items.map((db: any) => db.dbname)).toEqual(["shop1", "shop2"]);
     expect((await getJson(url, "/console/api/databases/shop2/sessions/1", ADMIN)).status).toBe(200);
 
     expect((await getJson(url, "/console/api/whoami", KEYS.shop1)).body).toEqual({ role: "shop", dbname: "shop1" });
-    expect((await getJson(url, "/console/api/databases", KEYS.shop1)).body.map((db: any) => db.dbname)).toEqual(["shop1"]);
+    expect((await getJson(url, "/console/api/databases", KEYS.shop1)).body.items.map((db: any) => db.dbname)).toEqual(["shop1"]);
     expect((await getJson(url, "/console/api/overview", KEYS.shop1)).body).toMatchObject({ databases: 1, terminals: { known: 1 } });
     expect((await getJson(url, "/console/api/databases/shop1/sessions/1", KEYS.shop1)).status).toBe(200);
     for (const path of ["/console/api/databases/shop2", "/console/api/databases/shop2/sessions/1", "/console/api/databases/shop2/sessions/1/timeline"]) {

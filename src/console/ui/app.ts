@@ -8,7 +8,10 @@ import type { HistoryPoint } from "../../metrics/history.ts";
 import type { TimelineEvent } from "../activity.ts";
 import type { TerminalState } from "../presence.ts";
 import type { EndedRunOrderView, RefusedEditView } from "../recovery-routes.ts";
-import type { DatabaseSummary, OrderView, TerminalView } from "../views.ts";
+import type { ListPage } from "../listing.ts";
+import type { DatabaseLists, DatabaseSummary, SessionSummary } from "../lists.ts";
+import type { Problems } from "../problems.ts";
+import type { OrderView, TerminalView } from "../views.ts";
 
 // The JSON the console routes answer, typed by the server's own view types (erased at build: the
 // page loads no module but this one).
@@ -40,11 +43,7 @@ interface Overview {
   history: { intervalSeconds: number; points: HistoryPoint[] };
 }
 
-interface DatabaseDetail {
-  dbname: string;
-  multiSessions: { multiSessionId: number; runId: number; orderId: number; terminals: Terminal[] }[];
-  unregistered: Terminal[];
-}
+type DatabaseDetail = Awaited<ReturnType<DatabaseLists["sessions"]>>;
 
 interface SessionDetail {
   dbname: string;
@@ -62,6 +61,8 @@ const KEY_STORAGE = "pos-sync-console-key";
 /** Twice a second: an order must show within a second of its update. */
 const REFRESH_MS = 500;
 const TIMELINE_KEPT = 200;
+/** Rows per page of a list: the page draws only those. */
+const PAGE_SIZE = 50;
 
 class Unauthorized extends Error {}
 
@@ -102,7 +103,7 @@ function currentRoute(): Route {
 function refresh(): void {
   clearTimeout(timer);
   const mine = ++generation;
-  void draw(currentRoute())
+  void draw(currentRoute(), () => mine === generation)
     .then(() => {
       loginForm.hidden = true;
       main.hidden = false;
@@ -118,16 +119,36 @@ function refresh(): void {
     });
 }
 
-async function draw(route: Route): Promise<void> {
+/** `current`: false once a later redraw started (a new search, another page): this one then draws nothing. */
+async function draw(route: Route, current: () => boolean): Promise<void> {
   if (route.view === "overview") {
-    const [overview, databases] = await Promise.all([api<Overview>("/overview"), api<DatabaseSummary[]>("/databases")]);
+    const controls = (databaseControls ??= new ListControls("databases", "database name", refresh));
+    const [overview, databases] = await Promise.all([api<Overview>("/overview"), api<ListPage<DatabaseSummary>>(`/databases${controls.query()}`)]);
+    if (!current()) return;
+    const started = performance.now();
     showViewer(overview.viewer);
     setCrumbs([]);
-    main.replaceChildren(...overviewView(overview, databases));
+    const parts = screenOf("overview", controls);
+    parts.top.replaceChildren(...overviewView(overview, databases));
+    parts.list.replaceChildren(
+      databaseTable(databases),
+      el("p", { class: "muted" }, `node ${overview.node.id} · poll timeout ${overview.pollTimeoutSeconds} s`),
+    );
+    controls.show(databases);
+    performance.measure("console:render", { start: started });
   } else if (route.view === "database") {
-    const detail = await api<DatabaseDetail>(`/databases/${encodeURIComponent(route.dbname)}`);
+    if (sessionControls?.dbname !== route.dbname)
+      sessionControls = { dbname: route.dbname, controls: new ListControls("sessions", "multi-session or pos id", refresh) };
+    const { controls } = sessionControls;
+    const detail = await api<DatabaseDetail>(`/databases/${encodeURIComponent(route.dbname)}${controls.query()}`);
+    if (!current()) return;
+    const started = performance.now();
     setCrumbs([[route.dbname, undefined]]);
-    main.replaceChildren(...databaseView(detail));
+    const parts = screenOf(`db/${route.dbname}`, controls);
+    parts.top.replaceChildren(...databaseHeader(detail));
+    parts.list.replaceChildren(...databaseView(detail));
+    controls.show(detail);
+    performance.measure("console:render", { start: started });
   } else {
     const sessionKey = `${route.dbname}/${route.multiSessionId}`;
     if (timeline.session !== sessionKey) timeline = { session: sessionKey, lastSeq: 0, events: [] };
@@ -138,7 +159,7 @@ async function draw(route: Route): Promise<void> {
       api<{ edits: RefusedEditView[] }>(`${base}/refused-edits`),
       api<{ orders: EndedRunOrderView[] }>(`${base}/ended-run-orders`),
     ]);
-    if (timeline.session !== sessionKey) return;
+    if (timeline.session !== sessionKey || !current()) return;
     timeline.events = [...timeline.events, ...detail.timeline].slice(-TIMELINE_KEPT);
     timeline.lastSeq = timeline.events.at(-1)?.seq ?? timeline.lastSeq;
     setCrumbs([
@@ -151,7 +172,90 @@ async function draw(route: Route): Promise<void> {
   }
 }
 
-function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] {
+/**
+ * A list's search box, sort and pager. They outlive the redraws (only the rows are redrawn
+ * twice a second), so typing and focus are never interrupted.
+ */
+class ListControls {
+  readonly element: HTMLElement;
+  private readonly search: HTMLInputElement;
+  private readonly sort: HTMLSelectElement;
+  private readonly order: HTMLSelectElement;
+  private readonly range: HTMLElement;
+  private readonly previous: HTMLButtonElement;
+  private readonly next: HTMLButtonElement;
+  private offset = 0;
+
+  constructor(id: string, searched: string, changed: () => void) {
+    this.search = el("input", { type: "search", name: "q", maxlength: "100", placeholder: `search ${searched}`, autocomplete: "off" }) as HTMLInputElement;
+    this.sort = el(
+      "select",
+      { name: "sort" },
+      el("option", { value: "problems" }, "problems first"),
+      el("option", { value: "name" }, "name"),
+      el("option", { value: "activity" }, "last activity"),
+    ) as HTMLSelectElement;
+    this.order = el(
+      "select",
+      { name: "order" },
+      el("option", { value: "" }, "usual order"),
+      el("option", { value: "asc" }, "ascending"),
+      el("option", { value: "desc" }, "descending"),
+    ) as HTMLSelectElement;
+    this.previous = el("button", { type: "button", "data-page": "previous" }, "‹ previous") as HTMLButtonElement;
+    this.next = el("button", { type: "button", "data-page": "next" }, "next ›") as HTMLButtonElement;
+    this.range = el("span", { class: "range muted" });
+    this.element = el("form", { class: "list-controls", id: `${id}-controls` }, this.search, this.sort, this.order, this.previous, this.range, this.next);
+    const restart = () => {
+      this.offset = 0;
+      changed();
+    };
+    this.search.addEventListener("input", restart);
+    this.sort.addEventListener("change", restart);
+    this.order.addEventListener("change", restart);
+    this.element.addEventListener("submit", (event) => event.preventDefault());
+    this.previous.addEventListener("click", () => {
+      this.offset = Math.max(0, this.offset - PAGE_SIZE);
+      changed();
+    });
+    this.next.addEventListener("click", () => {
+      this.offset += PAGE_SIZE;
+      changed();
+    });
+  }
+
+  /** The list route's query string for what the controls say now. */
+  query(): string {
+    const params = new URLSearchParams({ sort: this.sort.value, offset: String(this.offset), limit: String(PAGE_SIZE) });
+    const q = this.search.value.trim();
+    if (q) params.set("q", q);
+    if (this.order.value) params.set("order", this.order.value);
+    return `?${params}`;
+  }
+
+  show(page: ListPage<unknown>): void {
+    const last = page.offset + page.items.length;
+    this.range.textContent = page.total === 0 ? "none" : `${page.offset + 1}–${last} of ${page.total}`;
+    this.previous.disabled = page.offset === 0;
+    this.next.disabled = last >= page.total;
+    // The list shrank under this page (fewer matches now): back to its last page at the next redraw.
+    if (page.items.length === 0 && page.total > 0) this.offset = Math.floor((page.total - 1) / PAGE_SIZE) * PAGE_SIZE;
+  }
+}
+
+let databaseControls: ListControls | undefined;
+let sessionControls: { dbname: string; controls: ListControls } | undefined;
+/** The view on screen: what is redrawn above and below its list's controls. */
+let screen: { key: string; top: HTMLElement; list: HTMLElement } | undefined;
+
+function screenOf(key: string, controls: ListControls): { top: HTMLElement; list: HTMLElement } {
+  if (screen?.key === key && main.contains(screen.top) && main.contains(controls.element)) return screen;
+  screen = { key, top: el("div", {}), list: el("div", {}) };
+  main.replaceChildren(screen.top, controls.element, screen.list);
+  return screen;
+}
+
+function overviewView(overview: Overview, databases: ListPage<DatabaseSummary>): Node[] {
   const card = (label: string, value: string, id: string) =>
     el("div", { class: "card" }, el("div", { class: "label" }, label), el("div", { class: "value", id }, value));
   const minute = overview.history.points.filter((point) => point.at > overview.history.points.at(-1)!.at - 60_000);
@@ -174,24 +278,45 @@ function overviewView(overview: Overview, databases: DatabaseSummary[]): Node[] 
     el("h2", {}, `Last ${duration(overview.history.points.length * overview.history.intervalSeconds)} (a point every ${overview.history.intervalSeconds} s)`),
     chart(overview.history.points),
     ...(overview.nodes ? [el("h2", {}, `Nodes (${overview.nodes.length})`), nodeTable(overview.nodes)] : []),
-    el("h2", {}, "Databases"),
-    table(
-      ["database", "multi-sessions", "terminals", "online", "behind"],
-      databases.map((db) =>
-        el(
-          "tr",
-          { "data-dbname": db.dbname },
-          el("td", {}, link(`#/db/${encodeURIComponent(db.dbname)}`, db.dbname)),
-          num(db.multiSessions),
-          num(db.terminals),
-          num(db.online),
-          num(db.behind),
-        ),
-      ),
-      "databases",
+    el(
+      "h2",
+      {},
+      `Databases (${databases.total}${databases.q ? ` matching "${databases.q}"` : ""})`,
+      el("span", { class: "muted", id: "databases-with-problems" }, ` · ${databases.withProblems} with problems`),
     ),
-    el("p", { class: "muted" }, `node ${overview.node.id} · poll timeout ${overview.pollTimeoutSeconds} s`),
   ];
+}
+
+/** Only the page's rows: a thousand databases draw fifty. */
+function databaseTable(databases: ListPage<DatabaseSummary>): HTMLElement {
+  return table(
+    ["database", "problems", "multi-sessions", "terminals", "online", "offline", "behind", "refused, last hour", "last activity"],
+    databases.items.map((db) =>
+      el(
+        "tr",
+        { "data-dbname": db.dbname, "data-problems": String(db.problems.count), ...(db.problems.count > 0 ? { class: "problem" } : {}) },
+        el("td", {}, link(`#/db/${encodeURIComponent(db.dbname)}`, db.dbname)),
+        el("td", {}, problemsText(db.problems)),
+        num(db.multiSessions),
+        num(db.terminals),
+        num(db.online),
+        num(db.problems.offline),
+        num(db.problems.behind),
+        num(db.problems.refusedLastHour),
+        el("td", {}, db.lastActivityAt ? ago(db.lastActivityAt) : "–"),
+      ),
+    ),
+    "databases",
+  );
+}
+
+function problemsText(problems: Problems): string {
+  const parts = [
+    problems.offline > 0 ? `${problems.offline} offline` : "",
+    problems.behind > 0 ? `${problems.behind} behind` : "",
+    problems.refusedLastHour > 0 ? `${problems.refusedLastHour} refused` : "",
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(", ") : "–";
 }
 
 function nodeTable(nodes: NodeRow[]): HTMLElement {
@@ -215,23 +340,44 @@ function nodeTable(nodes: NodeRow[]): HTMLElement {
   );
 }
 
-function databaseView(detail: DatabaseDetail): Node[] {
-  const nodes: Node[] = [el("h2", {}, `Database ${detail.dbname}`)];
-  if (detail.multiSessions.length === 0) nodes.push(el("p", { class: "muted" }, "No multi-session yet."));
-  for (const session of detail.multiSessions) {
-    const href = `#/db/${encodeURIComponent(detail.dbname)}/ms/${session.multiSessionId}`;
-    nodes.push(
+function databaseHeader(detail: DatabaseDetail): Node[] {
+  const { summary } = detail;
+  return [
+    el(
+      "h2",
+      {},
+      `Database ${detail.dbname}`,
       el(
-        "h2",
-        {},
-        link(href, `Multi-session ${session.multiSessionId}`),
-        el("span", { class: "muted" }, ` · run ${session.runId} · last order number ${session.orderId}`),
+        "span",
+        { class: "muted", id: "database-summary" },
+        ` · ${summary.multiSessions} multi-sessions · ${summary.terminals} terminals, ${summary.online} online · problems: ${problemsText(summary.problems)}`,
       ),
-      terminalTable(session.terminals),
-    );
-  }
+    ),
+  ];
+}
+
+/** The page's multi-sessions, each with its terminals; then the terminals registered in none. */
+function databaseView(detail: DatabaseDetail): Node[] {
+  const nodes: Node[] = [];
+  if (detail.total === 0) nodes.push(el("p", { class: "muted" }, detail.q ? "No multi-session matches." : "No multi-session yet."));
+  for (const session of detail.items) nodes.push(...sessionSection(detail.dbname, session));
   if (detail.unregistered.length > 0) nodes.push(el("h2", {}, "Polling, not registered by sync_all"), terminalTable(detail.unregistered));
   return nodes;
+}
+
+function sessionSection(dbname: string, session: SessionSummary): Node[] {
+  const href = `#/db/${encodeURIComponent(dbname)}/ms/${session.multiSessionId}`;
+  const activity = session.lastActivityAt ? ` · last poll ${ago(session.lastActivityAt)}` : "";
+  return [
+    el(
+      "h2",
+      { "data-multi-session-id": String(session.multiSessionId), "data-problems": String(session.problems.count) },
+      link(href, `Multi-session ${session.multiSessionId}`),
+      el("span", { class: "muted" }, ` · run ${session.runId} · last order number ${session.orderId}${activity}`),
+      session.problems.count > 0 ? el("span", { class: "error" }, ` · ${problemsText(session.problems)}`) : "",
+    ),
+    terminalTable(session.terminals),
+  ];
 }
 
 function sessionView(detail: SessionDetail, events: TimelineEvent[], openRefused: ReadonlyMap<string, number> = new Map()): Node[] {
@@ -475,9 +621,11 @@ function table(headers: string[], rows: HTMLElement[], id: string): HTMLElement 
     "terminals",
     "online",
     "behind",
-    "user",
     "delivered / acknowledged",
     "unacknowledged",
+    "offline",
+    "refused, last hour",
+    "user",
     "message counter",
     "revision",
     "lines",

@@ -104,6 +104,13 @@ const statements = {
   multiSessionsOf: `SELECT ${sessionColumns} FROM multi_sessions WHERE dbname = $1 ORDER BY multi_session_id`,
   terminalsOf: `SELECT ${terminalColumns} FROM terminals WHERE dbname = $1 ORDER BY pos_id`,
   openOrders: `SELECT ${orderColumns} FROM orders WHERE dbname = $1 AND multi_session_id = $2 AND state = 'draft' ORDER BY created_seq`,
+  /** count(*) is a bigint, which pg hands over as text. */
+  multiSessionCounts: `SELECT dbname, count(*)::int AS "multiSessions" FROM multi_sessions GROUP BY dbname`,
+  knownTerminalsOfAll: `SELECT dbname, pos_id AS "posId" FROM known_terminals UNION SELECT dbname, pos_id::text FROM terminals`,
+  refusedEditCounts: `SELECT dbname, multi_session_id AS "multiSessionId", count(*)::int AS count FROM refused_edits
+    WHERE at >= $1 GROUP BY dbname, multi_session_id`,
+  refusedEditCountsOf: `SELECT dbname, multi_session_id AS "multiSessionId", count(*)::int AS count FROM refused_edits
+    WHERE dbname = $2 AND at >= $1 GROUP BY dbname, multi_session_id`,
   saveNodeHeartbeat: `INSERT INTO nodes (node_id, hostname, pid, version, url, started_at, last_seen, held_polls, terminals_online)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
     ON CONFLICT (node_id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid, version = excluded.version,
@@ -151,6 +158,7 @@ const statements = {
   presenceOf: `SELECT ${presenceColumns} FROM terminal_presence WHERE dbname = $1 AND updated_at >= $2`,
   presenceOfUnacknowledged: `SELECT ${presenceColumns} FROM terminal_presence p WHERE updated_at >= $1 AND EXISTS (
       SELECT 1 FROM terminal_presence q WHERE q.dbname = p.dbname AND q.pos_id = p.pos_id AND q.unacknowledged > 0 AND q.updated_at >= $1)`,
+  presenceSince: `SELECT ${presenceColumns} FROM terminal_presence WHERE updated_at >= $1 AND node_id <> $2`,
   prunePresence: `DELETE FROM terminal_presence WHERE updated_at < $1`,
 } satisfies Record<string, string>;
 

@@ -4,7 +4,9 @@ import { parseChannel } from "../../protocol/channels.ts";
 import type {
   CommitWatcher,
   DeletedNotification,
+  KnownTerminal,
   MultiSession,
+  MultiSessionCount,
   NewNotification,
   NewRefusedEdit,
   NodeHeartbeat,
@@ -12,6 +14,7 @@ import type {
   Order,
   OrderRevision,
   RefusedEdit,
+  RefusedEditCount,
   RefusedEditRetention,
   RefusedEditStatus,
   ShopKeyDigest,
@@ -208,6 +211,18 @@ export class PostgresStore implements Store {
     return this.read(queries.endedRunOrders, [dbname, multiSessionId]);
   }
 
+  multiSessionCounts(): Promise<MultiSessionCount[]> {
+    return this.read(queries.multiSessionCounts, []);
+  }
+
+  knownTerminalsOfAll(): Promise<KnownTerminal[]> {
+    return this.read(queries.knownTerminalsOfAll, []);
+  }
+
+  refusedEditCounts(since: number, dbname?: string): Promise<RefusedEditCount[]> {
+    return dbname === undefined ? this.read(queries.refusedEditCounts, [since]) : this.read(queries.refusedEditCountsOf, [since, dbname]);
+  }
+
   async saveNodeHeartbeat(node: NodeHeartbeat): Promise<void> {
     const values = [node.nodeId, node.hostname, node.pid, node.version, node.url, node.startedAt, node.lastSeen, node.heldPolls, node.terminalsOnline];
     await this.read(queries.saveNodeHeartbeat, values);
@@ -305,6 +320,10 @@ export class PostgresStore implements Store {
 
   presenceOfUnacknowledged(since: number): Promise<PresenceRow[]> {
     return this.read(queries.presenceOfUnacknowledged, [since]);
+  }
+
+  presenceSince(since: number, exceptNode: string): Promise<PresenceRow[]> {
+    return this.read(queries.presenceSince, [since, exceptNode]);
   }
 
   async prunePresence(before: number): Promise<void> {

@@ -8,7 +8,9 @@ import { GroupCommit } from "./group-commit.ts";
 import { NotificationIds } from "./notification-ids.ts";
 import type {
   DeletedNotification,
+  KnownTerminal,
   MultiSession,
+  MultiSessionCount,
   NewNotification,
   NewRefusedEdit,
   NodeHeartbeat,
@@ -16,6 +18,7 @@ import type {
   Order,
   OrderRevision,
   RefusedEdit,
+  RefusedEditCount,
   RefusedEditRetention,
   RefusedEditStatus,
   ShopKeyDigest,
@@ -164,6 +167,20 @@ export class SqliteStore implements Store {
     return this.commits.read(() => this.statements.endedRunOrders.all({ dbname, multiSessionId }));
   }
 
+  multiSessionCounts(): Promise<MultiSessionCount[]> {
+    return this.commits.read(() => this.statements.multiSessionCounts.all());
+  }
+
+  knownTerminalsOfAll(): Promise<KnownTerminal[]> {
+    return this.commits.read(() => this.statements.knownTerminalsOfAll.all());
+  }
+
+  refusedEditCounts(since: number, dbname?: string): Promise<RefusedEditCount[]> {
+    return this.commits.read(() =>
+      dbname === undefined ? this.statements.refusedEditCounts.all({ since }) : this.statements.refusedEditCountsOf.all({ since, dbname }),
+    );
+  }
+
   saveNodeHeartbeat(node: NodeHeartbeat): Promise<void> {
     return this.commits.run(() => {
       this.statements.saveNodeHeartbeat.run(node);
@@ -256,6 +273,17 @@ function prepareStatements(sqlite: Database.Database) {
       `SELECT ${REFUSED_EDIT_COLUMNS} FROM refused_edits WHERE ${SESSION_KEY} AND uid = :uid ORDER BY id DESC`,
     ),
     endedRunOrders: sqlite.prepare<SessionKey, Order>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE ${SESSION_KEY} AND state = 'unpaid' ORDER BY rowid`),
+    multiSessionCounts: sqlite.prepare<[], MultiSessionCount>("SELECT dbname, count(*) AS multiSessions FROM multi_sessions GROUP BY dbname"),
+    knownTerminalsOfAll: sqlite.prepare<[], KnownTerminal>(
+      "SELECT dbname, pos_id AS posId FROM known_terminals UNION SELECT dbname, CAST(pos_id AS TEXT) FROM terminals",
+    ),
+    refusedEditCounts: sqlite.prepare<{ since: number }, RefusedEditCount>(
+      "SELECT dbname, multi_session_id AS multiSessionId, count(*) AS count FROM refused_edits WHERE at >= :since GROUP BY dbname, multi_session_id",
+    ),
+    refusedEditCountsOf: sqlite.prepare<{ since: number; dbname: string }, RefusedEditCount>(
+      `SELECT dbname, multi_session_id AS multiSessionId, count(*) AS count FROM refused_edits
+       WHERE dbname = :dbname AND at >= :since GROUP BY dbname, multi_session_id`,
+    ),
     insertRefusedEdit: sqlite.prepare<NewRefusedEdit, { id: number }>(
       `INSERT INTO refused_edits (dbname, multi_session_id, uid, action, reason, message, pos_id, session_id, login_number, user_id, at,
          typed_revision, server_revision, server_state)
