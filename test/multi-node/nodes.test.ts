@@ -46,7 +46,7 @@ describe("several nodes on one PostgreSQL database", () => {
   test("three nodes: a broadcast through node 1 reaches terminals polling nodes 2 and 3; a nonce retry at another node is recognised; conflicting updates at two nodes: one wins", async () => {
     const [n1, n2, n3] = await startNodes(3, await tempDb());
     expect(await health(n1!.url)).toMatchObject({ status: "ok", store: "postgres", database: true, listening: true });
-    const [a, b, c] = [n1!, n2!, n3!].map((node, i) => new SimulatedPos(node.url, { posId: i + 1, lenient: true }));
+    const [a, b, c] = [n1!, n2!, n3!].map((node, i) => new SimulatedPos(node.url, { posId: i + 1 }));
     for (const terminal of [a!, b!, c!]) await terminal.syncAll();
     for (const terminal of [a!, b!, c!]) await terminal.catchUp();
 
@@ -119,8 +119,8 @@ describe("several nodes on one PostgreSQL database", () => {
   test("the database away under the nodes: requests fail with a clear error and write nothing; the nodes recover by themselves", async () => {
     const db = await tempDb();
     const [n1, n2] = await startNodes(2, db);
-    const a = new SimulatedPos(n1!.url, { posId: 1, lenient: true });
-    const b = new SimulatedPos(n2!.url, { posId: 2, lenient: true });
+    const a = new SimulatedPos(n1!.url, { posId: 1 });
+    const b = new SimulatedPos(n2!.url, { posId: 2 });
     await a.syncAll();
     await b.syncAll();
     await b.catchUp();
