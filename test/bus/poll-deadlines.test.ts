@@ -13,14 +13,20 @@ function poll(name: string, expired: string[]) {
   return { expire: () => expired.push(name) };
 }
 
+/** Deadlines one poll timeout (1 s) long; `hold` adds a poll that notes its name in `expired` when it expires. */
+function heldPolls() {
+  const deadlines = new PollDeadlines(1000);
+  const expired: string[] = [];
+  return { deadlines, expired, hold: (name: string) => deadlines.add(poll(name, expired)) };
+}
+
 describe("the deadlines of held polls", () => {
   test("expire in the order they were added, each one poll timeout after it came, on one timer", () => {
-    const deadlines = new PollDeadlines(1000);
-    const expired: string[] = [];
-    deadlines.add(poll("a", expired));
+    const { deadlines, expired, hold } = heldPolls();
+    hold("a");
     vi.advanceTimersByTime(300);
-    deadlines.add(poll("b", expired));
-    deadlines.add(poll("c", expired));
+    hold("b");
+    hold("c");
     expect(vi.getTimerCount()).toBe(1);
 
     vi.advanceTimersByTime(699);
@@ -37,11 +43,10 @@ describe("the deadlines of held polls", () => {
   });
 
   test("a deadline removed from the middle never expires; the others still do", () => {
-    const deadlines = new PollDeadlines(1000);
-    const expired: string[] = [];
-    deadlines.add(poll("a", expired));
-    const b = deadlines.add(poll("b", expired));
-    deadlines.add(poll("c", expired));
+    const { deadlines, expired, hold } = heldPolls();
+    hold("a");
+    const b = hold("b");
+    hold("c");
     deadlines.remove(b);
     deadlines.remove(b);
     expect(deadlines.size).toBe(2);
@@ -50,11 +55,10 @@ describe("the deadlines of held polls", () => {
   });
 
   test("with the head removed, the timer re-arms for the next deadline", () => {
-    const deadlines = new PollDeadlines(1000);
-    const expired: string[] = [];
-    const a = deadlines.add(poll("a", expired));
+    const { deadlines, expired, hold } = heldPolls();
+    const a = hold("a");
     vi.advanceTimersByTime(400);
-    deadlines.add(poll("b", expired));
+    hold("b");
     deadlines.remove(a);
     vi.advanceTimersByTime(600);
     expect(expired).toEqual([]);
@@ -67,27 +71,25 @@ describe("the deadlines of held polls", () => {
   });
 
   test("nothing is left armed once every deadline is removed, and a new one arms again", () => {
-    const deadlines = new PollDeadlines(1000);
-    const expired: string[] = [];
-    const a = deadlines.add(poll("a", expired));
-    const b = deadlines.add(poll("b", expired));
+    const { deadlines, expired, hold } = heldPolls();
+    const a = hold("a");
+    const b = hold("b");
     deadlines.remove(b);
     deadlines.remove(a);
     expect(deadlines.armed).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
 
-    deadlines.add(poll("c", expired));
+    hold("c");
     expect(deadlines.armed).toBe(true);
     vi.advanceTimersByTime(1000);
     expect(expired).toEqual(["c"]);
   });
 
   test("removing a deadline that has expired changes nothing", () => {
-    const deadlines = new PollDeadlines(1000);
-    const expired: string[] = [];
-    const a = deadlines.add(poll("a", expired));
+    const { deadlines, expired, hold } = heldPolls();
+    const a = hold("a");
     vi.advanceTimersByTime(500);
-    deadlines.add(poll("b", expired));
+    hold("b");
     vi.advanceTimersByTime(500);
     deadlines.remove(a);
     expect(deadlines.size).toBe(1);
@@ -96,12 +98,11 @@ describe("the deadlines of held polls", () => {
   });
 
   test("a poll added while others expire gets its own full timeout", () => {
-    const deadlines = new PollDeadlines(1000);
-    const expired: string[] = [];
+    const { deadlines, expired, hold } = heldPolls();
     deadlines.add({
       expire: () => {
         expired.push("a");
-        deadlines.add(poll("again", expired));
+        hold("again");
       },
     });
     vi.advanceTimersByTime(1000);
@@ -112,15 +113,14 @@ describe("the deadlines of held polls", () => {
   });
 
   test("an owner that throws on expiry does not keep the deadlines after it from expiring", () => {
-    const deadlines = new PollDeadlines(1000);
-    const expired: string[] = [];
+    const { deadlines, expired, hold } = heldPolls();
     deadlines.add({
       expire: () => {
         throw new Error("broken");
       },
     });
     vi.advanceTimersByTime(500);
-    deadlines.add(poll("b", expired));
+    hold("b");
     expect(() => vi.advanceTimersByTime(500)).toThrow("broken");
     vi.advanceTimersByTime(500);
     expect(expired).toEqual(["b"]);

@@ -6,6 +6,12 @@ import { tempDbPath } from "../helpers/server.ts";
 
 const n = (id: number, channel: string) => ({ id, channel, message: `"${id}"` });
 
+let store: SqliteStore | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
 describe("recent notifications in memory", () => {
   test("answer from memory above the floor, merged in id order, and decline below it", () => {
     const recent = new RecentNotifications(10, 100);
@@ -61,11 +67,6 @@ describe("a last=0 poll's time window from memory", () => {
 });
 
 describe("the bus answers re-polls from memory and older cursors from the database, the same way", () => {
-  let store: SqliteStore | undefined;
-  afterEach(async () => {
-    await store?.close();
-  });
-
   test("every cursor gets exactly what the database holds after it", async () => {
     store = new SqliteStore(tempDbPath());
     const bus = await Bus.open(store, { pollTimeoutMs: 100, recentCapacity: 3 });
@@ -84,11 +85,6 @@ describe("the bus answers re-polls from memory and older cursors from the databa
 });
 
 describe("a last=0 poll answered from memory", () => {
-  let store: SqliteStore | undefined;
-  afterEach(async () => {
-    await store?.close();
-  });
-
   test("once the bus has run for a poll timeout, the window comes from memory and equals the database's", async () => {
     store = new SqliteStore(tempDbPath());
     let now = 1_000_000;

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { line, PosTerminal } from "../helpers/pos-terminal.ts";
+import { line, SimulatedPos } from "../helpers/simulated-pos.ts";
 import { runToExit, spawnServer, type ServerProcess } from "../helpers/process.ts";
 
 let running: ServerProcess | undefined;
@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 /** Edits its own order over and over until stopped; remembers every revision a reply confirmed. */
-function keepEditing(terminal: PosTerminal, uid: string) {
+function keepEditing(terminal: SimulatedPos, uid: string) {
   const confirmed: number[] = [];
   let stopped = false;
   const loop = (async () => {
@@ -30,7 +30,7 @@ function keepEditing(terminal: PosTerminal, uid: string) {
 }
 
 /** Edits until the server accepts (a terminal ahead of a restored server is re-synced first). */
-async function editUntilAccepted(terminal: PosTerminal, uid: string, qty: number) {
+async function editUntilAccepted(terminal: SimulatedPos, uid: string, qty: number) {
   for (let attempt = 0; attempt < 3; attempt++) {
     const reply = await terminal.editOrder(uid, [line(`${uid}-l1`, qty)]);
     if (reply.action === "update_revision_ID") return reply;
@@ -45,8 +45,8 @@ describe("pos-sync backup", () => {
     const backup = join(dir, "backup.sqlite");
     running = await spawnServer({ POS_SYNC_DB: db, POS_SYNC_POLL_TIMEOUT: "1" });
     const port = new URL(running.url).port;
-    const cashiers = [1, 2, 3].map((posId) => new PosTerminal(running!.url, { posId, userId: posId }));
-    const observer = new PosTerminal(running.url, { posId: 9, userId: 9 });
+    const cashiers = [1, 2, 3].map((posId) => new SimulatedPos(running!.url, { posId, userId: posId }));
+    const observer = new SimulatedPos(running.url, { posId: 9, userId: 9 });
     for (const terminal of [...cashiers, observer]) await terminal.syncAll();
     const load = cashiers.map((terminal) => keepEditing(terminal, `o${terminal.posId}`));
     while (load.some((l) => l.confirmed.length < 5)) await new Promise((resolve) => setTimeout(resolve, 20));

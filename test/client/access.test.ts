@@ -12,7 +12,7 @@ import {
   type LongpollBusOptions,
 } from "../../src/client/index.ts";
 import type { TestServer } from "../helpers/server.ts";
-import { DB, fastBackoff, nextEvent, testServer, TRANSPORT, until } from "./helpers.ts";
+import { DB, fastBackoff, nextEvent, sessionTerminal, testBusOptions, testServer, TRANSPORT, until } from "./helpers.ts";
 
 const KEY = "shop1-secret_with.odd~chars";
 const BACKEND_KEY = "backend-secret";
@@ -36,18 +36,7 @@ function openBus(options: Partial<LongpollBusOptions>): LongpollBus {
 }
 
 function terminal(options: { key?: string; keyIn?: "path" | "header"; dbname?: string; posId?: number }): MultiSessionClient {
-  const client = new MultiSessionClient({
-    baseUrl: server.url,
-    dbname: DB,
-    multiSessionId: 1,
-    posId: 1,
-    userId: 1,
-    sessionId: 101,
-    loginNumber: 1,
-    backoff: fastBackoff,
-    busOptions: { backoff: fastBackoff, transport: TRANSPORT },
-    ...options,
-  });
+  const client = new MultiSessionClient({ ...sessionTerminal(server.url), backoff: fastBackoff, busOptions: testBusOptions, ...options });
   cleanups.push(() => client.stop());
   return client;
 }
@@ -90,15 +79,7 @@ test("an invalid database name comes back as an RpcError naming the field", asyn
 test("an unknown route is an RpcError with the HTTP status; a proxy's error page is a retryable HttpError", async () => {
   server = await testServer();
   cleanups.push(() => server.close(500));
-  const wrongPrefix = new MultiSessionClient({
-    baseUrl: `${server.url}/no/such/prefix`,
-    dbname: DB,
-    multiSessionId: 1,
-    posId: 1,
-    userId: 1,
-    sessionId: 101,
-    loginNumber: 1,
-  });
+  const wrongPrefix = new MultiSessionClient(sessionTerminal(`${server.url}/no/such/prefix`));
   cleanups.push(() => wrongPrefix.stop());
   const notFound = (await wrongPrefix.start().catch((error: unknown) => error)) as RpcError;
   expect(notFound).toBeInstanceOf(RpcError);

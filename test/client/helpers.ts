@@ -26,6 +26,14 @@ export function testServer(overrides: Parameters<typeof startServer>[0] = {}, op
   return startServer({ pollTimeout: 2, logLevel: "silent", ...overrides }, options);
 }
 
+/** Who terminal `posId` of the session is (user 1 unless told), for a test that builds its MultiSessionClient itself. */
+export function sessionTerminal(baseUrl: string, posId = 1, userId = 1) {
+  return { baseUrl, dbname: DB, multiSessionId: MULTI_SESSION, posId, userId, sessionId: 100 + posId, loginNumber: 1 };
+}
+
+/** The bus a terminal of these tests opens: quick retries, this project's transport. */
+export const testBusOptions = { backoff: fastBackoff, transport: TRANSPORT };
+
 export interface TerminalSpec {
   posId: number;
   userId?: number;
@@ -38,13 +46,8 @@ export interface TerminalSpec {
 /** A terminal as the POS starts one: its own bus, the first sync_all done. */
 export async function openTerminal(spec: TerminalSpec): Promise<MultiSessionClient> {
   const client = new MultiSessionClient({
-    baseUrl: nodeUrlFor(spec.baseUrl, spec.posId),
+    ...sessionTerminal(nodeUrlFor(spec.baseUrl, spec.posId), spec.posId, spec.userId),
     dbname: spec.dbname ?? DB,
-    multiSessionId: MULTI_SESSION,
-    posId: spec.posId,
-    userId: spec.userId ?? 1,
-    sessionId: 100 + spec.posId,
-    loginNumber: 1,
     backoff: fastBackoff,
     requestTimeoutMs: 10_000,
     ...(spec.headers ? { headers: spec.headers } : {}),

@@ -9,7 +9,7 @@ import {
   type WebStorageLike,
 } from "../../src/client/index.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
-import { DB, fastBackoff, nextEvent, testServer, TRANSPORT, until } from "./helpers.ts";
+import { DB, fastBackoff, nextEvent, sessionTerminal, testBusOptions, testServer, TRANSPORT, until } from "./helpers.ts";
 import { startProxy } from "./proxy.ts";
 
 const cleanups: Array<() => unknown> = [];
@@ -31,17 +31,7 @@ function recordStates(bus: LongpollBus): ConnectionState[] {
 
 /** A terminal of the session that only sends (broadcasts of a custom action). */
 async function openSender(baseUrl: string): Promise<MultiSessionClient> {
-  const sender = new MultiSessionClient({
-    baseUrl,
-    dbname: DB,
-    multiSessionId: 1,
-    posId: 1,
-    userId: 1,
-    sessionId: 101,
-    loginNumber: 1,
-    backoff: fastBackoff,
-    busOptions: { backoff: fastBackoff, transport: TRANSPORT },
-  });
+  const sender = new MultiSessionClient({ ...sessionTerminal(baseUrl), backoff: fastBackoff, busOptions: testBusOptions });
   cleanups.push(() => sender.stop());
   await sender.start();
   return sender;
@@ -49,17 +39,7 @@ async function openSender(baseUrl: string): Promise<MultiSessionClient> {
 
 /** Registers posId 2 in the session over `bus` (sync_all), so broadcasts reach it. */
 async function joinSession(baseUrl: string, bus: LongpollBus): Promise<MultiSessionClient> {
-  const terminal = new MultiSessionClient({
-    baseUrl,
-    dbname: DB,
-    multiSessionId: 1,
-    posId: 2,
-    userId: 1,
-    sessionId: 102,
-    loginNumber: 1,
-    bus,
-    backoff: fastBackoff,
-  });
+  const terminal = new MultiSessionClient({ ...sessionTerminal(baseUrl, 2), bus, backoff: fastBackoff });
   cleanups.push(() => terminal.stop());
   await terminal.start();
   return terminal;

@@ -2,7 +2,20 @@ import { setTimeout as delay } from "node:timers/promises";
 import { afterEach, describe, expect, test } from "vitest";
 import { LongpollBus, type MultiSessionClient } from "../../src/client/index.ts";
 import type { TestServer } from "../helpers/server.ts";
-import { converged, DB, fastBackoff, garbageCollectBus, nextEvent, openTerminal, order, testServer, TRANSPORT, until, view } from "./helpers.ts";
+import {
+  converged,
+  DB,
+  fastBackoff,
+  garbageCollectBus,
+  nextEvent,
+  openTerminal,
+  order,
+  sessionTerminal,
+  testServer,
+  TRANSPORT,
+  until,
+  view,
+} from "./helpers.ts";
 import { faultsApi } from "../helpers/faults.ts";
 import { type Proxy as TcpProxy, startProxy } from "./proxy.ts";
 
@@ -249,17 +262,7 @@ describe.each([2, 5])("%i terminals sharing one session", (count) => {
     cleanups.push(() => server.close(500));
     const bus = new LongpollBus({ baseUrl: server.url, dbname: DB, posId: 2, backoff: fastBackoff, transport: TRANSPORT });
     const { MultiSessionClient } = await import("../../src/client/index.ts");
-    const demo = new MultiSessionClient({
-      baseUrl: server.url,
-      dbname: DB,
-      multiSessionId: 1,
-      posId: 2,
-      userId: 1,
-      sessionId: 102,
-      loginNumber: 1,
-      bus,
-      backoff: fastBackoff,
-    });
+    const demo = new MultiSessionClient({ ...sessionTerminal(server.url, 2), bus, backoff: fastBackoff });
     bus.start();
     await demo.start();
     cleanups.push(() => {

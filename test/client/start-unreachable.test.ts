@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { MultiSessionClient, StartTimeoutError, type ConnectionState } from "../../src/client/index.ts";
 import { freePort } from "../helpers/process.ts";
 import type { TestServer } from "../helpers/server.ts";
-import { DB, fastBackoff, MULTI_SESSION, testServer, TRANSPORT, until } from "./helpers.ts";
+import { fastBackoff, sessionTerminal, testBusOptions, testServer, until } from "./helpers.ts";
 
 let server: TestServer | undefined;
 let client: MultiSessionClient | undefined;
@@ -13,17 +13,7 @@ afterEach(async () => {
 });
 
 function terminalFor(baseUrl: string): MultiSessionClient {
-  return new MultiSessionClient({
-    baseUrl,
-    dbname: DB,
-    multiSessionId: MULTI_SESSION,
-    posId: 1,
-    userId: 1,
-    sessionId: 101,
-    loginNumber: 1,
-    backoff: fastBackoff,
-    busOptions: { backoff: fastBackoff, transport: TRANSPORT },
-  });
+  return new MultiSessionClient({ ...sessionTerminal(baseUrl), backoff: fastBackoff, busOptions: testBusOptions });
 }
 
 describe("a terminal started while its server cannot be reached", () => {

@@ -2,8 +2,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, test } from "vitest";
 import { parseConfig } from "../../src/config.ts";
 import { operatorAccess } from "../../src/http/operator-access.ts";
-import { startServer as startRunningServer } from "../../src/server.ts";
-import { line, PosTerminal } from "../helpers/pos-terminal.ts";
+import { line, SimulatedPos } from "../helpers/simulated-pos.ts";
 import { call, channel } from "../helpers/rpc.ts";
 import { startServer, tempDbPath, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -23,8 +22,8 @@ async function server(overrides: Parameters<typeof startServer>[0] = {}): Promis
 }
 
 /** A terminal registered with sync_all and polling its channel in the background. */
-async function pollingTerminal(url: string, posId: number, dbname = "shop1"): Promise<PosTerminal> {
-  const terminal = new PosTerminal(url, { posId, dbname });
+async function pollingTerminal(url: string, posId: number, dbname = "shop1"): Promise<SimulatedPos> {
+  const terminal = new SimulatedPos(url, { posId, dbname });
   await terminal.syncAll();
   stoppers.push(terminal.listen());
   return terminal;
@@ -82,7 +81,7 @@ describe("the console's JSON routes", () => {
 
   test("an order shows its revision, lines and the terminal that changed it; the timeline has the update, the conflict and the nonce retry", async () => {
     const { url } = await server();
-    const a = new PosTerminal(url, { posId: 1 });
+    const a = new SimulatedPos(url, { posId: 1 });
     await a.syncAll();
     await a.send("update_order", { uid: "o1", revision_ID: 1, nonce: "n1", sequence_number: 1, run_ID: 1, pos_id: 1, lines: [[0, 0, line("l1", 1)]] });
     await a.send("update_order", {
@@ -123,7 +122,7 @@ describe("the console's JSON routes", () => {
 
   test("a terminal whose PING was not polled is waiting; polling takes its PONG and it is online; once it stops it turns offline after a poll timeout", async () => {
     const { url } = await server({ pollTimeout: 0.5 });
-    const a = new PosTerminal(url, { posId: 1 });
+    const a = new SimulatedPos(url, { posId: 1 });
     await a.syncAll();
     const stateOf = async () => terminalIn((await getJson(url, "/console/api/databases/shop1/sessions/1")).body, "1").state;
 
@@ -225,8 +224,7 @@ describe("who may look", () => {
   test("keys never reach the log, even at trace level", async () => {
     const lines: string[] = [];
     const log = pino({ level: "trace" }, { write: (line: string) => void lines.push(line) });
-    const config = parseConfig({ port: 0, db: tempDbPath(), keys: KEYS, adminKey: ADMIN, logLevel: "trace" });
-    const running = await startRunningServer(config, { log });
+    const running = await startServer({ keys: KEYS, adminKey: ADMIN, logLevel: "trace" }, { dbPath: tempDbPath(), log });
     try {
       for (const key of [ADMIN, KEYS.shop1, KEYS.shop2, "a-wrong-key-123"]) {
         for (const path of ["/console/api/overview", "/console/api/databases/shop2", "/metrics", "/console/api/nowhere"])

@@ -1,8 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { OdooPos } from "../helpers/odoo-pos.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
-import { serverOrder, serverScreen, settle, SimulatedPos } from "../helpers/simulated-pos.ts";
+import { serverOrder, serverScreen, settle, startedTerminals } from "../helpers/simulated-pos.ts";
 import { launchChromium } from "./browser.ts";
 
 /**
@@ -28,10 +27,7 @@ afterAll(async () => {
 });
 
 test("a refused edit is found on the session page, shown with what was typed and what the server had, and re-applied to every terminal", async () => {
-  const a = new SimulatedPos(server.url, { posId: 1 });
-  const b = new SimulatedPos(server.url, { posId: 2 });
-  await a.start();
-  await b.start();
+  const [a, b] = await startedTerminals(server.url, [1, 2]);
   await a.newOrder("o1");
   await a.addProduct("o1", 5);
   await settle([a, b]);
@@ -65,11 +61,9 @@ test("a refused edit is found on the session page, shown with what was typed and
 });
 
 test("an order a new run left open is listed and restored with its button, and shows on the terminals", async () => {
-  const before = new OdooPos(server.url, 11, { multiSessionId: 2, runId: 1 });
-  await before.start();
-  await before.sendOrder("o-left", [{ uid: "l1", product_id: 5, qty: 2 }]);
-  const after = new OdooPos(server.url, 12, { multiSessionId: 2, runId: 2 });
-  await after.start();
+  const [before] = await startedTerminals(server.url, [11], { multiSessionId: 2, runId: 1 });
+  await before.editOrder("o-left", [{ uid: "l1", id: 1, product_id: 5, qty: 2 }]);
+  const [after] = await startedTerminals(server.url, [12], { multiSessionId: 2, runId: 2 });
   expect(after.orders.has("o-left")).toBe(false);
 
   await page.goto(`${server.url}/console#/db/shop1/ms/2`);
@@ -79,6 +73,7 @@ test("an order a new run left open is listed and restored with its button, and s
   await page.locator('#orders tr[data-uid="o-left"][data-revision="2"]').waitFor(WAIT);
   expect(await page.locator('#ended-orders tr[data-uid="o-left"]').count()).toBe(0);
 
-  for (let polls = 0; !after.orders.has("o-left") && polls < 10; polls++) await after.pollAndApply();
-  expect(after.snapshot()["o-left"]).toEqual({ l1: { uid: "l1", product_id: 5, qty: 2 } });
+  const restored = await after.receiveOrder("o-left");
+  expect(after.screen("o-left")).toEqual([[5, 2]]);
+  expect(restored.data.lines).toMatchObject([[0, 0, { uid: "l1", product_id: 5, qty: 2 }]]);
 });

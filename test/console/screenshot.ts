@@ -7,24 +7,24 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { parseConfig } from "../../src/config.ts";
-import { startServer } from "../../src/server.ts";
-import { PosTerminal } from "../helpers/pos-terminal.ts";
+import { SimulatedPos } from "../helpers/simulated-pos.ts";
 import { call } from "../helpers/rpc.ts";
+import { startServer } from "../helpers/server.ts";
 import { launchChromium, startTerminal } from "./browser.ts";
 
 const ADMIN = "the-admin-key-0123";
 const KEYS = { shop1: "key-of-shop-one", shop2: "key-of-shop-two" };
 const dir = mkdtempSync(join(tmpdir(), "pos-sync-screenshot-"));
-const server = await startServer(parseConfig({ port: 0, pollTimeout: 4, logLevel: "silent", db: join(dir, "pos-sync.sqlite"), keys: KEYS, adminKey: ADMIN }), {
-  monitor: { historyIntervalMs: 1000 },
-});
+const server = await startServer(
+  { pollTimeout: 4, keys: KEYS, adminKey: ADMIN },
+  { dbPath: join(dir, "pos-sync.sqlite"), monitor: { historyIntervalMs: 1000 } },
+);
 const shop1 = `${server.url}/k/${KEYS.shop1}`;
 try {
   const [bar, kitchen, terrace] = await Promise.all([1, 2, 3].map((posId) => startTerminal(server.url, "shop1", posId, KEYS.shop1)));
   await startTerminal(server.url, "shop2", 7, KEYS.shop2);
   // Terminal 4 polls its order channel but not pos.longpolling: its PING stays unanswered.
-  const tablet = new PosTerminal(shop1, { posId: 4, userId: 4 });
+  const tablet = new SimulatedPos(shop1, { posId: 4, userId: 4 });
   await tablet.syncAll();
   const stopTablet = tablet.listen();
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { isLoopback } from "../../src/http/operator-access.ts";
 import { faultsApi } from "../helpers/faults.ts";
-import { PosTerminal } from "../helpers/pos-terminal.ts";
+import { SimulatedPos } from "../helpers/simulated-pos.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { ManualClock } from "../helpers/wait.ts";
 
@@ -58,7 +58,7 @@ describe("the fault rules API", () => {
     const api = await withTestFeatures();
     const id = await api.addOk(SLOW_DEMO);
     const other = await api.addOk({ match: { dbname: "shop2" }, effect: { type: "hang" } });
-    const demo = new PosTerminal(server.url, { posId: 2 });
+    const demo = new SimulatedPos(server.url, { posId: 2 });
     await demo.syncAll();
     await demo.editOrder("o1", []);
     const { status, body } = await api.list();
@@ -93,7 +93,7 @@ describe("the fault rules API", () => {
 
   test("a rule with a count fires that many times, then lets requests through", async () => {
     const api = await withTestFeatures();
-    const demo = new PosTerminal(server.url, { posId: 2 });
+    const demo = new SimulatedPos(server.url, { posId: 2 });
     await demo.syncAll();
     await api.addOk({ match: { dbname: "shop1", pos_id: 2 }, effect: { type: "offline" }, count: 2 });
     await expect(demo.editOrder("o1", [])).rejects.toThrow();
@@ -105,7 +105,7 @@ describe("the fault rules API", () => {
   test("a rule stops matching once it expires", async () => {
     const clock = new ManualClock();
     const api = await withTestFeatures({}, { clock });
-    const demo = new PosTerminal(server.url, { posId: 2 });
+    const demo = new SimulatedPos(server.url, { posId: 2 });
     await demo.syncAll();
     await api.addOk({ match: { dbname: "shop1", pos_id: 2 }, effect: { type: "offline" }, expires_s: 30 });
     await expect(demo.editOrder("o1", [])).rejects.toThrow();
@@ -117,7 +117,7 @@ describe("the fault rules API", () => {
   test("an offline window of ms ends by itself", async () => {
     const clock = new ManualClock();
     const api = await withTestFeatures({}, { clock });
-    const demo = new PosTerminal(server.url, { posId: 2 });
+    const demo = new SimulatedPos(server.url, { posId: 2 });
     await demo.syncAll();
     await api.addOk({ match: { dbname: "shop1", pos_id: 2 }, effect: { type: "offline", ms: 5000 } });
     await expect(demo.editOrder("o1", [])).rejects.toThrow();
@@ -132,7 +132,7 @@ describe("the fault rules API", () => {
     await api.addOk({ match: { dbname: "shop2", pos_id: 2 }, effect: { type: "offline" } });
     await api.addOk({ match: { dbname: "shop1", pos_id: 2, route: "/longpolling/poll" }, effect: { type: "offline" } });
     await api.addOk({ match: { dbname: "shop1", pos_id: 2, action: "remove_order" }, effect: { type: "offline" } });
-    const demo = new PosTerminal(server.url, { posId: 2 });
+    const demo = new SimulatedPos(server.url, { posId: 2 });
     await demo.syncAll();
     for (let i = 0; i < 20; i++) await demo.editOrder("o1", []);
     expect((await api.list()).body.rules.map((rule: { fired: number }) => rule.fired)).toEqual([0, 0, 0, 0, 0]);

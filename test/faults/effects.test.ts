@@ -1,7 +1,7 @@
 import { committedIds } from "../helpers/committed-ids.ts";
 import { afterEach, describe, expect, test } from "vitest";
 import { faultsApi } from "../helpers/faults.ts";
-import { line, PosTerminal } from "../helpers/pos-terminal.ts";
+import { adminAndDemo, line } from "../helpers/simulated-pos.ts";
 import { Poller } from "../helpers/poller.ts";
 import { call, channel, rpc } from "../helpers/rpc.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
@@ -15,11 +15,7 @@ afterEach(async () => {
 
 async function shop(overrides = {}) {
   server = await startServer({ testFeatures: true, ...overrides });
-  const admin = new PosTerminal(server.url, { posId: 1, userId: 1 });
-  const demo = new PosTerminal(server.url, { posId: 2, userId: 2 });
-  await admin.syncAll();
-  await demo.syncAll();
-  return { faults: faultsApi(server.url), admin, demo };
+  return { faults: faultsApi(server.url), ...(await adminAndDemo(server.url)) };
 }
 
 const timed = async <T>(work: () => Promise<T>): Promise<[T, number]> => {

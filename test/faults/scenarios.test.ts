@@ -1,9 +1,9 @@
-import { committedIds } from "../helpers/committed-ids.ts";
 import { afterEach, describe, expect, test } from "vitest";
 import { LongpollBus, type MultiSessionClient } from "../../src/client/index.ts";
 import { fastBackoff, openTerminal, until } from "../client/helpers.ts";
 import { faultsApi } from "../helpers/faults.ts";
-import { line, PosTerminal } from "../helpers/pos-terminal.ts";
+import { adminAndDemo, line, serverRevisions } from "../helpers/simulated-pos.ts";
+import { bothEditOneOrder } from "../helpers/races.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -26,13 +26,6 @@ async function shop(overrides = {}) {
   return faultsApi(server.url);
 }
 
-/** What the server holds, seen by a terminal that syncs from scratch. */
-async function serverRevisions(): Promise<Record<string, number>> {
-  const observer = new PosTerminal(server.url, { posId: 99, userId: 99 });
-  await observer.syncAll();
-  return observer.revisions();
-}
-
 function revisionsOf(client: MultiSessionClient): Record<string, number> {
   return Object.fromEntries([...client.orders.values()].map((order) => [order.uid, order.revisionId]).sort());
 }
@@ -46,25 +39,12 @@ async function terminal(posId: number): Promise<MultiSessionClient> {
 describe("race scenarios with fault rules", () => {
   test("both update the same order at once while admin is slowed by a rule: admin wins, demo re-syncs, both converge", async () => {
     const faults = await shop();
-    const admin = new PosTerminal(server.url, { posId: 1, userId: 1 });
-    const demo = new PosTerminal(server.url, { posId: 2, userId: 2 });
-    await admin.syncAll();
-    await demo.syncAll();
+    const { admin, demo } = await adminAndDemo(server.url);
     await admin.editOrder("o1", [line("l1", 1)]);
     await demo.receive(1);
 
     await faults.addOk({ match: { dbname: "shop1", pos_id: 1, route: UPDATE, action: "update_order" }, effect: { type: "delay_reply", ms: 1000 } });
-    const before = await committedIds(server.store);
-    const adminEdit = admin.editOrder("o1", [line("l1", 2)]);
-    await waitFor(async () => (await committedIds(server.store)) !== before, "admin's update to be committed");
-    const demoEdit = await demo.editOrder("o1", [line("l1", 7)]);
-    expect(demoEdit).toMatchObject({ action: "revision_error", state: "draft" });
-    expect(demo.orders.get("o1")!.data.lines).toEqual([[0, 0, { ...line("l1", 2), is_changed: true }]]);
-    expect(await adminEdit).toMatchObject({ action: "update_revision_ID", revision_ID: 2 });
-    await demo.catchUp();
-    expect(admin.revisions()).toEqual({ o1: 2 });
-    expect(demo.revisions()).toEqual({ o1: 2 });
-    expect(await serverRevisions()).toEqual({ o1: 2 });
+    await bothEditOneOrder(server, admin, demo);
     expect((await faults.list()).body.rules).toMatchObject([{ fired: 1 }]);
   });
 
@@ -89,7 +69,7 @@ describe("race scenarios with fault rules", () => {
     expect((await faults.list()).body.rules).toMatchObject([{ fired: 1 }]);
     expect(conflicts).toEqual([]);
     expect(broadcasts.filter((revision) => revision === 2)).toHaveLength(1);
-    expect(await serverRevisions()).toEqual({ [order.uid]: 2 });
+    expect(await serverRevisions(server.url)).toEqual({ [order.uid]: 2 });
     expect(demo.getOrder(order.uid)!.data.lines).toEqual([[0, 0, { ...line("l1", 2), is_changed: true }]]);
   });
 
@@ -124,17 +104,14 @@ describe("race scenarios with fault rules", () => {
     const expected = { o1: 2, o2: 1, o3: 1 };
     await until("admin to converge", () => JSON.stringify(revisionsOf(admin)) === JSON.stringify(expected), [admin]);
     await until("demo to converge", () => JSON.stringify(revisionsOf(demo)) === JSON.stringify(expected), [demo]);
-    expect(await serverRevisions()).toEqual(expected);
+    expect(await serverRevisions(server.url)).toEqual(expected);
     expect(admin.getOrder("o1")!.data.lines).toEqual(demo.getOrder("o1")!.data.lines);
     await until("demo to be back online", () => demo.connection === "online", [demo]);
   });
 
   test("demo's poll hangs; the client abandons it, polls again and loses no notification", async () => {
     const faults = await shop({ pollTimeout: 0.5 });
-    const admin = new PosTerminal(server.url, { posId: 1, userId: 1 });
-    const demo = new PosTerminal(server.url, { posId: 2, userId: 2 });
-    await admin.syncAll();
-    await demo.syncAll();
+    const { admin } = await adminAndDemo(server.url); // demo (pos 2) registered too: its bus below polls
     // The fault rule hangs a poll: fault rules act on the JSON-RPC routes, not on the stream.
     const bus = new LongpollBus({ baseUrl: server.url, dbname: "shop1", posId: 2, backoff: fastBackoff, pollRequestTimeoutMs: 1000, transport: "poll" });
     const received: Array<{ action: string; data: { uid?: string; message_ID: number } }> = [];

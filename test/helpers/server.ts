@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig, type Config, type ConfigInput } from "../../src/config.ts";
-import type { Clock } from "../../src/bus/bus.ts";
-import { startServer as startRunningServer, type RunningServer } from "../../src/server.ts";
+import { startServer as startRunningServer, type RunningServer, type ServerOptions } from "../../src/server.ts";
 import { registerCluster } from "./cluster.ts";
 import { tempDb, testStore } from "./test-store.ts";
 
@@ -31,14 +30,15 @@ process.once("exit", () => {
 });
 
 /**
- * A real server on a random port over a real database of its own (SQLite file, or PostgreSQL
- * when the run's POS_SYNC_TEST_STORE says so). Start again with the same
- * `dbPath` (and `port`, to keep the URL) to simulate a restart.
+ * The server fixture of every test: a real server on a random port over a real database of its
+ * own (SQLite file, or PostgreSQL when the run's POS_SYNC_TEST_STORE says so; on the cluster run
+ * two nodes). Start again with the same `dbPath` (and `port`, to keep the URL) to simulate a
+ * restart; `options` also takes what the server itself takes (a logger, a clock...).
  */
-export async function startServer(overrides: Partial<ConfigInput> = {}, options: { dbPath?: string; clock?: Clock } = {}): Promise<TestServer> {
-  const dbPath = options.dbPath ?? (await tempDb());
+export async function startServer(overrides: Partial<ConfigInput> = {}, options: ServerOptions & { dbPath?: string } = {}): Promise<TestServer> {
+  const { dbPath: givenDbPath, ...serverOptions } = options;
+  const dbPath = givenDbPath ?? (await tempDb());
   const config = parseConfig({ port: 0, pollTimeout: 2, logLevel: "silent", ...overrides, db: dbPath });
-  const serverOptions = options.clock ? { clock: options.clock } : {};
   const server = await startRunningServer(config, serverOptions);
   if (testStore !== "cluster") return { ...server, dbPath, config, nodes: [server] };
   // The cluster run: a second node on the same schema; `server` (its url, store, bus, faults) is the first.

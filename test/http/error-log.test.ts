@@ -1,12 +1,10 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, test } from "vitest";
-import { parseConfig } from "../../src/config.ts";
 import { AccessDeniedError } from "../../src/errors.ts";
 import { ErrorLog } from "../../src/http/error-log.ts";
-import { startServer, type RunningServer } from "../../src/server.ts";
 import { channel, rpc } from "../helpers/rpc.ts";
-import { tempDbPath } from "../helpers/server.ts";
+import { startServer, tempDbPath, type TestServer } from "../helpers/server.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const KEY = "key-of-shop-one";
@@ -25,7 +23,7 @@ function capturedLog() {
   return { log: pino({ level: "info" }, sink), lines, raw: () => raw };
 }
 
-let server: RunningServer | undefined;
+let server: TestServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -33,7 +31,8 @@ afterEach(async () => {
 
 async function keyedServer() {
   const captured = capturedLog();
-  server = await startServer(parseConfig({ port: 0, pollTimeout: 0.2, keys: { shop1: KEY }, db: tempDbPath() }), { log: captured.log });
+  // SQLite on every run: the lines read back are the door's, not the store's.
+  server = await startServer({ pollTimeout: 0.2, keys: { shop1: KEY }, logLevel: "info" }, { dbPath: tempDbPath(), log: captured.log });
   return { ...captured, url: server.url };
 }
 

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { line, PosTerminal } from "../helpers/pos-terminal.ts";
+import { line, settle, SimulatedPos } from "../helpers/simulated-pos.ts";
 import { call, channel, postRaw, rpc } from "../helpers/rpc.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
-import { settle, SimulatedPos } from "../helpers/simulated-pos.ts";
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -31,8 +30,8 @@ function value(text: string, series: string): number | undefined {
 describe("/metrics", () => {
   test("counts what the sync did: notifications written and delivered, revision errors, sync_alls, nonce retries, polls by result", async () => {
     const { url } = await server({ pollTimeout: 0.2 });
-    const a = new PosTerminal(url, { posId: 1 });
-    const b = new PosTerminal(url, { posId: 2 });
+    const a = new SimulatedPos(url, { posId: 1 });
+    const b = new SimulatedPos(url, { posId: 2 });
     await a.syncAll();
     await b.syncAll();
     const waiting = b.receive(1); // a held poll, woken by A's update

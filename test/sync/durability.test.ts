@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { line, PosTerminal } from "../helpers/pos-terminal.ts";
+import { adminAndDemo, line, serverRevisions } from "../helpers/simulated-pos.ts";
 import { spawnServer, type ServerProcess } from "../helpers/process.ts";
 import { tempDb } from "../helpers/test-store.ts";
 
@@ -15,10 +15,7 @@ describe("durability", () => {
     const db = await tempDb();
     running = await spawnServer({ POS_SYNC_DB: db, POS_SYNC_POLL_TIMEOUT: "1" });
     const port = new URL(running.url).port;
-    const admin = new PosTerminal(running.url, { posId: 1, userId: 1 });
-    const demo = new PosTerminal(running.url, { posId: 2, userId: 2 });
-    await admin.syncAll();
-    await demo.syncAll();
+    const { admin, demo } = await adminAndDemo(running.url);
     await admin.editOrder("o1", [line("l1", 1)]);
     await demo.receive(1);
     const confirmed = await admin.editOrder("o1", [line("l1", 2)]);
@@ -35,8 +32,6 @@ describe("durability", () => {
     const [next] = await demo.receive(1);
     expect(next!.data.message_ID).toBe(5);
     expect(next!.data.revision_ID).toBe(3);
-    const observer = new PosTerminal(running.url, { posId: 9, userId: 9 });
-    await observer.syncAll();
-    expect(observer.revisions()).toEqual({ o1: 3 });
+    expect(await serverRevisions(running.url)).toEqual({ o1: 3 });
   });
 });

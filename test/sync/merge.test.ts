@@ -59,58 +59,72 @@ const storedRevisions = (terminal: SimulatedPos, uid: string) =>
   server.store.transaction(async (tx) => tx.listRevisionsSince(terminal.dbname, terminal.multiSessionId, uid, 0));
 
 describe("merge on", () => {
-  test("two terminals change different lines at the same moment: both edits kept everywhere", async () => {
+  type Edit = (pos: SimulatedPos) => Promise<void>;
+  const setQuantity =
+    (product: number, qty: number): Edit =>
+    (pos) =>
+      pos.setQuantity("o1", product, qty);
+  const add =
+    (product: number): Edit =>
+    (pos) =>
+      pos.addProduct("o1", product);
+
+  test.each([
+    {
+      story: "two terminals change different lines at the same moment: both edits kept everywhere",
+      a: setQuantity(COFFEE, 5),
+      b: setQuantity(TEA, 7),
+      reply: expect.objectContaining({ action: "update_revision_ID", uid: "o1" }),
+      warnings: 0,
+      screen: [
+        [COFFEE, 5],
+        [TEA, 7],
+      ],
+      merges: { merged: 1, conflict: 0, unmergeable: 0 },
+    },
+    {
+      story: "both add a product at the same moment: both lines kept",
+      a: add(CAKE),
+      b: add(JUICE),
+      warnings: 0,
+      screen: [
+        [COFFEE, 1],
+        [TEA, 1],
+        [CAKE, 1],
+        [JUICE, 1],
+      ],
+    },
+    {
+      story: "both add the product already on the order: the same change on one line is still a conflict",
+      a: add(COFFEE),
+      b: add(COFFEE),
+      reply: { action: "revision_error", order_uid: "o1", state: "draft" },
+      warnings: 1,
+      screen: [
+        [COFFEE, 2],
+        [TEA, 1],
+      ],
+      merges: { merged: 0, conflict: 1, unmergeable: 0 },
+    },
+    {
+      story: "the same line changed differently: refused, and every terminal ends with the first change",
+      a: setQuantity(COFFEE, 5),
+      b: setQuantity(COFFEE, 9),
+      reply: expect.objectContaining({ action: "revision_error" }),
+      screen: [
+        [COFFEE, 5],
+        [TEA, 1],
+      ],
+    },
+  ])("$story", async ({ a: editOfA, b: editOfB, reply, warnings, screen, merges }) => {
     const [a, b] = await shopWithOrder();
-    await a!.setQuantity("o1", COFFEE, 5);
-    await b!.setQuantity("o1", TEA, 7);
+    await editOfA(a!);
+    await editOfB(b!);
 
-    expect(b!.replies.at(-1)).toMatchObject({ action: "update_revision_ID", uid: "o1" });
-    expect(b!.warnings).toBe(0);
-    expect(await expectConverged([a!, b!])).toEqual([
-      [COFFEE, 5],
-      [TEA, 7],
-    ]);
-    expect(counts()).toEqual({ merged: 1, conflict: 0, unmergeable: 0 });
-  });
-
-  test("both add a product at the same moment: both lines kept", async () => {
-    const [a, b] = await shopWithOrder();
-    await a!.addProduct("o1", CAKE);
-    await b!.addProduct("o1", JUICE);
-
-    expect(b!.warnings).toBe(0);
-    expect(await expectConverged([a!, b!])).toEqual([
-      [COFFEE, 1],
-      [TEA, 1],
-      [CAKE, 1],
-      [JUICE, 1],
-    ]);
-  });
-
-  test("both add the product already on the order: the same change on one line is still a conflict", async () => {
-    const [a, b] = await shopWithOrder();
-    await a!.addProduct("o1", COFFEE);
-    await b!.addProduct("o1", COFFEE);
-
-    expect(b!.replies.at(-1)).toEqual({ action: "revision_error", order_uid: "o1", state: "draft" });
-    expect(b!.warnings).toBe(1);
-    expect(await expectConverged([a!, b!])).toEqual([
-      [COFFEE, 2],
-      [TEA, 1],
-    ]);
-    expect(counts()).toEqual({ merged: 0, conflict: 1, unmergeable: 0 });
-  });
-
-  test("the same line changed differently: refused, and every terminal ends with the first change", async () => {
-    const [a, b] = await shopWithOrder();
-    await a!.setQuantity("o1", COFFEE, 5);
-    await b!.setQuantity("o1", COFFEE, 9);
-
-    expect(b!.replies.at(-1)).toMatchObject({ action: "revision_error" });
-    expect(await expectConverged([a!, b!])).toEqual([
-      [COFFEE, 5],
-      [TEA, 1],
-    ]);
+    if (reply) expect(b!.replies.at(-1)).toEqual(reply);
+    if (warnings !== undefined) expect(b!.warnings).toBe(warnings);
+    expect(await expectConverged([a!, b!])).toEqual(screen);
+    if (merges) expect(counts()).toEqual(merges);
   });
 
   test("a removal against an edit, either way round: refused, all converge", async () => {

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { OdooPos } from "../helpers/odoo-pos.ts";
 import { call } from "../helpers/rpc.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
-import { serverOrder, serverScreen, settle, SimulatedPos } from "../helpers/simulated-pos.ts";
+import { serverOrder, serverScreen, settle, startedTerminals } from "../helpers/simulated-pos.ts";
 
 /**
  * Nothing typed is lost without a trace (issue 21): a refused edit is kept and can be
@@ -41,10 +40,7 @@ const lineOf = (uid: string, productId: number, qty: number) => [0, 0, { uid, id
 describe("a refused edit is kept", () => {
   test("two cashiers edit one order; the late one is found through the JSON route, re-applied, and every terminal converges on it", async () => {
     server = await startServer();
-    const a = new SimulatedPos(server.url, { posId: 1 });
-    const b = new SimulatedPos(server.url, { posId: 2 });
-    await a.start();
-    await b.start();
+    const [a, b] = await startedTerminals(server.url, [1, 2]);
     await a.newOrder("o1");
     await a.addProduct("o1", 5);
     await settle([a, b]);
@@ -104,11 +100,10 @@ describe("a refused edit is kept", () => {
 
   test("a refused update writes only its row: no notification, no order change; a dismissed one stays listed as dismissed", async () => {
     server = await startServer();
-    const watcher = new OdooPos(server.url, 9);
-    await watcher.start();
+    const [watcher] = await startedTerminals(server.url, [9]);
     await update(1, { uid: "o1", revision_ID: 1, lines: [lineOf("l1", 5, 1)] });
     await update(1, { uid: "o1", revision_ID: 1, lines: [lineOf("l1", 5, 2)] });
-    await watcher.pollAndApply();
+    await watcher.receive(2);
     const refused = await update(2, { uid: "o1", revision_ID: 1, lines: [lineOf("l1", 5, 9)] });
     expect(refused).toMatchObject({ action: "revision_error", state: "draft" });
     expect(await watcher.poller.pollOnce({ peek: true })).toEqual([]);
@@ -175,24 +170,16 @@ describe("a refused edit is kept", () => {
 describe("orders left open when a run ended", () => {
   test("are listed with their content, and one restored into the current run appears on the terminals", async () => {
     server = await startServer();
-    const before = new OdooPos(server.url, 1, { runId: 1 });
-    await before.start();
-    await before.sendOrder("o-left", [{ uid: "l1", product_id: 5, qty: 2 }], 1);
-    await before.sendOrder("o-paid", [{ uid: "l2", product_id: 6, qty: 1 }], 2);
-    await call(`${server.url}/pos_multi_session_sync/update`, {
-      multi_session_id: 1,
-      dbname: "shop1",
-      user_ID: 1,
-      message: { action: "remove_order", data: { uid: "o-paid", revision_ID: 1, pos_id: 1 }, session_id: 2001, login_number: 1 },
-    });
+    const [before] = await startedTerminals(server.url, [1], { runId: 1 });
+    await before.editOrder("o-left", [{ uid: "l1", id: 1, product_id: 5, qty: 2 }]);
+    await before.newOrder("o-paid", 2);
+    await before.editOrder("o-paid", [{ uid: "l2", id: 1, product_id: 6, qty: 1 }]);
+    await before.send("remove_order", { uid: "o-paid", revision_ID: 1, pos_id: 1 });
 
     // The multi-session is closed and opened again: run 2.
-    const waiter = new OdooPos(server.url, 2, { runId: 2 });
-    const cashier = new OdooPos(server.url, 3, { runId: 2 });
-    await waiter.start();
-    await cashier.start();
+    const [waiter, cashier] = await startedTerminals(server.url, [2, 3], { runId: 2 });
     expect(waiter.orders.size).toBe(0);
-    await waiter.sendOrder("o-new", [{ uid: "l3", product_id: 8, qty: 1 }], 1);
+    await waiter.editOrder("o-new", [{ uid: "l3", id: 1, product_id: 8, qty: 1 }]);
 
     const listed = await getJson(`${SESSION}/ended-run-orders`);
     expect(listed.body.orders).toHaveLength(1);
@@ -202,12 +189,12 @@ describe("orders left open when a run ended", () => {
     const restored = await post(`${SESSION}/ended-run-orders/o-left/restore`);
     expect(restored).toMatchObject({ status: 200, body: { uid: "o-left", revision: 2, runId: 2, sequenceNumber: 2 } });
     for (const terminal of [waiter, cashier]) {
-      for (let polls = 0; !terminal.orders.has("o-left") && polls < 10; polls++) await terminal.pollAndApply();
-      expect(terminal.snapshot()["o-left"]).toEqual({ l1: { uid: "l1", product_id: 5, qty: 2 } });
-      expect(terminal.orders.get("o-left")!.revision).toBe(2);
+      const restoredOrder = await terminal.receiveOrder("o-left");
+      expect(terminal.screen("o-left")).toEqual([[5, 2]]);
+      expect(restoredOrder.data.lines).toMatchObject([[0, 0, { uid: "l1", product_id: 5, qty: 2 }]]);
+      expect(restoredOrder.revision_ID).toBe(2);
     }
-    const fresh = new OdooPos(server.url, 4, { runId: 2 });
-    await fresh.start();
+    const [fresh] = await startedTerminals(server.url, [4], { runId: 2 });
     expect([...fresh.orders.keys()].sort()).toEqual(["o-left", "o-new"]);
     expect((await getJson(`${SESSION}/ended-run-orders`)).body.orders).toEqual([]);
     expect((await post(`${SESSION}/ended-run-orders/o-left/restore`)).status).toBe(409);

@@ -1,7 +1,7 @@
 import { committedIds, highestCommittedId } from "../helpers/committed-ids.ts";
 import { afterEach, describe, expect, test } from "vitest";
 import { call, channel, rpc } from "../helpers/rpc.ts";
-import { line, PosTerminal } from "../helpers/pos-terminal.ts";
+import { adminAndDemo, line, SimulatedPos, syncedTerminals } from "../helpers/simulated-pos.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 
 let server: TestServer;
@@ -11,11 +11,7 @@ afterEach(async () => {
 
 async function twoTerminals(overrides = {}) {
   server = await startServer(overrides);
-  const admin = new PosTerminal(server.url, { posId: 1 });
-  const demo = new PosTerminal(server.url, { posId: 2 });
-  await admin.syncAll();
-  await demo.syncAll();
-  return { admin, demo };
+  return adminAndDemo(server.url);
 }
 
 const newOrder = (uid: string, extra: Record<string, unknown> = {}) => ({
@@ -27,6 +23,9 @@ const newOrder = (uid: string, extra: Record<string, unknown> = {}) => ({
   lines: [[0, 0, line(`${uid}-l1`, 1)]],
   ...extra,
 });
+
+/** Order o1 holding these lines, sent with this nonce. */
+const o1With = (nonce: string, ...lines: Record<string, unknown>[]) => newOrder("o1", { nonce, lines: lines.map((values) => [0, 0, values]) });
 
 describe("step 1: a new run", () => {
   test("turns draft orders of older runs into unpaid and restarts order numbering", async () => {
@@ -122,28 +121,8 @@ describe("step 2: update_order", () => {
 
   test("lines that changed are marked is_changed; id and is_changed alone do not count as a change", async () => {
     const { admin, demo } = await twoTerminals();
-    await admin.send(
-      "update_order",
-      newOrder("o1", {
-        lines: [
-          [0, 0, line("a", 1)],
-          [0, 0, line("b", 1)],
-          [0, 0, line("c", 1)],
-        ],
-      }),
-    );
-    await demo.send(
-      "update_order",
-      newOrder("o1", {
-        nonce: "n2",
-        lines: [
-          [0, 0, line("a", 2)],
-          [0, 0, line("b", 1, { id: 99, is_changed: false })],
-          [0, 0, line("c", 1, { note: "x" })],
-          [0, 0, line("d", 1)],
-        ],
-      }),
-    );
+    await admin.send("update_order", o1With("o1-n1", line("a", 1), line("b", 1), line("c", 1)));
+    await demo.send("update_order", o1With("n2", line("a", 2), line("b", 1, { id: 99, is_changed: false }), line("c", 1, { note: "x" }), line("d", 1)));
     const [, broadcast] = await admin.receive(2);
     const lines = broadcast!.data.lines.map((l: any) => [l[2].uid, l[2].is_changed ?? null]);
     expect(lines).toEqual([
@@ -156,25 +135,8 @@ describe("step 2: update_order", () => {
 
   test("a sync_all snapshot marks every line is_changed, so a POS that missed updates re-applies them all", async () => {
     const { admin, demo } = await twoTerminals();
-    await admin.send(
-      "update_order",
-      newOrder("o1", {
-        lines: [
-          [0, 0, line("a", 1)],
-          [0, 0, line("b", 1)],
-        ],
-      }),
-    );
-    await admin.send(
-      "update_order",
-      newOrder("o1", {
-        nonce: "n2",
-        lines: [
-          [0, 0, line("a", 2)],
-          [0, 0, line("b", 1)],
-        ],
-      }),
-    );
+    await admin.send("update_order", o1With("o1-n1", line("a", 1), line("b", 1)));
+    await admin.send("update_order", o1With("n2", line("a", 2), line("b", 1)));
     const lines = (await demo.syncAll()).data.orders[0].data.lines.map((l: any) => [l[2].uid, l[2].qty, l[2].is_changed]);
     expect(lines).toEqual([
       ["a", 2, true],
@@ -186,7 +148,7 @@ describe("step 2: update_order", () => {
 describe("step 3: sync_all", () => {
   test("registers the terminal, bumps its counter and returns the current run's draft orders stamped", async () => {
     server = await startServer();
-    const admin = new PosTerminal(server.url, { posId: 1 });
+    const admin = new SimulatedPos(server.url, { posId: 1 });
     const first = await admin.syncAll();
     expect(first).toEqual({
       action: "sync_all",
@@ -213,10 +175,11 @@ describe("step 3: sync_all", () => {
 
   test("without immediate_rerendering returns {} and sends the reply to every terminal of the same user, each with its own counter", async () => {
     server = await startServer();
-    const admin = new PosTerminal(server.url, { posId: 1, userId: 1 });
-    const adminToo = new PosTerminal(server.url, { posId: 2, userId: 1 });
-    const demo = new PosTerminal(server.url, { posId: 3, userId: 2 });
-    for (const terminal of [admin, adminToo, demo]) await terminal.syncAll();
+    const [admin, adminToo, demo] = await syncedTerminals(server.url, [
+      { posId: 1, userId: 1 },
+      { posId: 2, userId: 1 },
+      { posId: 3, userId: 2 },
+    ]);
     await demo.send("update_order", newOrder("o1"));
     expect(await admin.send("sync_all", { pos_id: 1, run_ID: 1 })).toEqual({});
     const [forAdmin] = (await admin.receive(2)).slice(1);
@@ -229,11 +192,12 @@ describe("step 3: sync_all", () => {
 
   test("a terminal moved to another multi-session is moved, not duplicated", async () => {
     server = await startServer();
-    const a = new PosTerminal(server.url, { posId: 1, multiSessionId: 1 });
-    const moved = new PosTerminal(server.url, { posId: 2, multiSessionId: 1 });
-    const b = new PosTerminal(server.url, { posId: 3, multiSessionId: 2 });
-    for (const terminal of [a, moved, b]) await terminal.syncAll();
-    const movedThere = new PosTerminal(server.url, { posId: 2, multiSessionId: 2 });
+    const [a, , b] = await syncedTerminals(server.url, [
+      { posId: 1, multiSessionId: 1 },
+      { posId: 2, multiSessionId: 1 }, // the one that moves to session 2
+      { posId: 3, multiSessionId: 2 },
+    ]);
+    const movedThere = new SimulatedPos(server.url, { posId: 2, multiSessionId: 2 });
     expect((await movedThere.syncAll()).data.message_ID).toBe(3);
     await a.send("note", { text: "for session 1" });
     await b.send("note", { text: "for session 2" });
@@ -312,8 +276,8 @@ describe("step 5 and broadcast", () => {
 
   test("Fix: each terminal gets its own copy stamped with its own counter", async () => {
     server = await startServer();
-    const a = new PosTerminal(server.url, { posId: 1 });
-    const b = new PosTerminal(server.url, { posId: 2 });
+    const a = new SimulatedPos(server.url, { posId: 1 });
+    const b = new SimulatedPos(server.url, { posId: 2 });
     await a.syncAll();
     await a.syncAll();
     await a.syncAll(); // a's counter is 4, b's will be 2
@@ -334,15 +298,20 @@ describe("step 5 and broadcast", () => {
 describe("Fix: everything is scoped by database name", () => {
   test("two databases with the same multi-session id, terminal ids and order uids never see each other", async () => {
     server = await startServer();
-    const shop1 = [new PosTerminal(server.url, { dbname: "shop1", posId: 1 }), new PosTerminal(server.url, { dbname: "shop1", posId: 2 })];
-    const shop2 = [new PosTerminal(server.url, { dbname: "shop2", posId: 1 }), new PosTerminal(server.url, { dbname: "shop2", posId: 2 })];
-    for (const terminal of [...shop1, ...shop2]) await terminal.syncAll();
-    await shop1[0]!.send("update_order", newOrder("same-uid", { shop: 1 }));
-    expect(await shop2[0]!.send("update_order", newOrder("same-uid", { shop: 2 }))).toMatchObject({ revision_ID: 1, order_ID: 1 });
-    expect((await shop1[1]!.syncAll()).data.orders.map((o: any) => o.data.shop)).toEqual([1]);
-    expect((await shop2[1]!.syncAll()).data.orders.map((o: any) => o.data.shop)).toEqual([2]);
-    expect((await shop1[1]!.catchUp()).map((m) => m.data.shop)).toEqual([1]);
-    expect((await shop2[1]!.catchUp()).map((m) => m.data.shop)).toEqual([2]);
+    const shop1 = await syncedTerminals(server.url, [
+      { dbname: "shop1", posId: 1 },
+      { dbname: "shop1", posId: 2 },
+    ]);
+    const shop2 = await syncedTerminals(server.url, [
+      { dbname: "shop2", posId: 1 },
+      { dbname: "shop2", posId: 2 },
+    ]);
+    await shop1[0].send("update_order", newOrder("same-uid", { shop: 1 }));
+    expect(await shop2[0].send("update_order", newOrder("same-uid", { shop: 2 }))).toMatchObject({ revision_ID: 1, order_ID: 1 });
+    expect((await shop1[1].syncAll()).data.orders.map((o: any) => o.data.shop)).toEqual([1]);
+    expect((await shop2[1].syncAll()).data.orders.map((o: any) => o.data.shop)).toEqual([2]);
+    expect((await shop1[1].catchUp()).map((m) => m.data.shop)).toEqual([1]);
+    expect((await shop2[1].catchUp()).map((m) => m.data.shop)).toEqual([2]);
     expect(channel("shop1", "pos.multi_session", 1)).not.toBe(channel("shop2", "pos.multi_session", 1));
   });
 });

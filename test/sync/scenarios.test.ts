@@ -1,9 +1,8 @@
-import { committedIds } from "../helpers/committed-ids.ts";
 import { afterEach, describe, expect, test } from "vitest";
 import { call } from "../helpers/rpc.ts";
-import { line, PosTerminal } from "../helpers/pos-terminal.ts";
+import { adminAndDemo, line, serverRevisions } from "../helpers/simulated-pos.ts";
+import { bothEditOneOrder } from "../helpers/races.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
-import { waitFor } from "../helpers/wait.ts";
 
 /** The original add-on's browser scenarios, played by two terminals "admin" and "demo". */
 let server: TestServer;
@@ -13,27 +12,16 @@ afterEach(async () => {
 
 const SLOW = { phantomtest: "slowConnection" };
 
-async function adminAndDemo(overrides = {}) {
+async function adminAndDemoOnAServer(overrides = {}) {
   server = await startServer({ testFeatures: true, ...overrides });
-  const admin = new PosTerminal(server.url, { posId: 1, userId: 1 });
-  const demo = new PosTerminal(server.url, { posId: 2, userId: 2 });
-  await admin.syncAll();
-  await demo.syncAll();
-  return { admin, demo };
-}
-
-/** What the server holds, seen by a terminal that syncs from scratch. */
-async function serverRevisions(): Promise<Record<string, number>> {
-  const observer = new PosTerminal(server.url, { posId: 99, userId: 99 });
-  await observer.syncAll();
-  return observer.revisions();
+  return adminAndDemo(server.url);
 }
 
 const gc = () => call<number[]>(`${server.url}/pos_multi_session/test/gc`, {});
 
 describe("admin and demo share a session", () => {
   test("a new order reaches the other terminal", async () => {
-    const { admin, demo } = await adminAndDemo();
+    const { admin, demo } = await adminAndDemoOnAServer();
     await admin.editOrder("o1", [line("l1", 1)]);
     const [message] = await demo.receive(1);
     expect(message).toMatchObject({ action: "update_order", data: { uid: "o1", message_ID: 3 } });
@@ -42,7 +30,7 @@ describe("admin and demo share a session", () => {
   });
 
   test("demo goes offline, admin updates twice and the bus is collected; demo comes back, edits, and both converge", async () => {
-    const { admin, demo } = await adminAndDemo();
+    const { admin, demo } = await adminAndDemoOnAServer();
     await admin.editOrder("o1", [line("l1", 1)]);
     await demo.receive(1);
     // demo is offline from here: it does not poll.
@@ -57,11 +45,11 @@ describe("admin and demo share a session", () => {
     await admin.catchUp();
     expect(admin.revisions()).toEqual({ o1: 4 });
     expect(admin.orders.get("o1")!.data.lines).toEqual(demo.orders.get("o1")!.data.lines);
-    expect(await serverRevisions()).toEqual({ o1: 4 });
+    expect(await serverRevisions(server.url)).toEqual({ o1: 4 });
   });
 
   test("demo goes offline while admin removes the order; back online it learns the order is gone", async () => {
-    const { admin, demo } = await adminAndDemo();
+    const { admin, demo } = await adminAndDemoOnAServer();
     await admin.editOrder("o1", [line("l1", 1)]);
     await demo.receive(1);
     await admin.removeOrder("o1");
@@ -69,28 +57,18 @@ describe("admin and demo share a session", () => {
     expect(await demo.editOrder("o1", [line("l1", 5)])).toMatchObject({ action: "revision_error", state: "deleted" });
     expect(demo.revisions()).toEqual({});
     expect(admin.revisions()).toEqual({});
-    expect(await serverRevisions()).toEqual({});
+    expect(await serverRevisions(server.url)).toEqual({});
   });
 
   test("both update the same order at once while admin's connection is slow: admin wins, demo re-syncs, both converge", async () => {
-    const { admin, demo } = await adminAndDemo({ slowDelayMs: 1000 });
+    const { admin, demo } = await adminAndDemoOnAServer({ slowDelayMs: 1000 });
     await admin.editOrder("o1", [line("l1", 1)]);
     await demo.receive(1);
-    const before = await committedIds(server.store);
-    const adminEdit = admin.editOrder("o1", [line("l1", 2)], SLOW);
-    await waitFor(async () => (await committedIds(server.store)) !== before, "admin's update to be committed");
-    const demoEdit = await demo.editOrder("o1", [line("l1", 7)]);
-    expect(demoEdit).toMatchObject({ action: "revision_error", state: "draft" });
-    expect(demo.orders.get("o1")!.data.lines).toEqual([[0, 0, { ...line("l1", 2), is_changed: true }]]);
-    expect(await adminEdit).toMatchObject({ action: "update_revision_ID", revision_ID: 2 });
-    await demo.catchUp();
-    expect(admin.revisions()).toEqual({ o1: 2 });
-    expect(demo.revisions()).toEqual({ o1: 2 });
-    expect(await serverRevisions()).toEqual({ o1: 2 });
+    await bothEditOneOrder(server, admin, demo, SLOW);
   });
 
   test("admin sends two updates 1.5 s apart with a slow connection and gets no revision error: its sends are queued", async () => {
-    const { admin, demo } = await adminAndDemo({ slowDelayMs: 3000 });
+    const { admin, demo } = await adminAndDemoOnAServer({ slowDelayMs: 3000 });
     await admin.editOrder("o1", [line("l1", 1)]);
     await demo.receive(1);
     const first = admin.editOrder("o1", [line("l1", 2)], SLOW);
@@ -104,13 +82,13 @@ describe("admin and demo share a session", () => {
   }, 20_000);
 
   test("a remove queued behind pending updates goes through after them", async () => {
-    const { admin, demo } = await adminAndDemo({ slowDelayMs: 500 });
+    const { admin, demo } = await adminAndDemoOnAServer({ slowDelayMs: 500 });
     await admin.editOrder("o1", [line("l1", 1)]);
     const replies = await Promise.all([admin.editOrder("o1", [line("l1", 2)], SLOW), admin.editOrder("o1", [line("l1", 3)]), admin.removeOrder("o1")]);
     expect(replies.map((reply) => reply.action ?? "removed")).toEqual(["update_revision_ID", "update_revision_ID", "removed"]);
     const messages = await demo.receive(4);
     expect(messages.map((m) => m.action)).toEqual(["update_order", "update_order", "update_order", "remove_order"]);
     expect(demo.revisions()).toEqual({});
-    expect(await serverRevisions()).toEqual({});
+    expect(await serverRevisions(server.url)).toEqual({});
   });
 });

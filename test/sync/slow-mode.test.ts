@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { call } from "../helpers/rpc.ts";
-import { line, PosTerminal } from "../helpers/pos-terminal.ts";
+import { adminAndDemo, line, SimulatedPos } from "../helpers/simulated-pos.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 
 let server: TestServer;
@@ -13,10 +13,7 @@ const SLOW = { phantomtest: "slowConnection" };
 describe("slow-connection test mode", () => {
   test("the slowed reply waits the delay; the broadcast and other requests do not", async () => {
     server = await startServer({ testFeatures: true, slowDelayMs: 1500, pollTimeout: 5 });
-    const admin = new PosTerminal(server.url, { posId: 1 });
-    const demo = new PosTerminal(server.url, { posId: 2 });
-    await admin.syncAll();
-    await demo.syncAll();
+    const { admin, demo } = await adminAndDemo(server.url);
     await demo.catchUp();
 
     const started = performance.now();
@@ -42,7 +39,7 @@ describe("slow-connection test mode", () => {
 
   test("with test features off the header is ignored", async () => {
     server = await startServer({ testFeatures: false, slowDelayMs: 5000 });
-    const admin = new PosTerminal(server.url, { posId: 1 });
+    const admin = new SimulatedPos(server.url, { posId: 1 });
     await admin.syncAll();
     const started = performance.now();
     await admin.editOrder("o1", [line("l1", 1)], SLOW);
