@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
-import type { NodeHeartbeat, Store } from "../db/store.ts";
+import type { NodeHeartbeat, NodeHeartbeats } from "../db/contracts/cluster.ts";
+import type { CommitWatching } from "../db/contracts/notification-log.ts";
 import type { Logger } from "../log.ts";
 import { version as VERSION } from "../version.ts";
 import type { Monitor } from "./monitor.ts";
@@ -12,7 +13,7 @@ export const ALIVE_WITHIN_MS = 3 * HEARTBEAT_MS;
 export const LISTED_WITHIN_MS = 60_000;
 
 export interface NodeRegistryOptions {
-  store: Store;
+  store: NodeHeartbeats;
   monitor: Monitor;
   heldPolls: () => number;
   /** Where this node listens, as logged at start. */
@@ -75,7 +76,7 @@ export interface NodeView extends NodeHeartbeat {
 }
 
 /** The nodes seen in the last minute, each alive when its heartbeat is fresh. */
-export async function nodeViews(store: Store, selfId: string): Promise<NodeView[]> {
+export async function nodeViews(store: NodeHeartbeats, selfId: string): Promise<NodeView[]> {
   const now = Date.now();
   const rows = await store.listNodes(now - LISTED_WITHIN_MS);
   return rows.map((row) => ({ ...row, alive: now - row.lastSeen <= ALIVE_WITHIN_MS, self: row.nodeId === selfId }));
@@ -89,7 +90,7 @@ const FORGET_WAIT_MS = 2000;
  * memory too (false after a bound), so a terminal polling any node then sees the gap. At once on
  * a store no other node shares.
  */
-export async function otherNodesForgot(store: Store, selfId: string): Promise<boolean> {
+export async function otherNodesForgot(store: NodeHeartbeats & Partial<Pick<CommitWatching, "othersForgot">>, selfId: string): Promise<boolean> {
   if (!store.othersForgot) return true;
   const others = (await nodeViews(store, selfId)).filter((node) => node.alive && !node.self).length;
   return store.othersForgot(others, FORGET_WAIT_MS);

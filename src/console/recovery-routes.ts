@@ -1,4 +1,4 @@
-import type { Order, RefusedEdit } from "../db/store.ts";
+import type { Order, RefusedEdit } from "../db/contracts/sync-state.ts";
 import { ValidationError } from "../errors.ts";
 import { jsonReply, type PlainRoute, type PlainRequest, plainRoute } from "../http/route.ts";
 import { PLAIN_ROUTES } from "../protocol/routes.ts";

@@ -1,4 +1,5 @@
-import type { PresenceRow, Store } from "../db/store.ts";
+import type { NodeHeartbeats } from "../db/contracts/cluster.ts";
+import type { PresenceRow, SharedPresence } from "../db/contracts/terminals.ts";
 import type { Logger } from "../log.ts";
 import type { Monitor } from "./monitor.ts";
 import { nodeViews } from "./node-registry.ts";
@@ -19,7 +20,12 @@ export interface PresenceSharing {
  * every node's console knows a terminal polling any node within a second or so. Polls write
  * nothing themselves: they only mark their terminal changed in memory.
  */
-export function startPresenceSharing(options: { store: Store; monitor: Monitor; log: Pick<Logger, "warn">; intervalMs?: number }): PresenceSharing {
+export function startPresenceSharing(options: {
+  store: Partial<SharedPresence>;
+  monitor: Monitor;
+  log: Pick<Logger, "warn">;
+  intervalMs?: number;
+}): PresenceSharing {
   const { store, monitor, log } = options;
   const save = store.savePresence?.bind(store);
   if (!save) return { stop: async () => undefined };
@@ -60,7 +66,11 @@ export function startPresenceSharing(options: { store: Store; monitor: Monitor; 
  * (the freshest), merged with what the other nodes wrote. A node no longer alive in the node
  * registry holds no polls, whatever its last rows say.
  */
-export async function clusterPresence(store: Store, monitor: Monitor, dbname: string): Promise<Map<string, TerminalPresence>> {
+export async function clusterPresence(
+  store: Partial<SharedPresence> & NodeHeartbeats,
+  monitor: Monitor,
+  dbname: string,
+): Promise<Map<string, TerminalPresence>> {
   const { presence } = monitor;
   const byTerminal = new Map<string, PresenceEntry[]>();
   for (const posId of presence.posIdsOf(dbname)) byTerminal.set(posId, [presence.entryOf(dbname, posId)!]);

@@ -1,6 +1,10 @@
 import type { Bus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
-import type { Order, Store, Terminal } from "../db/store.ts";
+import type { NodeHeartbeats } from "../db/contracts/cluster.ts";
+import type { OperatorReads } from "../db/contracts/operator-reads.ts";
+import type { Order, Terminal } from "../db/contracts/sync-state.ts";
+import type { SeenTerminals, SharedPresence } from "../db/contracts/terminals.ts";
+import type { Store } from "../db/store.ts";
 import type { Viewer } from "../http/operator-access.ts";
 import type { TimelineEvent } from "./activity.ts";
 import type { Monitor } from "./monitor.ts";
@@ -11,9 +15,12 @@ import { clusterPresence } from "./shared-presence.ts";
 
 /** The JSON the console page reads; each view is one GET under /console/api (docs/console.md). */
 
+/** What the console reads from the store: the operator reads, and the terminals, nodes and presence it lists. */
+export type ConsoleStore = OperatorReads & SeenTerminals & NodeHeartbeats & Partial<SharedPresence> & Pick<Store, "kind" | "isHealthy">;
+
 export interface ViewDeps {
   config: Config;
-  store: Store;
+  store: ConsoleStore;
   bus: Bus;
   monitor: Monitor;
 }

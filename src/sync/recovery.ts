@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Bus } from "../bus/bus.ts";
-import type { Order, RefusedEdit } from "../db/store.ts";
+import type { Order, RefusedEdit } from "../db/contracts/sync-state.ts";
 import type { JsonObject } from "../protocol/messages.ts";
 import { broadcast } from "./broadcast.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";

@@ -3,6 +3,7 @@ import type pg from "pg";
 import { parseChannel } from "../../protocol/channels.ts";
 import type {
   CommitWatcher,
+  CommitWatching,
   DeletedNotification,
   MultiSession,
   NewNotification,
@@ -18,6 +19,8 @@ import type {
   ScopeId,
   PresenceRow,
   SharedFaultRule,
+  SharedFaultRules,
+  SharedPresence,
   Store,
   StoreTx,
   Terminal,
@@ -32,9 +35,10 @@ const silentLog: ListenerLog = { warn() {}, info() {} };
 
 /**
  * The shared store: any number of nodes on one PostgreSQL database. The table is the truth;
- * NOTIFY only wakes the other nodes, which then read what was committed.
+ * NOTIFY only wakes the other nodes, which then read what was committed. Beside the Store it
+ * implements what the nodes share: commit watching, fault rules, presence.
  */
-export class PostgresStore implements Store {
+export class PostgresStore implements Store, CommitWatching, SharedFaultRules, SharedPresence {
   readonly kind = "postgres";
   readonly idsPerDatabase = true;
   /** Names this process in NOTIFY payloads, so it can skip its own. */
