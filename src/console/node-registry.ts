@@ -3,6 +3,7 @@ import type { NodeHeartbeat, NodeHeartbeats } from "../db/contracts/cluster.ts";
 import type { CommitWatching } from "../db/contracts/notification-log.ts";
 import type { Logger } from "../log.ts";
 import { version as VERSION } from "../version.ts";
+import { startIntervalTask } from "./interval-task.ts";
 import type { Monitor } from "./monitor.ts";
 
 /** How often a node rewrites its row in the `nodes` table. */
@@ -34,8 +35,7 @@ export interface NodeRegistry {
 export async function startNodeRegistry(options: NodeRegistryOptions): Promise<NodeRegistry> {
   const { store, monitor, log } = options;
   const startedAt = Date.now();
-  let writing: Promise<void> = Promise.resolve();
-  const beat = () => {
+  const beat = async (): Promise<void> => {
     const row: NodeHeartbeat = {
       nodeId: monitor.nodeId,
       hostname: hostname(),
@@ -47,26 +47,10 @@ export async function startNodeRegistry(options: NodeRegistryOptions): Promise<N
       heldPolls: options.heldPolls(),
       terminalsOnline: monitor.presence.counts().online,
     };
-    writing = Promise.resolve(store.saveNodeHeartbeat(row)).catch((error: unknown) => log.warn({ err: error }, "writing the node heartbeat failed"));
-    return writing;
+    await Promise.resolve(store.saveNodeHeartbeat(row)).catch((error: unknown) => log.warn({ err: error }, "writing the node heartbeat failed"));
   };
   await beat();
-  let busy = false;
-  const timer = setInterval(() => {
-    // A beat still waiting on a slow store is not doubled.
-    if (busy) return;
-    busy = true;
-    void beat().finally(() => {
-      busy = false;
-    });
-  }, options.intervalMs ?? HEARTBEAT_MS);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await writing;
-    },
-  };
+  return startIntervalTask(beat, options.intervalMs ?? HEARTBEAT_MS);
 }
 
 export interface NodeView extends NodeHeartbeat {

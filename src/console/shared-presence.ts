@@ -2,6 +2,7 @@ import type { NodeHeartbeats } from "../db/contracts/cluster.ts";
 import type { PresenceRow, SharedPresence } from "../db/contracts/terminals.ts";
 import type { Logger } from "../log.ts";
 import type { Monitor } from "./monitor.ts";
+import { startIntervalTask } from "./interval-task.ts";
 import { nodeViews } from "./node-registry.ts";
 import { mergeEntries, type PresenceEntry, type TerminalPresence } from "./presence.ts";
 
@@ -30,7 +31,6 @@ export function startPresenceSharing(options: {
   const save = store.savePresence?.bind(store);
   if (!save) return { stop: async () => undefined };
   let writes = 0;
-  let writing: Promise<void> = Promise.resolve();
   const write = async (): Promise<void> => {
     const now = Date.now();
     const rows: PresenceRow[] = monitor.presence.takeChanged().map(({ dbname, posId, entry }) => rowOf(dbname, posId, monitor.nodeId, entry, now));
@@ -42,19 +42,10 @@ export function startPresenceSharing(options: {
       log.warn({ err: error }, "writing terminal presence failed; every terminal is written again next time");
     }
   };
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    writing = write().finally(() => {
-      busy = false;
-    });
-  }, options.intervalMs ?? PRESENCE_WRITE_MS);
-  timer.unref();
+  const task = startIntervalTask(write, options.intervalMs ?? PRESENCE_WRITE_MS);
   return {
     async stop() {
-      clearInterval(timer);
-      await writing;
+      await task.stop();
       // The last changes, so the other consoles see this node's terminals leave rather than hold polls forever.
       await write();
     },

@@ -1,6 +1,6 @@
-import { FeatureDisabledError, NotFoundError, ValidationError } from "../errors.ts";
+import { FeatureDisabledError, NotFoundError } from "../errors.ts";
 import type { RouteContext, RouteHooks } from "../http/hooks.ts";
-import { type Feature, jsonReply, plainRoute } from "../http/route.ts";
+import { type Feature, jsonBody, jsonReply, plainRoute } from "../http/route.ts";
 import { PLAIN_ROUTES } from "../protocol/routes.ts";
 import type { FaultRules } from "./fault-rules.ts";
 import type { FaultInjection } from "./injection.ts";
@@ -23,14 +23,7 @@ export function faultsFeature(faults: FaultRules | undefined): Feature {
     routes: [
       plainRoute("POST", PATH, { access: "qa" }, async (request) => {
         const active = rules();
-        let input: unknown;
-        try {
-          input = JSON.parse(await request.text());
-        } catch (error) {
-          if (error instanceof SyntaxError) throw new ValidationError("rule: the body is not valid JSON", "rule");
-          throw error;
-        }
-        const rule = await active.add(input);
+        const rule = await active.add(await jsonBody(request, "rule", "rule: the body is not valid JSON"));
         return jsonReply({ id: rule.id, rule }, 201);
       }),
       plainRoute("GET", PATH, { access: "qa" }, async () => {
