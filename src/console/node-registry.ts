@@ -4,7 +4,7 @@ import type { CommitWatching } from "../db/contracts/notification-log.ts";
 import type { Logger } from "../log.ts";
 import { version as VERSION } from "../version.ts";
 import { startIntervalTask } from "./interval-task.ts";
-import type { Monitor } from "./monitor.ts";
+import type { NodeMonitor } from "./node-monitor.ts";
 
 /** How often a node rewrites its row in the `nodes` table. */
 export const HEARTBEAT_MS = 5000;
@@ -15,7 +15,7 @@ export const LISTED_WITHIN_MS = 60_000;
 
 export interface NodeRegistryOptions {
   store: NodeHeartbeats;
-  monitor: Monitor;
+  monitor: NodeMonitor;
   heldPolls: () => number;
   /** Where this node listens, as logged at start. */
   url: string;

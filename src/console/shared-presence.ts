@@ -1,7 +1,7 @@
 import type { NodeHeartbeats } from "../db/contracts/cluster.ts";
 import type { PresenceRow, SharedPresence } from "../db/contracts/terminals.ts";
 import type { Logger } from "../log.ts";
-import type { Monitor } from "./monitor.ts";
+import type { NodeMonitor } from "./node-monitor.ts";
 import { startIntervalTask } from "./interval-task.ts";
 import { nodeViews } from "./node-registry.ts";
 import { mergeEntries, type PresenceEntry, type TerminalPresence } from "./presence.ts";
@@ -23,7 +23,7 @@ export interface PresenceSharing {
  */
 export function startPresenceSharing(options: {
   store: Partial<SharedPresence>;
-  monitor: Monitor;
+  monitor: NodeMonitor;
   log: Pick<Logger, "warn">;
   intervalMs?: number;
 }): PresenceSharing {
@@ -59,7 +59,7 @@ export function startPresenceSharing(options: {
  */
 export async function clusterPresence(
   store: Partial<SharedPresence> & NodeHeartbeats,
-  monitor: Monitor,
+  monitor: NodeMonitor,
   dbname: string,
 ): Promise<Map<string, TerminalPresence>> {
   const { presence } = monitor;

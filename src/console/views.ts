@@ -7,7 +7,7 @@ import type { SeenTerminals, SharedPresence } from "../db/contracts/terminals.ts
 import type { Store } from "../db/store.ts";
 import type { Viewer } from "../http/operator-access.ts";
 import type { TimelineEvent } from "./activity.ts";
-import type { Monitor } from "./monitor.ts";
+import type { NodeMonitor } from "./node-monitor.ts";
 import { nodeViews } from "./node-registry.ts";
 import { version as VERSION } from "../version.ts";
 import type { TerminalPresence } from "./presence.ts";
@@ -22,7 +22,7 @@ export interface ViewDeps {
   config: Config;
   store: ConsoleStore;
   bus: Bus;
-  monitor: Monitor;
+  monitor: NodeMonitor;
 }
 
 export interface DatabaseSummary {
@@ -153,7 +153,7 @@ function terminalView(posId: string, terminal: Terminal | undefined, presenceOf:
   };
 }
 
-export function orderView(monitor: Monitor, order: Order): OrderView {
+export function orderView(monitor: NodeMonitor, order: Order): OrderView {
   const data = orderData(order.message);
   const change = monitor.activity.lastChange(order.dbname, order.multiSessionId, order.uid);
   const sentBy = change?.posId ?? data.pos_id;
