@@ -16,7 +16,6 @@ const RANK = {
 // Features may use each other only through these (types of observers), never their routes.
 const SIDEWAYS = new Set([
   "metrics/phase-timing.ts -> longpolling/feature.ts",
-  "console/monitor.ts -> metrics/metrics.ts",
   "console/activity.ts -> metrics/metrics.ts",
   // The operator's repairs of refused edits are sync rules; the console only serves them.
   "console/recovery-routes.ts -> sync/recovery.ts",

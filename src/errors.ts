@@ -26,6 +26,12 @@ export class ValidationError extends PosSyncError {
   }
 }
 
+/** What Odoo clients read as a UserError: a message for the user, not a fault of the input's shape. */
+abstract class UserError extends PosSyncError {
+  readonly odooName = "odoo.exceptions.UserError";
+  readonly exceptionType = "user_error";
+}
+
 /** Missing, wrong or foreign key. The message never contains a key. */
 export class AccessDeniedError extends PosSyncError {
   override readonly name = "AccessDeniedError";
@@ -42,26 +48,20 @@ export class AccessDeniedError extends PosSyncError {
 }
 
 /** A plain route's thing that is not there (a fault rule, a multi-session). */
-export class NotFoundError extends PosSyncError {
+export class NotFoundError extends UserError {
   override readonly name = "NotFoundError";
-  readonly odooName = "odoo.exceptions.UserError";
-  readonly exceptionType = "user_error";
   override readonly httpStatus = 404;
 }
 
 /** A route that exists but is switched off by configuration (a plain route answers 404). */
-export class FeatureDisabledError extends PosSyncError {
+export class FeatureDisabledError extends UserError {
   override readonly name = "FeatureDisabledError";
-  readonly odooName = "odoo.exceptions.UserError";
-  readonly exceptionType = "user_error";
   override readonly httpStatus = 404;
 }
 
 /** A configured limit that keeps one client from hurting the others. */
-export class LimitExceededError extends PosSyncError {
+export class LimitExceededError extends UserError {
   override readonly name = "LimitExceededError";
-  readonly odooName = "odoo.exceptions.UserError";
-  readonly exceptionType = "user_error";
 
   constructor(
     message: string,
@@ -92,8 +92,6 @@ export class ProtocolError extends Error {
 }
 
 /** The database cannot be reached (or answered too late): nothing of the request was written; retry. */
-export class StoreUnavailableError extends PosSyncError {
+export class StoreUnavailableError extends UserError {
   override readonly name = "StoreUnavailableError";
-  readonly odooName = "odoo.exceptions.UserError";
-  readonly exceptionType = "user_error";
 }

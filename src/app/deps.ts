@@ -2,7 +2,6 @@ import type { BackendPush } from "../bus/backend-push.ts";
 import type { Bus, Clock } from "../bus/bus.ts";
 import type { KnownTerminals } from "../bus/known-terminals.ts";
 import type { Config } from "../config.ts";
-import type { Monitor } from "../console/monitor.ts";
 import type { Store } from "../db/store.ts";
 import type { FaultRules } from "../faults/fault-rules.ts";
 import type { Access } from "../http/access.ts";
@@ -12,6 +11,7 @@ import type { KeyRing } from "../keys/key-ring.ts";
 import type { Logger } from "../log.ts";
 import type { PhaseTiming } from "../metrics/phase-timing.ts";
 import type { MergeCounters } from "../sync/merge-outcomes.ts";
+import type { Monitor } from "./monitor.ts";
 
 /** Everything the server is assembled from; each feature takes the parts it uses. */
 export interface AppDeps {

@@ -11,7 +11,7 @@ import { idFloorAt } from "../db/id-floor.ts";
 import { isPostgresUrl, openStore, openStoreWhenReachable, safeDbName, type WaitOptions } from "../db/open-store.ts";
 import type { Store } from "../db/store.ts";
 import { createAccess } from "../http/access.ts";
-import { Monitor } from "../console/monitor.ts";
+import { Monitor } from "./monitor.ts";
 import { startNodeRegistry } from "../console/node-registry.ts";
 import { clusterLag, startPresenceSharing } from "../console/shared-presence.ts";
 import { databaseWaitListener } from "../http/database-wait.ts";

@@ -1,4 +1,5 @@
-import type { DeletedNotification, Notification, ScopeId, Store, StoreTx } from "../db/store.ts";
+import type { DeletedNotification, Notification, NotificationLog, ScopeId } from "../db/contracts/notification-log.ts";
+import type { StoreTx, Transactions } from "../db/store.ts";
 import { ValidationError } from "../errors.ts";
 import { BusStream, type StreamSink } from "./bus-stream.ts";
 import { CommitFeed } from "./commit-feed.ts";
@@ -22,6 +23,9 @@ export interface TransactionTiming<S = unknown> {
   /** Right after the commit, with the notifications the transaction stored. */
   committed(sample: S | undefined, sent: readonly { id: number }[]): void;
 }
+
+/** What the bus needs from the store: the notification log, and transactions that append to it. */
+export type BusStore = NotificationLog & Transactions;
 
 const UNTIMED: TransactionTiming = { begin: () => undefined, committed() {} };
 
@@ -59,7 +63,7 @@ export interface PollOptions {
 }
 
 /**
- * What the bus keeps per id scope (Store.idScopeOf: every channel on SQLite, one database on
+ * What the bus keeps per id scope (NotificationLog.idScopeOf: every channel on SQLite, one database on
  * PostgreSQL): its ids are gapless and in commit order only there.
  */
 interface IdScope {
@@ -79,7 +83,7 @@ export class Bus {
   private lastCommitAt = 0;
 
   private constructor(
-    private readonly store: Store,
+    private readonly store: BusStore,
     private readonly options: BusOptions,
     private readonly clock: Clock,
     lastCommittedIds: readonly ScopeId[],
@@ -105,7 +109,7 @@ export class Bus {
     });
   }
 
-  static async open(store: Store, options: BusOptions, clock: Clock = systemClock): Promise<Bus> {
+  static async open(store: BusStore, options: BusOptions, clock: Clock = systemClock): Promise<Bus> {
     return new Bus(store, options, clock, await store.lastCommittedIds());
   }
 

@@ -1,4 +1,4 @@
-import type { Notification } from "../db/store.ts";
+import type { Notification } from "../db/contracts/notification-log.ts";
 
 export interface CommitFeedDeps {
   /** Every channel's notifications in (afterId, upToId], in id order, from the table. */

@@ -1,4 +1,4 @@
-import type { Notification } from "../db/store.ts";
+import type { Notification } from "../db/contracts/notification-log.ts";
 
 /** A waiting poll, as the dispatcher sees it. */
 export interface Listener {

@@ -1,4 +1,4 @@
-import type { Notification } from "../db/store.ts";
+import type { Notification } from "../db/contracts/notification-log.ts";
 import type { Dispatcher, Listener } from "./dispatcher.ts";
 import type { Expiring, PollDeadline, PollDeadlines } from "./poll-deadlines.ts";
 

@@ -1,4 +1,4 @@
-import type { Store } from "../db/store.ts";
+import type { SeenTerminals } from "../db/contracts/terminals.ts";
 import type { Logger } from "../log.ts";
 import { parseChannel } from "../protocol/channels.ts";
 import type { Clock } from "./bus.ts";
@@ -14,7 +14,7 @@ export class KnownTerminals {
   private readonly remembered = new Set<string>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: SeenTerminals,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}

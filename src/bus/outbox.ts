@@ -1,4 +1,4 @@
-import type { NewNotification } from "../db/store.ts";
+import type { NewNotification } from "../db/contracts/notification-log.ts";
 
 /** Notifications a transaction will send once it commits. */
 export class Outbox {

@@ -1,4 +1,4 @@
-import type { Notification } from "../db/store.ts";
+import type { Notification } from "../db/contracts/notification-log.ts";
 
 /**
  * The latest committed notifications, by channel, so a terminal re-polling with a recent cursor

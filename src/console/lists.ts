@@ -1,4 +1,4 @@
-import type { MultiSession, Store } from "../db/store.ts";
+import type { MultiSession, OperatorReads } from "../db/store.ts";
 import type { Viewer } from "../http/operator-access.ts";
 import { type ListPage, type ListQuery, pageOf } from "./listing.ts";
 import type { TerminalPresence } from "./presence.ts";
@@ -87,7 +87,7 @@ type CountedTerminal = TerminalStatus & Pick<TerminalPresence, "lastPollAt">;
 /** Every database with a multi-session or a terminal seen polling: how many multi-sessions, which terminals. */
 type Registry = Map<string, { multiSessions: number; posIds: readonly string[] }>;
 
-async function readRegistry(store: Store): Promise<Registry> {
+async function readRegistry(store: OperatorReads): Promise<Registry> {
   const [sessionCounts, terminals] = await Promise.all([store.multiSessionCounts(), store.knownTerminalsOfAll()]);
   const databases = new Map<string, { multiSessions: number; posIds: string[] }>();
   const database = (dbname: string) => {

@@ -1,8 +1,10 @@
 import { hostname } from "node:os";
-import type { NodeHeartbeat, Store } from "../db/store.ts";
+import type { NodeHeartbeat, NodeHeartbeats } from "../db/contracts/cluster.ts";
+import type { CommitWatching } from "../db/contracts/notification-log.ts";
 import type { Logger } from "../log.ts";
 import { version as VERSION } from "../version.ts";
-import type { Monitor } from "./monitor.ts";
+import { startIntervalTask } from "./interval-task.ts";
+import type { NodeMonitor } from "./node-monitor.ts";
 
 /** How often a node rewrites its row in the `nodes` table. */
 export const HEARTBEAT_MS = 5000;
@@ -12,8 +14,8 @@ export const ALIVE_WITHIN_MS = 3 * HEARTBEAT_MS;
 export const LISTED_WITHIN_MS = 60_000;
 
 export interface NodeRegistryOptions {
-  store: Store;
-  monitor: Monitor;
+  store: NodeHeartbeats;
+  monitor: NodeMonitor;
   heldPolls: () => number;
   /** Where this node listens, as logged at start. */
   url: string;
@@ -33,8 +35,7 @@ export interface NodeRegistry {
 export async function startNodeRegistry(options: NodeRegistryOptions): Promise<NodeRegistry> {
   const { store, monitor, log } = options;
   const startedAt = Date.now();
-  let writing: Promise<void> = Promise.resolve();
-  const beat = () => {
+  const beat = async (): Promise<void> => {
     const row: NodeHeartbeat = {
       nodeId: monitor.nodeId,
       hostname: hostname(),
@@ -46,26 +47,10 @@ export async function startNodeRegistry(options: NodeRegistryOptions): Promise<N
       heldPolls: options.heldPolls(),
       terminalsOnline: monitor.presence.counts().online,
     };
-    writing = Promise.resolve(store.saveNodeHeartbeat(row)).catch((error: unknown) => log.warn({ err: error }, "writing the node heartbeat failed"));
-    return writing;
+    await Promise.resolve(store.saveNodeHeartbeat(row)).catch((error: unknown) => log.warn({ err: error }, "writing the node heartbeat failed"));
   };
   await beat();
-  let busy = false;
-  const timer = setInterval(() => {
-    // A beat still waiting on a slow store is not doubled.
-    if (busy) return;
-    busy = true;
-    void beat().finally(() => {
-      busy = false;
-    });
-  }, options.intervalMs ?? HEARTBEAT_MS);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await writing;
-    },
-  };
+  return startIntervalTask(beat, options.intervalMs ?? HEARTBEAT_MS);
 }
 
 export interface NodeView extends NodeHeartbeat {
@@ -75,7 +60,7 @@ export interface NodeView extends NodeHeartbeat {
 }
 
 /** The nodes seen in the last minute, each alive when its heartbeat is fresh. */
-export async function nodeViews(store: Store, selfId: string): Promise<NodeView[]> {
+export async function nodeViews(store: NodeHeartbeats, selfId: string): Promise<NodeView[]> {
   const now = Date.now();
   const rows = await store.listNodes(now - LISTED_WITHIN_MS);
   return rows.map((row) => ({ ...row, alive: now - row.lastSeen <= ALIVE_WITHIN_MS, self: row.nodeId === selfId }));
@@ -89,7 +74,7 @@ const FORGET_WAIT_MS = 2000;
  * memory too (false after a bound), so a terminal polling any node then sees the gap. At once on
  * a store no other node shares.
  */
-export async function otherNodesForgot(store: Store, selfId: string): Promise<boolean> {
+export async function otherNodesForgot(store: NodeHeartbeats & Partial<Pick<CommitWatching, "othersForgot">>, selfId: string): Promise<boolean> {
   if (!store.othersForgot) return true;
   const others = (await nodeViews(store, selfId)).filter((node) => node.alive && !node.self).length;
   return store.othersForgot(others, FORGET_WAIT_MS);

@@ -1,8 +1,8 @@
-import type { Order, RefusedEdit } from "../db/store.ts";
+import type { Order, RefusedEdit } from "../db/contracts/sync-state.ts";
 import { ValidationError } from "../errors.ts";
 import { jsonReply, type PlainRoute, type PlainRequest, plainRoute } from "../http/route.ts";
 import { PLAIN_ROUTES } from "../protocol/routes.ts";
-import { dismissRefusedEdit, reapplyRefusedEdit, restoreEndedRunOrder, type RecoveryFailure } from "../sync/recovery.ts";
+import { dismissRefusedEdit, type EditTarget, reapplyRefusedEdit, restoreEndedRunOrder, type RecoveryFailure } from "../sync/recovery.ts";
 import { database, integerParam, sessionId } from "./requests.ts";
 import { orderData, type OrderView, orderView, type ViewDeps } from "./views.ts";
 
@@ -28,13 +28,11 @@ export function recoveryRoutes(deps: ViewDeps): PlainRoute[] {
       return json({ edits: edits.map(refusedEditView) });
     }),
     plainRoute("POST", `${SESSION}/refused-edits/:id/reapply`, viewer, async (request) => {
-      const target = editTarget(request);
-      const result = await reapplyRefusedEdit(deps.bus, target.dbname, target.multiSessionId, target.id, recoveryOptions(deps));
+      const result = await reapplyRefusedEdit(deps.bus, editTarget(request), recoveryOptions(deps));
       return failedOr(result, (done) => ({ edit: refusedEditView(done.edit), uid: done.uid, revision: done.revision }));
     }),
     plainRoute("POST", `${SESSION}/refused-edits/:id/dismiss`, viewer, async (request) => {
-      const target = editTarget(request);
-      const result = await dismissRefusedEdit(deps.bus, target.dbname, target.multiSessionId, target.id, recoveryOptions(deps));
+      const result = await dismissRefusedEdit(deps.bus, editTarget(request), recoveryOptions(deps));
       return failedOr(result, (edit) => ({ edit: refusedEditView(edit) }));
     }),
     plainRoute("GET", `${SESSION}/ended-run-orders`, viewer, async (request) => {
@@ -46,29 +44,16 @@ export function recoveryRoutes(deps: ViewDeps): PlainRoute[] {
       const [dbname, id] = [database(request), sessionId(request)];
       const uid = request.params.uid ?? "";
       if (!validUid(uid)) throw new ValidationError("uid: expected an order uid (1 to 200 characters)");
-      const result = await restoreEndedRunOrder(deps.bus, dbname, id, uid, recoveryOptions(deps));
+      const result = await restoreEndedRunOrder(deps.bus, { dbname, multiSessionId: id, uid }, recoveryOptions(deps));
       return failedOr(result, (restored) => restored);
     }),
   ];
 }
 
-export interface RefusedEditView {
-  id: number;
-  uid: string;
-  action: string;
-  reason: RefusedEdit["reason"];
-  posId: number | null;
-  sessionId: number | null;
-  loginNumber: number | null;
-  userId: number;
-  at: number;
-  /** The revision the terminal typed against. */
-  typedRevision: number | null;
+/** A refused edit as the console lists it (docs/console.md): the server's side in one object, the message as its data. */
+export interface RefusedEditView extends Omit<RefusedEdit, "dbname" | "multiSessionId" | "message" | "serverRevision" | "serverState"> {
   /** What the server had when it refused: null revision and state when it had no such order. */
   server: { revision: number | null; state: string | null };
-  status: RefusedEdit["status"];
-  reappliedRevision: number | null;
-  resolvedAt: number | null;
   /** The refused message's data, whole: what the cashier typed. */
   data: Record<string, unknown>;
 }
@@ -110,7 +95,7 @@ function isFailure(result: object): result is RecoveryFailure {
   return "error" in result && "status" in result;
 }
 
-function editTarget(request: PlainRequest): { dbname: string; multiSessionId: number; id: number } {
+function editTarget(request: PlainRequest): EditTarget {
   return { dbname: database(request), multiSessionId: sessionId(request), id: integerParam(request, "id", "a refused edit's id") };
 }
 

@@ -1,6 +1,8 @@
-import type { PresenceRow, Store } from "../db/store.ts";
+import type { NodeHeartbeats } from "../db/contracts/cluster.ts";
+import type { PresenceRow, SharedPresence } from "../db/contracts/terminals.ts";
 import type { Logger } from "../log.ts";
-import type { Monitor } from "./monitor.ts";
+import type { NodeMonitor } from "./node-monitor.ts";
+import { startIntervalTask } from "./interval-task.ts";
 import { nodeViews } from "./node-registry.ts";
 import { type Lag, lagOf, mergeEntries, PRESENCE_KEPT_MS, type PresenceEntry, type TerminalPresence } from "./presence.ts";
 
@@ -17,12 +19,16 @@ export interface PresenceSharing {
  * every node's console knows a terminal polling any node within a second or so. Polls write
  * nothing themselves: they only mark their terminal changed in memory.
  */
-export function startPresenceSharing(options: { store: Store; monitor: Monitor; log: Pick<Logger, "warn">; intervalMs?: number }): PresenceSharing {
+export function startPresenceSharing(options: {
+  store: Partial<SharedPresence>;
+  monitor: NodeMonitor;
+  log: Pick<Logger, "warn">;
+  intervalMs?: number;
+}): PresenceSharing {
   const { store, monitor, log } = options;
   const save = store.savePresence?.bind(store);
   if (!save) return { stop: async () => undefined };
   let writes = 0;
-  let writing: Promise<void> = Promise.resolve();
   const write = async (): Promise<void> => {
     const now = Date.now();
     const rows: PresenceRow[] = monitor.presence.takeChanged().map(({ dbname, posId, entry }) => rowOf(dbname, posId, monitor.nodeId, entry, now));
@@ -34,19 +40,10 @@ export function startPresenceSharing(options: { store: Store; monitor: Monitor; 
       log.warn({ err: error }, "writing terminal presence failed; every terminal is written again next time");
     }
   };
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    writing = write().finally(() => {
-      busy = false;
-    });
-  }, options.intervalMs ?? PRESENCE_WRITE_MS);
-  timer.unref();
+  const task = startIntervalTask(write, options.intervalMs ?? PRESENCE_WRITE_MS);
   return {
     async stop() {
-      clearInterval(timer);
-      await writing;
+      await task.stop();
       // The last changes, so the other consoles see this node's terminals leave rather than hold polls forever.
       await write();
     },
@@ -58,7 +55,11 @@ export function startPresenceSharing(options: { store: Store; monitor: Monitor; 
  * (the freshest), merged with what the other nodes wrote. A node no longer alive in the node
  * registry holds no polls, whatever its last rows say.
  */
-export async function clusterPresence(store: Store, monitor: Monitor, dbname: string): Promise<Map<string, TerminalPresence>> {
+export async function clusterPresence(
+  store: Partial<SharedPresence> & NodeHeartbeats,
+  monitor: NodeMonitor,
+  dbname: string,
+): Promise<Map<string, TerminalPresence>> {
   const { presence } = monitor;
   const byTerminal = new Map<string, PresenceEntry[]>();
   for (const posId of presence.posIdsOf(dbname)) byTerminal.set(posId, [presence.entryOf(dbname, posId)!]);
@@ -79,7 +80,7 @@ export async function clusterPresence(store: Store, monitor: Monitor, dbname: st
  * node's rows of the terminals some node counts unacknowledged notifications for (as of their
  * last write, at most half a second old). On a store no other node shares, this node's own.
  */
-export async function clusterLag(store: Store, monitor: Monitor): Promise<Lag> {
+export async function clusterLag(store: Partial<SharedPresence> & NodeHeartbeats, monitor: NodeMonitor): Promise<Lag> {
   const { presence } = monitor;
   if (!store.presenceOfUnacknowledged) return presence.lag();
   const now = Date.now();
@@ -102,7 +103,7 @@ export interface OtherNodesPresence {
 }
 
 /** One read of every other node's presence rows, for the list of every database; undefined on a store no other node shares. */
-export async function otherNodesPresence(store: Store, monitor: Monitor): Promise<OtherNodesPresence | undefined> {
+export async function otherNodesPresence(store: Partial<SharedPresence> & NodeHeartbeats, monitor: NodeMonitor): Promise<OtherNodesPresence | undefined> {
   if (!store.presenceSince) return undefined;
   const [rows, alive] = await Promise.all([store.presenceSince(Date.now() - PRESENCE_KEPT_MS, monitor.nodeId), aliveNodes(store, monitor)]);
   return { rows, alive };
@@ -112,7 +113,7 @@ export async function otherNodesPresence(store: Store, monitor: Monitor): Promis
  * clusterPresence of every database at once (dbname -> pos id -> presence): this node's memory in
  * one pass, merged with the other nodes' rows (otherNodesPresence), whatever the number of databases.
  */
-export function clusterPresenceOfAll(monitor: Monitor, others: OtherNodesPresence | undefined): Map<string, Map<string, TerminalPresence>> {
+export function clusterPresenceOfAll(monitor: NodeMonitor, others: OtherNodesPresence | undefined): Map<string, Map<string, TerminalPresence>> {
   const { presence } = monitor;
   const byDatabase = new Map<string, Map<string, PresenceEntry[]>>();
   const add = (dbname: string, posId: string, entry: PresenceEntry) => {
@@ -133,7 +134,7 @@ export function clusterPresenceOfAll(monitor: Monitor, others: OtherNodesPresenc
   return views;
 }
 
-async function aliveNodes(store: Store, monitor: Monitor): Promise<Set<string>> {
+async function aliveNodes(store: Partial<SharedPresence> & NodeHeartbeats, monitor: NodeMonitor): Promise<Set<string>> {
   const nodes = await nodeViews(store, monitor.nodeId);
   return new Set(nodes.filter((node) => node.alive).map((node) => node.nodeId));
 }

@@ -1,18 +1,25 @@
 import type { Bus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
-import type { Order, Store, Terminal } from "../db/store.ts";
+import type { NodeHeartbeats } from "../db/contracts/cluster.ts";
+import type { OperatorReads } from "../db/contracts/operator-reads.ts";
+import type { Order, Terminal } from "../db/contracts/sync-state.ts";
+import type { SeenTerminals, SharedPresence } from "../db/contracts/terminals.ts";
+import type { Store } from "../db/store.ts";
 import type { TimelineEvent } from "./activity.ts";
-import type { Monitor } from "./monitor.ts";
+import type { NodeMonitor } from "./node-monitor.ts";
 import type { TerminalPresence } from "./presence.ts";
 import { clusterPresence } from "./shared-presence.ts";
 
 /** The JSON the console page reads; each view is one GET under /console/api (docs/console.md). */
 
+/** What the console reads from the store: the operator reads, and the terminals, nodes and presence it lists. */
+export type ConsoleStore = OperatorReads & SeenTerminals & NodeHeartbeats & Partial<SharedPresence> & Pick<Store, "kind" | "isHealthy">;
+
 export interface ViewDeps {
   config: Config;
-  store: Store;
+  store: ConsoleStore;
   bus: Bus;
-  monitor: Monitor;
+  monitor: NodeMonitor;
 }
 
 export interface TerminalView extends TerminalPresence {
@@ -81,7 +88,7 @@ function terminalView(posId: string, terminal: Terminal | undefined, presenceOf:
   };
 }
 
-export function orderView(monitor: Monitor, order: Order): OrderView {
+export function orderView(monitor: NodeMonitor, order: Order): OrderView {
   const data = orderData(order.message);
   const change = monitor.activity.lastChange(order.dbname, order.multiSessionId, order.uid);
   const sentBy = change?.posId ?? data.pos_id;

@@ -1,7 +1,7 @@
 import { ROUTES } from "../protocol/routes.ts";
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../bus/bus.ts";
-import type { SharedFaultRule, Store } from "../db/store.ts";
+import type { SharedFaultRule, SharedFaultRules } from "../db/contracts/cluster.ts";
 import { LimitExceededError, ValidationError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { FaultInjection } from "./injection.ts";
@@ -17,7 +17,7 @@ export interface FaultRulesOptions {
   /** Called once per injection (the server passes none: /metrics reads firedTotal() instead). */
   onInjected?: (effect: EffectType) => void;
   /** A store other nodes share (addFaultRule etc. present): the rules live there, this node reads them again every `refreshMs`. */
-  store?: Store;
+  store?: Partial<SharedFaultRules>;
   refreshMs?: number;
 }
 
@@ -49,7 +49,7 @@ export class FaultRules {
   private readonly random: () => number;
   private readonly maxRules: number;
 
-  private readonly shared: SharedRules | undefined;
+  private readonly shared: SharedFaultRules | undefined;
   private readonly refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: FaultRulesOptions) {
@@ -188,9 +188,7 @@ export class FaultRules {
   }
 }
 
-type SharedRules = Required<Pick<Store, "addFaultRule" | "listFaultRules" | "deleteFaultRules" | "takeFaultFiring">>;
-
-function sharedRulesOf(store: Store | undefined): SharedRules | undefined {
+function sharedRulesOf(store: Partial<SharedFaultRules> | undefined): SharedFaultRules | undefined {
   if (!store?.addFaultRule || !store.listFaultRules || !store.deleteFaultRules || !store.takeFaultFiring) return undefined;
   return {
     addFaultRule: store.addFaultRule.bind(store),

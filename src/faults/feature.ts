@@ -1,11 +1,18 @@
-import { FeatureDisabledError, NotFoundError, ValidationError } from "../errors.ts";
-import type { RouteContext, RouteHooks } from "../http/hooks.ts";
-import { type Feature, jsonReply, plainRoute } from "../http/route.ts";
+import { FeatureDisabledError, NotFoundError } from "../errors.ts";
+import type { RouteHooks } from "../http/hooks.ts";
+import { type Feature, jsonBody, jsonReply, plainRoute } from "../http/route.ts";
 import { PLAIN_ROUTES } from "../protocol/routes.ts";
 import type { FaultRules } from "./fault-rules.ts";
 import type { FaultInjection } from "./injection.ts";
 
 const PATH = PLAIN_ROUTES.faults;
+
+declare module "../http/hooks.ts" {
+  interface RouteOutcome {
+    /** The fault decided for this call once its params were valid; its reply effect applies before the reply. */
+    fault?: FaultInjection;
+  }
+}
 
 /**
  * POST/GET/DELETE /pos_sync/faults[/<id>] (docs/qa-and-faults.md): plain JSON, not JSON-RPC, `qa`
@@ -23,14 +30,7 @@ export function faultsFeature(faults: FaultRules | undefined): Feature {
     routes: [
       plainRoute("POST", PATH, { access: "qa" }, async (request) => {
         const active = rules();
-        let input: unknown;
-        try {
-          input = JSON.parse(await request.text());
-        } catch (error) {
-          if (error instanceof SyntaxError) throw new ValidationError("rule: the body is not valid JSON", "rule");
-          throw error;
-        }
-        const rule = await active.add(input);
+        const rule = await active.add(await jsonBody(request, "rule", "rule: the body is not valid JSON"));
         return jsonReply({ id: rule.id, rule }, 201);
       }),
       plainRoute("GET", PATH, { access: "qa" }, async () => {
@@ -49,16 +49,15 @@ export function faultsFeature(faults: FaultRules | undefined): Feature {
 
 /** Fault rules at the door's hook points: decided once the params are valid, applied before handling and before the reply. */
 function faultHooks(faults: FaultRules): RouteHooks {
-  const injections = new WeakMap<RouteContext, FaultInjection>();
   return {
     async beforeHandle(call) {
       const injection = await faults.decide(call.route, call.params);
       if (!injection) return;
-      injections.set(call, injection);
+      call.outcome.fault = injection;
       await injection.beforeHandling(call);
     },
     async beforeReply(call, reply) {
-      await injections.get(call)?.beforeReply(reply, call);
+      await call.outcome.fault?.beforeReply(reply, call);
     },
   };
 }

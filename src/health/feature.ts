@@ -5,7 +5,7 @@ import { PLAIN_ROUTES } from "../protocol/routes.ts";
 import { version } from "../version.ts";
 
 /** GET /healthz: whether the database answers, and how many polls are held. Public, with CORS. */
-export function healthFeature({ store, bus }: { store: Store; bus: Bus }): Feature {
+export function healthFeature({ store, bus }: { store: Pick<Store, "kind" | "isHealthy" | "listening">; bus: Bus }): Feature {
   return {
     routes: [
       plainRoute("GET", PLAIN_ROUTES.health, { access: "terminal", cors: "allow" }, async () => {

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { ValidationError } from "../errors.ts";
 import type { Caller } from "./caller.ts";
 import type { RouteContext } from "./hooks.ts";
 import type { RouteAccess, Viewer } from "./operator-access.ts";
@@ -91,6 +92,17 @@ export function plainRoute(method: PlainMethod, path: string, options: { access:
 }
 
 export type Route = RpcRoute | PlainRoute;
+
+/** A plain request's body parsed as JSON; a body that is not JSON is a ValidationError `message` naming `field`. */
+export async function jsonBody(request: PlainRequest, field: string, message: string): Promise<unknown> {
+  const text = await request.text();
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new ValidationError(message, field);
+    throw error;
+  }
+}
 
 /** A JSON reply of a plain route. */
 export function jsonReply(value: unknown, status = 200, headers: Record<string, string> = {}): PlainReply {

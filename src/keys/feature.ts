@@ -1,5 +1,5 @@
 import { ValidationError } from "../errors.ts";
-import { type Feature, jsonReply, plainRoute } from "../http/route.ts";
+import { type Feature, jsonBody, jsonReply, plainRoute } from "../http/route.ts";
 import { PLAIN_ROUTES } from "../protocol/routes.ts";
 import { dbnameSchema, firstIssue, putKeyBody } from "./key-input.ts";
 import { ConfiguredKeyError, type KeyRing } from "./key-ring.ts";
@@ -41,14 +41,7 @@ export function keysFeature(keys: KeyRing): Feature {
       ),
       plainRoute("PUT", `${PATH}/:dbname`, { access: "qa" }, async (request) => {
         const dbname = dbnameOf(request.params.dbname);
-        let input: unknown;
-        try {
-          input = JSON.parse(await request.text());
-        } catch (error) {
-          if (error instanceof SyntaxError) throw new ValidationError('key: the body is not JSON (send {"key": "..."})', "key");
-          throw error;
-        }
-        const parsed = putKeyBody.safeParse(input);
+        const parsed = putKeyBody.safeParse(await jsonBody(request, "key", 'key: the body is not JSON (send {"key": "..."})'));
         if (!parsed.success) {
           const issue = firstIssue(parsed.error, "key");
           throw new ValidationError(issue.message, issue.field);

@@ -1,9 +1,9 @@
 import type { Clock } from "../bus/bus.ts";
-import type { ShopKeyDigest, Store } from "../db/store.ts";
+import type { ShopKeyDigest, ShopKeys } from "../db/contracts/shop-keys.ts";
 import { digest } from "../http/access.ts";
 import type { Logger } from "../log.ts";
 
-export type KeyStore = Pick<Store, "saveShopKey" | "deleteShopKey" | "listShopKeys">;
+export type KeyStore = ShopKeys;
 
 /** Where a database's key comes from: the environment or key file, or the store (API and CLI). */
 export type KeySource = "config" | "store";

@@ -1,4 +1,4 @@
-import type { Notification } from "../db/store.ts";
+import type { Notification } from "../db/contracts/notification-log.ts";
 import type { Caller } from "../http/caller.ts";
 
 /** Who watches polls and pings (the console's presence; the bench's phase timing). */

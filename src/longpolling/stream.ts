@@ -1,7 +1,7 @@
 import type { BusStream } from "../bus/bus-stream.ts";
 import type { Bus } from "../bus/bus.ts";
 import type { KnownTerminals } from "../bus/known-terminals.ts";
-import type { Notification } from "../db/store.ts";
+import type { Notification } from "../db/contracts/notification-log.ts";
 import { AccessDeniedError, LimitExceededError, ValidationError } from "../errors.ts";
 import type { Access } from "../http/access.ts";
 import type { Caller } from "../http/caller.ts";

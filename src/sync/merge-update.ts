@@ -1,5 +1,5 @@
 import { CHANNEL, channelOf } from "../protocol/channels.ts";
-import type { Order, OrderRevision } from "../db/store.ts";
+import type { Order, OrderRevision } from "../db/contracts/sync-state.ts";
 import { broadcast, stamped } from "./broadcast.ts";
 import type { OrderUpdate, RevisionAccepted, SyncContext, SyncMessage } from "./context.ts";
 import { markChangedLines } from "./line-changes.ts";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Bus } from "../bus/bus.ts";
-import type { Order, RefusedEdit } from "../db/store.ts";
+import type { Order, RefusedEdit } from "../db/contracts/sync-state.ts";
 import type { JsonObject } from "../protocol/messages.ts";
 import { broadcast } from "./broadcast.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";
@@ -19,6 +19,11 @@ export interface RecoveryOptions {
   now: number;
 }
 
+/** The multi-session a repair runs in, and the refused edit (by id) or order (by uid) it repairs. */
+export type SessionTarget = { dbname: string; multiSessionId: number };
+export type EditTarget = SessionTarget & { id: number };
+export type OrderTarget = SessionTarget & { uid: string };
+
 export type RecoveryFailure = { status: 404 | 409; error: string };
 export type Reapplied = { edit: RefusedEdit; uid: string; revision: number | null };
 export type Restored = { uid: string; revision: number; runId: number; sequenceNumber: number };
@@ -28,15 +33,10 @@ export type Restored = { uid: string; revision: number; runId: number; sequenceN
  * wins over the lines it conflicted with), with a fresh nonce. A refused uid collision becomes
  * an order of its own, under `<uid>-r<edit id>`.
  */
-export function reapplyRefusedEdit(
-  bus: Bus,
-  dbname: string,
-  multiSessionId: number,
-  id: number,
-  options: RecoveryOptions,
-): Promise<Reapplied | RecoveryFailure> {
-  return inSession(bus, dbname, multiSessionId, options, async (ctx) => {
-    const edit = await openEdit(ctx, id);
+export function reapplyRefusedEdit(bus: Bus, target: EditTarget, options: RecoveryOptions): Promise<Reapplied | RecoveryFailure> {
+  const { dbname, multiSessionId } = target;
+  return inSession(bus, target, options, async (ctx) => {
+    const edit = await openEdit(ctx, target.id);
     if ("error" in edit) return edit;
     const message = freshCopy(JSON.parse(edit.message) as SyncMessage);
     const uid = edit.reason === "uid_collision" ? `${edit.uid}-r${edit.id}` : edit.uid;
@@ -72,15 +72,9 @@ export function reapplyRefusedEdit(
   });
 }
 
-export function dismissRefusedEdit(
-  bus: Bus,
-  dbname: string,
-  multiSessionId: number,
-  id: number,
-  options: RecoveryOptions,
-): Promise<RefusedEdit | RecoveryFailure> {
-  return inSession(bus, dbname, multiSessionId, options, async (ctx) => {
-    const edit = await openEdit(ctx, id);
+export function dismissRefusedEdit(bus: Bus, target: EditTarget, options: RecoveryOptions): Promise<RefusedEdit | RecoveryFailure> {
+  return inSession(bus, target, options, async (ctx) => {
+    const edit = await openEdit(ctx, target.id);
     if ("error" in edit) return edit;
     await ctx.tx.resolveRefusedEdit(edit.id, "dismissed", null, ctx.now);
     return { ...edit, status: "dismissed", resolvedAt: ctx.now };
@@ -92,14 +86,9 @@ export function dismissRefusedEdit(
  * again, the next revision, a fresh sequence number (numbering restarted with the run), and
  * broadcast so every terminal shows it.
  */
-export function restoreEndedRunOrder(
-  bus: Bus,
-  dbname: string,
-  multiSessionId: number,
-  uid: string,
-  options: RecoveryOptions,
-): Promise<Restored | RecoveryFailure> {
-  return inSession(bus, dbname, multiSessionId, options, async (ctx) => {
+export function restoreEndedRunOrder(bus: Bus, target: OrderTarget, options: RecoveryOptions): Promise<Restored | RecoveryFailure> {
+  const { dbname, multiSessionId, uid } = target;
+  return inSession(bus, target, options, async (ctx) => {
     const { tx, session } = ctx;
     const order = await tx.getOrder(dbname, multiSessionId, uid);
     if (!order) return { status: 404, error: `No order ${uid} in multi-session ${multiSessionId}` };
@@ -126,7 +115,7 @@ export function restoreEndedRunOrder(
   });
 }
 
-function inSession<T>(bus: Bus, dbname: string, multiSessionId: number, options: RecoveryOptions, work: (ctx: SyncContext) => Promise<T>): Promise<T> {
+function inSession<T>(bus: Bus, { dbname, multiSessionId }: SessionTarget, options: RecoveryOptions, work: (ctx: SyncContext) => Promise<T>): Promise<T> {
   return bus.transaction(async (tx, outbox) => {
     const session = await tx.getOrCreateMultiSession(dbname, multiSessionId);
     // The operator acts for the server, not for a cashier: user 0.

@@ -1,4 +1,4 @@
-import type { Order, RefusalReason } from "../db/store.ts";
+import type { Order, RefusalReason } from "../db/contracts/sync-state.ts";
 import type { Json } from "../protocol/messages.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";
 

@@ -1,4 +1,4 @@
-import type { Order } from "../db/store.ts";
+import type { Order } from "../db/contracts/sync-state.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";
 import type { Json } from "../protocol/messages.ts";
 

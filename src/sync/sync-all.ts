@@ -1,5 +1,5 @@
 import { CHANNEL, channelOf } from "../protocol/channels.ts";
-import type { Order, Terminal } from "../db/store.ts";
+import type { Order, Terminal } from "../db/contracts/sync-state.ts";
 import { stamped } from "./broadcast.ts";
 import type { SyncContext, SyncMessage } from "./context.ts";
 import type { Json } from "../protocol/messages.ts";

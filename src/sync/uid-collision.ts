@@ -1,4 +1,4 @@
-import type { Order } from "../db/store.ts";
+import type { Order } from "../db/contracts/sync-state.ts";
 import type { Json, JsonObject } from "../protocol/messages.ts";
 import type { OrderUpdate, SyncMessage } from "./context.ts";
 

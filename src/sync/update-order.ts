@@ -1,4 +1,4 @@
-import type { Order, RefusalReason } from "../db/store.ts";
+import type { Order, RefusalReason } from "../db/contracts/sync-state.ts";
 import { broadcast } from "./broadcast.ts";
 import { revisionError, type OrderUpdate, type RevisionAccepted, type RevisionError, type SyncContext, type SyncMessage } from "./context.ts";
 import { markChangedLines } from "./line-changes.ts";

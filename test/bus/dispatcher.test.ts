@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import type { Notification } from "../../src/db/store.ts";
+import type { Notification } from "../../src/db/contracts/notification-log.ts";
 import { Dispatcher } from "../../src/bus/dispatcher.ts";
 
 /** A listener that notes the ids of each batch it gets. */

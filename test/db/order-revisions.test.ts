@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { SqliteStore } from "../../src/db/sqlite/store.ts";
-import type { OrderRevision } from "../../src/db/store.ts";
+import type { OrderRevision } from "../../src/db/contracts/sync-state.ts";
 import { tempDbPath } from "../helpers/server.ts";
 
 let store: SqliteStore | undefined;

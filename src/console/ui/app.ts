@@ -3,7 +3,7 @@
  * the JSON routes under /console/api twice a second and redraws. The key lives in
  * sessionStorage and travels as Authorization: Bearer; it never enters a URL.
  */
-import type { NodeHeartbeat } from "../../db/store.ts";
+import type { NodeHeartbeat } from "../../db/contracts/cluster.ts";
 import type { HistoryPoint } from "../../metrics/history.ts";
 import type { TimelineEvent } from "../activity.ts";
 import type { TerminalState } from "../presence.ts";

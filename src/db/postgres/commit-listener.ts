@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { CommitWatcher } from "../store.ts";
+import type { CommitWatcher } from "../contracts/notification-log.ts";
 
 export interface ListenerLog {
   warn(details: object, message: string): void;

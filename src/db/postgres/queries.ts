@@ -1,7 +1,9 @@
 /**
- * Every statement of the PostgreSQL store, as named prepared statements (parsed once per
- * connection). Column names are aliased to the Store's field names.
+ * The statements of the PostgreSQL store run outside the sync state (sync-state.ts has those),
+ * as named prepared statements (parsed once per connection). Column names are aliased to the
+ * contracts' field names.
  */
+import { notificationColumns, orderColumns, presenceColumns, refusedEditColumns, sessionColumns, terminalColumns } from "./columns.ts";
 import { advisoryKey } from "./connection.ts";
 
 export interface Query {
@@ -9,25 +11,13 @@ export interface Query {
   text: string;
 }
 
-const notificationColumns = `id, channel, message`;
-const sessionColumns = `dbname, multi_session_id AS "multiSessionId", run_id AS "runId", order_id AS "orderId"`;
-const orderColumns = `dbname, multi_session_id AS "multiSessionId", uid, message, revision_id AS "revisionId", run_id AS "runId", nonce, state`;
-const terminalColumns = `dbname, pos_id AS "posId", multi_session_id AS "multiSessionId", user_id AS "userId", message_id AS "messageId"`;
+/** Each statement as a named prepared statement, "pos_sync_<key>". */
+export function named<S extends Record<string, string>>(statements: S): { [name in keyof S]: Query } {
+  return Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, { name: `pos_sync_${name}`, text }])) as { [name in keyof S]: Query };
+}
 
-const revisionColumns = `dbname, multi_session_id AS "multiSessionId", uid, revision_id AS "revisionId", message, nonce,
-  session_id AS "sessionId", login_number AS "loginNumber", pos_id AS "posId"`;
-
-const refusedEditColumns = `id, dbname, multi_session_id AS "multiSessionId", uid, action, reason, message, pos_id AS "posId",
-  session_id AS "sessionId", login_number AS "loginNumber", user_id AS "userId", at, typed_revision AS "typedRevision",
-  server_revision AS "serverRevision", server_state AS "serverState", status, reapplied_revision AS "reappliedRevision",
-  resolved_at AS "resolvedAt"`;
-
-const presenceColumns = `dbname, pos_id AS "posId", node_id AS "nodeId", held_polls AS "heldPolls", last_poll_at AS "lastPollAt",
-  last_ping_at AS "lastPingAt", last_pong_at AS "lastPongAt", client_address AS "clientAddress", delivered_id AS "deliveredId",
-  acknowledged_id AS "acknowledgedId", unacknowledged, unacknowledged_since AS "unacknowledgedSince", updated_at AS "updatedAt"`;
-
-const statements = {
-  healthCheck: `SELECT 1`,
+export const queries = named({
+  // NotificationLog (contracts/notification-log.ts)
   lastCommittedId: `SELECT last_id AS "lastId" FROM notification_counters WHERE dbname = $1`,
   lastCommittedIds: `SELECT dbname AS scope, last_id AS "lastId" FROM notification_counters`,
   /** notificationsAfter/CreatedSince need no dbname: a channel names its database. */
@@ -61,86 +51,15 @@ const statements = {
     SELECT ${notificationColumns} FROM inserted ORDER BY id`,
   tryRetentionLock: `SELECT pg_try_advisory_xact_lock(${advisoryKey("retention")}) AS locked`,
   deleteUpTo: `DELETE FROM bus_notifications WHERE created_at <= $1 RETURNING dbname AS scope, id`,
+  /** "<node>:forget:<id>": every node forgets the deleted notifications from memory, then answers with notifyForgot. */
+  notify: `SELECT pg_notify($1::text, $2::text)`,
+  // SeenTerminals and SharedPresence (contracts/terminals.ts)
   /** DISTINCT: one poll may name a terminal twice, and ON CONFLICT cannot touch a row twice in one statement. */
   rememberTerminals: `INSERT INTO known_terminals (dbname, pos_id, last_seen)
     SELECT $1::text, pos_id, $3::bigint FROM (SELECT DISTINCT unnest($2::text[]) AS pos_id) AS polled
     ON CONFLICT (dbname, pos_id) DO UPDATE SET last_seen = excluded.last_seen`,
   knownTerminals: `SELECT pos_id AS "posId" FROM known_terminals WHERE dbname = $1
     UNION SELECT pos_id::text FROM terminals WHERE dbname = $1 ORDER BY 1`,
-  /** The row lock serialises every writer of the multi-session, on every node, until commit. */
-  lockMultiSession: `SELECT ${sessionColumns} FROM multi_sessions WHERE dbname = $1 AND multi_session_id = $2 FOR UPDATE`,
-  insertMultiSession: `INSERT INTO multi_sessions (dbname, multi_session_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-  saveMultiSession: `UPDATE multi_sessions SET run_id = $3, order_id = $4 WHERE dbname = $1 AND multi_session_id = $2`,
-  markOlderDraftsUnpaid: `UPDATE orders SET state = 'unpaid'
-    WHERE dbname = $1 AND multi_session_id = $2 AND state = 'draft' AND run_id < $3`,
-  getOrder: `SELECT ${orderColumns} FROM orders WHERE dbname = $1 AND multi_session_id = $2 AND uid = $3`,
-  saveOrder: `INSERT INTO orders (dbname, multi_session_id, uid, message, revision_id, run_id, nonce, state)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-    ON CONFLICT (dbname, multi_session_id, uid) DO UPDATE SET
-      message = excluded.message, revision_id = excluded.revision_id, run_id = excluded.run_id,
-      nonce = excluded.nonce, state = excluded.state`,
-  listDraftOrders: `SELECT ${orderColumns} FROM orders
-    WHERE dbname = $1 AND multi_session_id = $2 AND state = 'draft' AND run_id = $3 ORDER BY created_seq`,
-  getTerminal: `SELECT ${terminalColumns} FROM terminals WHERE dbname = $1 AND pos_id = $2`,
-  saveTerminal: `INSERT INTO terminals (dbname, pos_id, multi_session_id, user_id, message_id) VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (dbname, pos_id) DO UPDATE SET
-      multi_session_id = excluded.multi_session_id, user_id = excluded.user_id, message_id = excluded.message_id`,
-  listTerminals: `SELECT ${terminalColumns} FROM terminals WHERE dbname = $1 AND multi_session_id = $2 ORDER BY pos_id`,
-  incrementMessageIds: `WITH updated AS (
-      UPDATE terminals SET message_id = message_id + 1 WHERE dbname = $1 AND multi_session_id = $2
-      RETURNING ${terminalColumns}
-    )
-    SELECT * FROM updated ORDER BY "posId"`,
-  saveRevision: `INSERT INTO order_revisions (dbname, multi_session_id, uid, revision_id, message, nonce, session_id, login_number, pos_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-    ON CONFLICT (dbname, multi_session_id, uid, revision_id) DO UPDATE SET
-      message = excluded.message, nonce = excluded.nonce, session_id = excluded.session_id,
-      login_number = excluded.login_number, pos_id = excluded.pos_id`,
-  pruneRevisions: `DELETE FROM order_revisions WHERE dbname = $1 AND multi_session_id = $2 AND uid = $3 AND revision_id <= $4`,
-  getRevision: `SELECT ${revisionColumns} FROM order_revisions WHERE dbname = $1 AND multi_session_id = $2 AND uid = $3 AND revision_id = $4`,
-  listRevisionsSince: `SELECT ${revisionColumns} FROM order_revisions
-    WHERE dbname = $1 AND multi_session_id = $2 AND uid = $3 AND revision_id > $4 ORDER BY revision_id`,
-  databaseNames: `SELECT dbname FROM multi_sessions UNION SELECT dbname FROM known_terminals ORDER BY 1`,
-  multiSessionsOf: `SELECT ${sessionColumns} FROM multi_sessions WHERE dbname = $1 ORDER BY multi_session_id`,
-  terminalsOf: `SELECT ${terminalColumns} FROM terminals WHERE dbname = $1 ORDER BY pos_id`,
-  openOrders: `SELECT ${orderColumns} FROM orders WHERE dbname = $1 AND multi_session_id = $2 AND state = 'draft' ORDER BY created_seq`,
-  /** count(*) is a bigint, which pg hands over as text. */
-  multiSessionCounts: `SELECT dbname, count(*)::int AS "multiSessions" FROM multi_sessions GROUP BY dbname`,
-  knownTerminalsOfAll: `SELECT dbname, pos_id AS "posId" FROM known_terminals UNION SELECT dbname, pos_id::text FROM terminals`,
-  refusedEditCounts: `SELECT dbname, multi_session_id AS "multiSessionId", count(*)::int AS count FROM refused_edits
-    WHERE at >= $1 GROUP BY dbname, multi_session_id`,
-  refusedEditCountsOf: `SELECT dbname, multi_session_id AS "multiSessionId", count(*)::int AS count FROM refused_edits
-    WHERE dbname = $2 AND at >= $1 GROUP BY dbname, multi_session_id`,
-  saveNodeHeartbeat: `INSERT INTO nodes (node_id, hostname, pid, version, url, started_at, last_seen, held_polls, terminals_online)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-    ON CONFLICT (node_id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid, version = excluded.version,
-      url = excluded.url, started_at = excluded.started_at, last_seen = excluded.last_seen,
-      held_polls = excluded.held_polls, terminals_online = excluded.terminals_online`,
-  listNodes: `SELECT node_id AS "nodeId", hostname, pid, version, url, started_at AS "startedAt", last_seen AS "lastSeen",
-    held_polls AS "heldPolls", terminals_online AS "terminalsOnline" FROM nodes WHERE last_seen >= $1 ORDER BY node_id`,
-  refusedEdits: `SELECT ${refusedEditColumns} FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 ORDER BY id DESC`,
-  refusedEditsOfOrder: `SELECT ${refusedEditColumns} FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 AND uid = $3 ORDER BY id DESC`,
-  endedRunOrders: `SELECT ${orderColumns} FROM orders WHERE dbname = $1 AND multi_session_id = $2 AND state = 'unpaid' ORDER BY created_seq`,
-  insertRefusedEdit: `INSERT INTO refused_edits (dbname, multi_session_id, uid, action, reason, message, pos_id, session_id, login_number,
-      user_id, at, typed_revision, server_revision, server_state)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
-  /** Walks the (dbname, multi_session_id, id) index from the newest: the rows past the kept ones, older than the day. */
-  pruneRefusedEdits: `DELETE FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 AND at < $4 AND id <= (
-      SELECT id FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 ORDER BY id DESC LIMIT 1 OFFSET $3)`,
-  getRefusedEdit: `SELECT ${refusedEditColumns} FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 AND id = $3`,
-  resolveRefusedEdit: `UPDATE refused_edits SET status = $2, reapplied_revision = $3, resolved_at = $4 WHERE id = $1`,
-  saveShopKey: `INSERT INTO shop_keys (dbname, key_digest, updated_at) VALUES ($1, $2, $3)
-    ON CONFLICT (dbname) DO UPDATE SET key_digest = excluded.key_digest, updated_at = excluded.updated_at`,
-  deleteShopKey: `DELETE FROM shop_keys WHERE dbname = $1 RETURNING dbname`,
-  listShopKeys: `SELECT dbname, key_digest AS "keyDigest", updated_at AS "updatedAt" FROM shop_keys ORDER BY dbname`,
-  /** "<node>:forget:<id>": every node forgets the deleted notifications from memory, then answers with notifyForgot. */
-  notify: `SELECT pg_notify($1::text, $2::text)`,
-  addFaultRule: `INSERT INTO fault_rules (id, rule, until, count) VALUES ($1, $2, $3, $4)`,
-  listFaultRules: `SELECT id, rule, until, count, fired FROM fault_rules ORDER BY added_seq`,
-  deleteFaultRule: `DELETE FROM fault_rules WHERE id = $1`,
-  deleteFaultRules: `DELETE FROM fault_rules`,
-  /** The row lock makes two nodes' firings of one rule take turns: a count is never exceeded. */
-  takeFaultFiring: `UPDATE fault_rules SET fired = fired + 1 WHERE id = $1 AND (count IS NULL OR fired < count) RETURNING fired`,
   /** One statement for a node's whole batch; DISTINCT ON because ON CONFLICT cannot touch a row twice. */
   savePresence: `INSERT INTO terminal_presence
       (dbname, pos_id, node_id, held_polls, last_poll_at, last_ping_at, last_pong_at, client_address, delivered_id, acknowledged_id,
@@ -160,8 +79,40 @@ const statements = {
       SELECT 1 FROM terminal_presence q WHERE q.dbname = p.dbname AND q.pos_id = p.pos_id AND q.unacknowledged > 0 AND q.updated_at >= $1)`,
   presenceSince: `SELECT ${presenceColumns} FROM terminal_presence WHERE updated_at >= $1 AND node_id <> $2`,
   prunePresence: `DELETE FROM terminal_presence WHERE updated_at < $1`,
-} satisfies Record<string, string>;
-
-export const queries = Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, { name: `pos_sync_${name}`, text }])) as {
-  [name in keyof typeof statements]: Query;
-};
+  // OperatorReads (contracts/operator-reads.ts)
+  databaseNames: `SELECT dbname FROM multi_sessions UNION SELECT dbname FROM known_terminals ORDER BY 1`,
+  multiSessionsOf: `SELECT ${sessionColumns} FROM multi_sessions WHERE dbname = $1 ORDER BY multi_session_id`,
+  terminalsOf: `SELECT ${terminalColumns} FROM terminals WHERE dbname = $1 ORDER BY pos_id`,
+  openOrders: `SELECT ${orderColumns} FROM orders WHERE dbname = $1 AND multi_session_id = $2 AND state = 'draft' ORDER BY created_seq`,
+  refusedEdits: `SELECT ${refusedEditColumns} FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 ORDER BY id DESC`,
+  refusedEditsOfOrder: `SELECT ${refusedEditColumns} FROM refused_edits WHERE dbname = $1 AND multi_session_id = $2 AND uid = $3 ORDER BY id DESC`,
+  endedRunOrders: `SELECT ${orderColumns} FROM orders WHERE dbname = $1 AND multi_session_id = $2 AND state = 'unpaid' ORDER BY created_seq`,
+  /** count(*) is a bigint, which pg hands over as text. */
+  multiSessionCounts: `SELECT dbname, count(*)::int AS "multiSessions" FROM multi_sessions GROUP BY dbname`,
+  knownTerminalsOfAll: `SELECT dbname, pos_id AS "posId" FROM known_terminals UNION SELECT dbname, pos_id::text FROM terminals`,
+  refusedEditCounts: `SELECT dbname, multi_session_id AS "multiSessionId", count(*)::int AS count FROM refused_edits
+    WHERE at >= $1 GROUP BY dbname, multi_session_id`,
+  refusedEditCountsOf: `SELECT dbname, multi_session_id AS "multiSessionId", count(*)::int AS count FROM refused_edits
+    WHERE dbname = $2 AND at >= $1 GROUP BY dbname, multi_session_id`,
+  // NodeHeartbeats and SharedFaultRules (contracts/cluster.ts)
+  saveNodeHeartbeat: `INSERT INTO nodes (node_id, hostname, pid, version, url, started_at, last_seen, held_polls, terminals_online)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    ON CONFLICT (node_id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid, version = excluded.version,
+      url = excluded.url, started_at = excluded.started_at, last_seen = excluded.last_seen,
+      held_polls = excluded.held_polls, terminals_online = excluded.terminals_online`,
+  listNodes: `SELECT node_id AS "nodeId", hostname, pid, version, url, started_at AS "startedAt", last_seen AS "lastSeen",
+    held_polls AS "heldPolls", terminals_online AS "terminalsOnline" FROM nodes WHERE last_seen >= $1 ORDER BY node_id`,
+  addFaultRule: `INSERT INTO fault_rules (id, rule, until, count) VALUES ($1, $2, $3, $4)`,
+  listFaultRules: `SELECT id, rule, until, count, fired FROM fault_rules ORDER BY added_seq`,
+  deleteFaultRule: `DELETE FROM fault_rules WHERE id = $1`,
+  deleteFaultRules: `DELETE FROM fault_rules`,
+  /** The row lock makes two nodes' firings of one rule take turns: a count is never exceeded. */
+  takeFaultFiring: `UPDATE fault_rules SET fired = fired + 1 WHERE id = $1 AND (count IS NULL OR fired < count) RETURNING fired`,
+  // ShopKeys (contracts/shop-keys.ts)
+  saveShopKey: `INSERT INTO shop_keys (dbname, key_digest, updated_at) VALUES ($1, $2, $3)
+    ON CONFLICT (dbname) DO UPDATE SET key_digest = excluded.key_digest, updated_at = excluded.updated_at`,
+  deleteShopKey: `DELETE FROM shop_keys WHERE dbname = $1 RETURNING dbname`,
+  listShopKeys: `SELECT dbname, key_digest AS "keyDigest", updated_at AS "updatedAt" FROM shop_keys ORDER BY dbname`,
+  // The store's own
+  healthCheck: `SELECT 1`,
+});

@@ -1,43 +1,28 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { parseChannel } from "../../protocol/channels.ts";
-import type {
-  CommitWatcher,
-  DeletedNotification,
-  KnownTerminal,
-  MultiSession,
-  MultiSessionCount,
-  NewNotification,
-  NewRefusedEdit,
-  NodeHeartbeat,
-  Notification,
-  Order,
-  OrderRevision,
-  RefusedEdit,
-  RefusedEditCount,
-  RefusedEditRetention,
-  RefusedEditStatus,
-  ShopKeyDigest,
-  ScopeId,
-  PresenceRow,
-  SharedFaultRule,
-  Store,
-  StoreTx,
-  Terminal,
-} from "../store.ts";
+import type { SharedFaultRule, SharedFaultRules, NodeHeartbeat } from "../contracts/cluster.ts";
+import type { CommitWatcher, CommitWatching, DeletedNotification, NewNotification, Notification, ScopeId } from "../contracts/notification-log.ts";
+import type { ShopKeyDigest } from "../contracts/shop-keys.ts";
+import type { MultiSession, Order, RefusedEdit, Terminal } from "../contracts/sync-state.ts";
+import type { PresenceRow, SharedPresence } from "../contracts/terminals.ts";
+import type { KnownTerminal, MultiSessionCount, RefusedEditCount, Store, StoreTx } from "../store.ts";
 import { CommitListener, type ListenerLog } from "./commit-listener.ts";
 import { clientConfig, createPool, migrateDatabase, notifyChannel, type PostgresOptions } from "./connection.ts";
 import { asStoreError } from "./errors.ts";
 import { inlineQuery } from "./inline-query.ts";
 import { queries, type Query } from "./queries.ts";
+import { syncStateOf } from "./sync-state.ts";
+import { rollback, run, step, type TxRound } from "./transaction-round.ts";
 
 const silentLog: ListenerLog = { warn() {}, info() {} };
 
 /**
  * The shared store: any number of nodes on one PostgreSQL database. The table is the truth;
- * NOTIFY only wakes the other nodes, which then read what was committed.
+ * NOTIFY only wakes the other nodes, which then read what was committed. Beside the Store it
+ * implements what the nodes share: commit watching, fault rules, presence.
  */
-export class PostgresStore implements Store {
+export class PostgresStore implements Store, CommitWatching, SharedFaultRules, SharedPresence {
   readonly kind = "postgres";
   readonly idsPerDatabase = true;
   /** Names this process in NOTIFY payloads, so it can skip its own. */
@@ -121,6 +106,7 @@ export class PostgresStore implements Store {
     return result;
   }
 
+  // NotificationLog (contracts/notification-log.ts)
   idScopeOf(channel: string): string {
     return idScopeOf(channel);
   }
@@ -164,6 +150,7 @@ export class PostgresStore implements Store {
     }
   }
 
+  // SeenTerminals (contracts/terminals.ts)
   /**
    * Without waiting for the WAL flush: a poll waits for this write, and losing the last moments
    * of "seen polling" to a database crash costs nothing (the terminal is remembered at its next poll).
@@ -185,6 +172,7 @@ export class PostgresStore implements Store {
     return (await this.read<{ posId: string }>(queries.knownTerminals, [dbname])).map((row) => row.posId);
   }
 
+  // OperatorReads (contracts/operator-reads.ts)
   async databaseNames(): Promise<string[]> {
     return (await this.read<{ dbname: string }>(queries.databaseNames, [])).map((row) => row.dbname);
   }
@@ -223,6 +211,7 @@ export class PostgresStore implements Store {
     return dbname === undefined ? this.read(queries.refusedEditCounts, [since]) : this.read(queries.refusedEditCountsOf, [since, dbname]);
   }
 
+  // NodeHeartbeats and ShopKeys (contracts/cluster.ts, contracts/shop-keys.ts)
   async saveNodeHeartbeat(node: NodeHeartbeat): Promise<void> {
     const values = [node.nodeId, node.hostname, node.pid, node.version, node.url, node.startedAt, node.lastSeen, node.heldPolls, node.terminalsOnline];
     await this.read(queries.saveNodeHeartbeat, values);
@@ -244,6 +233,7 @@ export class PostgresStore implements Store {
     return this.read(queries.listShopKeys, []);
   }
 
+  // CommitWatching, SharedFaultRules and SharedPresence: what the nodes share
   othersForgot(otherNodes: number, timeoutMs: number): Promise<boolean> {
     const deletion = this.deletions;
     const done = () => [...this.forgottenBy.values()].filter((answered) => answered >= deletion).length >= otherNodes;
@@ -389,50 +379,8 @@ function idScopeOf(channel: string): string {
   return parseChannel(channel)?.dbname ?? "";
 }
 
-/** Rolls back; returns the error that makes the connection unfit to go back to the pool, if any. */
-async function rollback(client: pg.PoolClient): Promise<Error | undefined> {
-  try {
-    await client.query("ROLLBACK");
-    return undefined;
-  } catch (error) {
-    return error as Error;
-  }
-}
-
-async function run<R>(client: pg.ClientBase, query: Query, values: unknown[]): Promise<R[]> {
-  return (await client.query<R & pg.QueryResultRow>({ name: query.name, text: query.text, values })).rows;
-}
-
-/**
- * Where a transaction is. Fix for PostgreSQL a network hop away, where each round trip is the
- * cost: BEGIN is not sent on its own but with the first statement, and COMMIT with the
- * notifications, the last statement (both as one simple-protocol query, parameters written in
- * as literals). A broadcast takes 3 round trips instead of 5, a PONG 1 instead of 3.
- */
-interface TxRound {
-  begun: boolean;
-  /** COMMIT was sent: if its answer is lost, the outcome is unknown. */
-  committing: boolean;
-  committed: boolean;
-}
-
-/** `query` as the transaction's next statement; `commit`: also its last. */
-async function step<R>(client: pg.ClientBase, round: TxRound, query: Query, values: unknown[], commit = false): Promise<R[]> {
-  if (round.committed) throw new Error("the transaction is already committed");
-  if (round.begun && !commit) return run<R>(client, query, values);
-  const begin = !round.begun;
-  round.begun = true;
-  if (commit) round.committing = true;
-  const results = (await client.query(
-    `${begin ? "BEGIN; " : ""}${inlineQuery(client, query, values)}${commit ? "; COMMIT" : ""}`,
-  )) as unknown as pg.QueryResult[];
-  if (commit) round.committed = true;
-  return results[begin ? 1 : 0]!.rows as R[];
-}
-
 /** `notifyPrefix` ("<node>:") and `channel` make the NOTIFY sent at commit; `idFloor` is the lowest id to hand out after. */
 function createTx(client: pg.ClientBase, round: TxRound, notifyPrefix: string, channel: string, idFloor: number): StoreTx {
-  const run = <R>(_client: pg.ClientBase, query: Query, values: unknown[]) => step<R>(client, round, query, values);
   return {
     /**
      * Takes the counter row of each database written to, and its lock until commit: see
@@ -457,98 +405,6 @@ function createTx(client: pg.ClientBase, round: TxRound, notifyPrefix: string, c
       return sent;
     },
 
-    async getOrCreateMultiSession(dbname: string, multiSessionId: number): Promise<MultiSession> {
-      const [locked] = await run<MultiSession>(client, queries.lockMultiSession, [dbname, multiSessionId]);
-      if (locked) return locked;
-      await run(client, queries.insertMultiSession, [dbname, multiSessionId]);
-      const [created] = await run<MultiSession>(client, queries.lockMultiSession, [dbname, multiSessionId]);
-      return created!;
-    },
-
-    async saveMultiSession(session: MultiSession): Promise<void> {
-      await run(client, queries.saveMultiSession, [session.dbname, session.multiSessionId, session.runId, session.orderId]);
-    },
-
-    async markOlderDraftsUnpaid(dbname: string, multiSessionId: number, runId: number): Promise<void> {
-      await run(client, queries.markOlderDraftsUnpaid, [dbname, multiSessionId, runId]);
-    },
-
-    async getOrder(dbname: string, multiSessionId: number, uid: string): Promise<Order | undefined> {
-      const [order] = await run<Order>(client, queries.getOrder, [dbname, multiSessionId, uid]);
-      return order;
-    },
-
-    async saveOrder(order: Order): Promise<void> {
-      const { dbname, multiSessionId, uid, message, revisionId, runId, nonce, state } = order;
-      await run(client, queries.saveOrder, [dbname, multiSessionId, uid, message, revisionId, runId, nonce, state]);
-    },
-
-    listDraftOrders(dbname: string, multiSessionId: number, runId: number): Promise<Order[]> {
-      return run<Order>(client, queries.listDraftOrders, [dbname, multiSessionId, runId]);
-    },
-
-    async saveRevision(revision: OrderRevision, keep: number): Promise<void> {
-      const { dbname, multiSessionId, uid, revisionId, message, nonce, sessionId, loginNumber, posId } = revision;
-      await run(client, queries.saveRevision, [dbname, multiSessionId, uid, revisionId, message, nonce, sessionId, loginNumber, posId]);
-      await run(client, queries.pruneRevisions, [dbname, multiSessionId, uid, revisionId - keep]);
-    },
-
-    async getRevision(dbname: string, multiSessionId: number, uid: string, revisionId: number): Promise<OrderRevision | undefined> {
-      const [revision] = await run<OrderRevision>(client, queries.getRevision, [dbname, multiSessionId, uid, revisionId]);
-      return revision;
-    },
-
-    listRevisionsSince(dbname: string, multiSessionId: number, uid: string, afterRevisionId: number): Promise<OrderRevision[]> {
-      return run<OrderRevision>(client, queries.listRevisionsSince, [dbname, multiSessionId, uid, afterRevisionId]);
-    },
-
-    async getTerminal(dbname: string, posId: number): Promise<Terminal | undefined> {
-      const [terminal] = await run<Terminal>(client, queries.getTerminal, [dbname, posId]);
-      return terminal;
-    },
-
-    async saveTerminal(terminal: Terminal): Promise<void> {
-      const { dbname, posId, multiSessionId, userId, messageId } = terminal;
-      await run(client, queries.saveTerminal, [dbname, posId, multiSessionId, userId, messageId]);
-    },
-
-    listTerminals(dbname: string, multiSessionId: number): Promise<Terminal[]> {
-      return run<Terminal>(client, queries.listTerminals, [dbname, multiSessionId]);
-    },
-
-    incrementMessageIds(dbname: string, multiSessionId: number): Promise<Terminal[]> {
-      return run<Terminal>(client, queries.incrementMessageIds, [dbname, multiSessionId]);
-    },
-
-    async saveRefusedEdit(edit: NewRefusedEdit, retention: RefusedEditRetention): Promise<number> {
-      const { dbname, multiSessionId } = edit;
-      const [row] = await run<{ id: number }>(client, queries.insertRefusedEdit, [
-        dbname,
-        multiSessionId,
-        edit.uid,
-        edit.action,
-        edit.reason,
-        edit.message,
-        edit.posId,
-        edit.sessionId,
-        edit.loginNumber,
-        edit.userId,
-        edit.at,
-        edit.typedRevision,
-        edit.serverRevision,
-        edit.serverState,
-      ]);
-      await run(client, queries.pruneRefusedEdits, [dbname, multiSessionId, retention.keep, retention.keepSince]);
-      return row!.id;
-    },
-
-    async getRefusedEdit(dbname: string, multiSessionId: number, id: number): Promise<RefusedEdit | undefined> {
-      const [edit] = await run<RefusedEdit>(client, queries.getRefusedEdit, [dbname, multiSessionId, id]);
-      return edit;
-    },
-
-    async resolveRefusedEdit(id: number, status: Exclude<RefusedEditStatus, "open">, reappliedRevision: number | null, at: number): Promise<void> {
-      await run(client, queries.resolveRefusedEdit, [id, status, reappliedRevision, at]);
-    },
+    ...syncStateOf(client, round),
   };
 }

@@ -1,4 +1,4 @@
-import type { Notification } from "../store.ts";
+import type { Notification } from "../contracts/notification-log.ts";
 import type { ChannelIndex } from "./channel-index.ts";
 
 /** The most rows one read step fetches: a millisecond or two of the event loop. */

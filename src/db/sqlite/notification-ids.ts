@@ -1,6 +1,6 @@
 type Row = { id: number; createdAt: number };
 
-/** The prepared queries it needs (prepared in store.ts). */
+/** The prepared queries it needs (prepared in notification-log.ts). */
 export interface IdStatements {
   lastNotification: { get(): Row | undefined };
   firstNotificationFrom: { get(params: { id: number }): Row | undefined };

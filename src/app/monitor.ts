@@ -3,8 +3,8 @@ import { hostname } from "node:os";
 import type { BusObserver, Clock } from "../bus/bus.ts";
 import { Metrics, type TerminalsLag } from "../metrics/metrics.ts";
 import type { UpdateRequest } from "../protocol/messages.ts";
-import { Activity } from "./activity.ts";
-import { Presence } from "./presence.ts";
+import { Activity } from "../console/activity.ts";
+import { Presence } from "../console/presence.ts";
 
 import { version } from "../version.ts";
 
@@ -23,7 +23,7 @@ export interface MonitorOptions {
 
 /**
  * Everything the operator sees that is not in the store: metrics, terminals' presence, recent
- * activity. Routes feed it with one call each; the console and /metrics read it.
+ * activity. Routes feed it with one call each; the console (as its NodeMonitor) and /metrics read it.
  */
 export class Monitor {
   readonly metrics: Metrics;
