@@ -1,4 +1,5 @@
 import type { Clock } from "../bus/bus.ts";
+import type { PresenceFields } from "../db/contracts/terminals.ts";
 import { CHANNEL, parseChannel } from "../protocol/channels.ts";
 import { Unacknowledged } from "./unacknowledged.ts";
 
@@ -9,23 +10,9 @@ import { Unacknowledged } from "./unacknowledged.ts";
  */
 export type TerminalState = "online" | "waiting" | "idle" | "offline";
 
-export interface TerminalPresence {
+/** A terminal as the console shows it: what the nodes know of its polling (PresenceFields), its state and whether it is behind. */
+export interface TerminalPresence extends PresenceFields {
   state: TerminalState;
-  /** Polls this terminal holds right now. */
-  heldPolls: number;
-  /** Epoch ms; null when this node has not seen it since it started. */
-  lastPollAt: number | null;
-  lastPingAt: number | null;
-  lastPongAt: number | null;
-  clientAddress: string | null;
-  /** The newest notification id a poll was answered with; null when none was (by the nodes that saw it). */
-  deliveredId: number | null;
-  /** The highest `last` it polled with: it has every notification up to that id. null when it never polled. */
-  acknowledgedId: number | null;
-  /** Notifications on its channels above acknowledgedId, delivered or not yet (it stopped polling). */
-  unacknowledged: number;
-  /** Epoch ms the oldest of them was committed (as far as the counting node knows); null when none. */
-  unacknowledgedSince: number | null;
   /** The oldest unacknowledged notification is older than POS_SYNC_BEHIND_AFTER, and the terminal polled within the last hour. */
   behind: boolean;
 }

@@ -38,7 +38,7 @@ export type {
   SyncState,
   Terminal,
 } from "./contracts/sync-state.ts";
-export type { PresenceRow, SeenTerminals, SharedPresence } from "./contracts/terminals.ts";
+export type { PresenceFields, PresenceRow, SeenTerminals, SharedPresence } from "./contracts/terminals.ts";
 
 /** Reads and writes inside one transaction: the notification log's append and the sync state. */
 export interface StoreTx extends NotificationAppend, SyncState {}

@@ -188,20 +188,16 @@ class ListControls {
 
   constructor(id: string, searched: string, changed: () => void) {
     this.search = el("input", { type: "search", name: "q", maxlength: "100", placeholder: `search ${searched}`, autocomplete: "off" }) as HTMLInputElement;
-    this.sort = el(
-      "select",
-      { name: "sort" },
-      el("option", { value: "problems" }, "problems first"),
-      el("option", { value: "name" }, "name"),
-      el("option", { value: "activity" }, "last activity"),
-    ) as HTMLSelectElement;
-    this.order = el(
-      "select",
-      { name: "order" },
-      el("option", { value: "" }, "usual order"),
-      el("option", { value: "asc" }, "ascending"),
-      el("option", { value: "desc" }, "descending"),
-    ) as HTMLSelectElement;
+    this.sort = select("sort", [
+      ["problems", "problems first"],
+      ["name", "name"],
+      ["activity", "last activity"],
+    ]);
+    this.order = select("order", [
+      ["", "usual order"],
+      ["asc", "ascending"],
+      ["desc", "descending"],
+    ]);
     this.previous = el("button", { type: "button", "data-page": "previous" }, "‹ previous") as HTMLButtonElement;
     this.next = el("button", { type: "button", "data-page": "next" }, "next ›") as HTMLButtonElement;
     this.range = el("span", { class: "range muted" });
@@ -308,6 +304,10 @@ function databaseTable(databases: ListPage<DatabaseSummary>): HTMLElement {
     ),
     "databases",
   );
+}
+
+function select(name: string, options: [value: string, label: string][]): HTMLSelectElement {
+  return el("select", { name }, ...options.map(([value, label]) => el("option", { value }, label))) as HTMLSelectElement;
 }
 
 function problemsText(problems: Problems): string {

@@ -11,24 +11,29 @@ export interface SeenTerminals {
   knownTerminals(dbname: string): Awaitable<string[]>;
 }
 
-/** One node's view of one terminal (src/console/presence.ts); times are epoch milliseconds. */
-export interface PresenceRow {
-  dbname: string;
-  posId: string;
-  nodeId: string;
+/** What a node knows of a terminal's polling; times are epoch milliseconds, null when not seen. */
+export interface PresenceFields {
+  /** Polls this terminal holds right now. */
   heldPolls: number;
   lastPollAt: number | null;
   lastPingAt: number | null;
   lastPongAt: number | null;
   clientAddress: string | null;
-  /** The newest notification id this node delivered to it. */
+  /** The newest notification id a poll was answered with. */
   deliveredId: number | null;
-  /** The highest cursor (`last`) it polled this node with. */
+  /** The highest `last` it polled with: it has every notification up to that id. */
   acknowledgedId: number | null;
-  /** Notifications on its channels above acknowledgedId, as this node counts them. */
+  /** Notifications on its channels above acknowledgedId, delivered or not yet (it stopped polling). */
   unacknowledged: number;
-  /** When this node had the oldest of them. */
+  /** When the oldest of them was committed, as far as the counting node knows. */
   unacknowledgedSince: number | null;
+}
+
+/** One node's view of one terminal (src/console/presence.ts). */
+export interface PresenceRow extends PresenceFields {
+  dbname: string;
+  posId: string;
+  nodeId: string;
   updatedAt: number;
 }
 
