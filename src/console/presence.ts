@@ -251,17 +251,7 @@ export class Presence {
     let entry = this.entries.get(key);
     if (entry) this.entries.delete(key);
     else {
-      entry = {
-        heldPolls: 0,
-        lastPollAt: undefined,
-        lastPingAt: undefined,
-        lastPongAt: undefined,
-        clientAddress: undefined,
-        deliveredId: undefined,
-        acknowledgedId: undefined,
-        unacknowledged: 0,
-        unacknowledgedSince: undefined,
-      };
+      entry = unseenEntry();
       if (this.entries.size >= MAX_TERMINALS) this.evictOldestIdle();
     }
     this.entries.set(key, entry);
@@ -351,4 +341,19 @@ function stateOf(entry: PresenceEntry, now: number, pollTimeoutMs: number): Term
 
 function terminalKey(dbname: string, posId: string): string {
   return `${dbname}\u0000${posId}`;
+}
+
+/** A terminal's entry before anything of it is known. */
+export function unseenEntry(): PresenceEntry {
+  return {
+    heldPolls: 0,
+    lastPollAt: undefined,
+    lastPingAt: undefined,
+    lastPongAt: undefined,
+    clientAddress: undefined,
+    deliveredId: undefined,
+    acknowledgedId: undefined,
+    unacknowledged: 0,
+    unacknowledgedSince: undefined,
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { lagOf, mergeEntries, Presence, type PresenceEntry } from "../../src/console/presence.ts";
+import { lagOf, mergeEntries, Presence, type PresenceEntry, unseenEntry } from "../../src/console/presence.ts";
 import { Unacknowledged } from "../../src/console/unacknowledged.ts";
 import { channel } from "../helpers/rpc.ts";
 import { ManualClock } from "../helpers/wait.ts";
@@ -110,18 +110,7 @@ describe("who is behind, as one node sees it", () => {
 });
 
 describe("who is behind, several nodes' views merged", () => {
-  const entry = (fields: Partial<PresenceEntry>): PresenceEntry => ({
-    heldPolls: 0,
-    lastPollAt: 1000,
-    lastPingAt: undefined,
-    lastPongAt: undefined,
-    clientAddress: undefined,
-    deliveredId: undefined,
-    acknowledgedId: undefined,
-    unacknowledged: 0,
-    unacknowledgedSince: undefined,
-    ...fields,
-  });
+  const entry = (fields: Partial<PresenceEntry>): PresenceEntry => ({ ...unseenEntry(), lastPollAt: 1000, ...fields });
 
   test("a node the terminal left keeps counting from its old cursor; the node with the newest cursor is believed", () => {
     const left = entry({ deliveredId: 50, acknowledgedId: 50, unacknowledged: 30, unacknowledgedSince: 100 });
