@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from "node:path";
 const root = resolve(import.meta.dirname, "../src");
 // Lower number: lower layer. A file may import its own layer's folder and any layer below.
 const RANK = {
-  protocol: 0, "errors.ts": 0, "validation.ts": 0, "log.ts": 0, "version.ts": 0, "config.ts": 0, "boolean-flags.ts": 0,
+  protocol: 0, "errors.ts": 0, "validation.ts": 0, "log.ts": 0, "version.ts": 0, "config.ts": 0, "boolean-flags.ts": 0, "shared-read.ts": 0,
   client: 1, db: 1,
   bus: 2, http: 2,
   longpolling: 3, sync: 3, backend: 3, health: 3, console: 3, metrics: 3, faults: 3, keys: 3, "browser-client": 3,

@@ -1,5 +1,6 @@
 import type { MultiSession, OperatorReads } from "../db/store.ts";
 import type { Viewer } from "../http/operator-access.ts";
+import { sharedFor } from "../shared-read.ts";
 import { type ListPage, type ListQuery, pageOf } from "./listing.ts";
 import type { TerminalPresence } from "./presence.ts";
 import { type Problems, problemsOf, REFUSED_EDITS_WINDOW_MS, type TerminalStatus } from "./problems.ts";
@@ -51,9 +52,9 @@ export interface DatabaseLists {
 export const REGISTRY_READ_MS = 5000;
 
 export function databaseLists(deps: ViewDeps): DatabaseLists {
-  const registry = cachedFor(REGISTRY_READ_MS, () => readRegistry(deps.store));
+  const registry = sharedFor(REGISTRY_READ_MS, () => readRegistry(deps.store));
   // The other nodes write their presence this often: reading it more often shows nothing newer.
-  const others = cachedFor(PRESENCE_WRITE_MS, () => otherNodesPresence(deps.store, deps.monitor));
+  const others = sharedFor(PRESENCE_WRITE_MS, () => otherNodesPresence(deps.store, deps.monitor));
   // The page asks for the overview and the list together: one read of every database serves both.
   let reading: Promise<DatabaseSummary[]> | undefined;
   const everyDatabase = () => (reading ??= summariesOfAll(deps, registry, others).finally(() => (reading = undefined)));
@@ -127,22 +128,6 @@ async function summariesOfAll(
     summaries.push(summaryOf(dbname, db.multiSessions, counted, refusedOf.get(dbname) ?? 0));
   }
   return summaries;
-}
-
-/** `read`'s promise, shared by every caller for `ms` after it started; a failed read is not kept. */
-function cachedFor<T>(ms: number, read: () => Promise<T>): () => Promise<T> {
-  let kept: { at: number; value: Promise<T> } | undefined;
-  return () => {
-    const now = Date.now();
-    if (kept && now - kept.at < ms) return kept.value;
-    const value = read();
-    const entry = { at: now, value };
-    kept = entry;
-    value.catch(() => {
-      if (kept === entry) kept = undefined;
-    });
-    return value;
-  };
 }
 
 /** One database, read as its own page reads it. */

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { BusObserver, PollOutcome } from "../bus/bus.ts";
 import { MetricsHistory } from "./history.ts";
+import { sharedFor } from "../shared-read.ts";
 
 /** Seconds; from a fraction of a millisecond (a group commit) to a slow disk or a loaded machine. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -28,12 +29,8 @@ export interface TerminalsLag {
 const LAG_READ_REUSED_MS = 1000;
 
 function lagGauges(read: () => Promise<TerminalsLag>, registers: Registry[]): void {
-  let latest: { at: number; lag: Promise<TerminalsLag | undefined> } | undefined;
-  const lag = () => {
-    const now = Date.now();
-    if (!latest || now - latest.at > LAG_READ_REUSED_MS) latest = { at: now, lag: read().catch(() => undefined) };
-    return latest.lag;
-  };
+  // A failed read is kept too (as undefined): one read per scrape either way.
+  const lag = sharedFor(LAG_READ_REUSED_MS, () => read().catch(() => undefined));
   new Gauge({
     name: "pos_sync_terminals_behind",
     help: "Terminals whose oldest unacknowledged notification is older than POS_SYNC_BEHIND_AFTER (every node counts the whole cluster)",
