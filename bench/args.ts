@@ -7,7 +7,7 @@ export type Scenario = "fanout" | "saturation" | "idle" | "connect";
 
 export interface BenchArgs {
   scenarios: Scenario[];
-  /** Long-poll rows, event-stream rows (ours and Nchan's EventSource; no Node floor), or both in one run. */
+  /** Long-poll rows, event-stream rows (ours' and the Node floor's /longpolling/stream, Nchan's EventSource), or both in one run. */
   transports: Array<"poll" | "stream">;
   /** Fan-out and saturation topologies, sessions x terminals. */
   topologies: { sessions: number; terminals: number }[];
@@ -68,8 +68,8 @@ export const usage = `Usage: npm run bench -- [flags]   (or: npx tsx bench/run.t
   --only ours|node-floor|nchan            run one target only (with --only nchan, no need for a built server)
   --build NAME=DIR                        also measure our server built in another checkout DIR (npm run build there),
                                           as column ours@NAME, e.g. the commit before a change; repeatable
-  --transport poll|stream|poll,stream     how subscribers listen: long-poll, or an event stream (ours: /longpolling/stream,
-                                          Nchan: its EventSource subscriber; the Node floor has none), or both (poll)
+  --transport poll|stream|poll,stream     how subscribers listen: long-poll, or an event stream (ours and the Node floor:
+                                          /longpolling/stream, Nchan: its EventSource subscriber), or both (poll)
   --repeat N                              N rounds, targets interleaved within each; the tables give medians (1)
   --phase-sampling N                      fan-out: time the phases of 1 broadcast in N on our server (5; 0: off)
   --nchan-publish multi|per-channel       Nchan: one multi-channel publish per broadcast, or one per channel (multi)

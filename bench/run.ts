@@ -162,8 +162,6 @@ async function main(): Promise<number> {
       for (const scenario of args.scenarios) {
         for (const { sessions, terminals } of scenario === "idle" ? [{ sessions: 0, terminals: 0 }] : args.topologies) {
           for (const name of targets) {
-            // The Node floor speaks only the long-poll.
-            if (transport === "stream" && name === "node-floor") continue;
             // Nchan's subscriber has no first poll that looks back: no connect storm for it; a stream has no first poll.
             if (scenario === "connect" && (name === "nchan" || transport === "stream")) continue;
             const settings = Object.entries(args.pgSettings).map(([setting, value]) => `, ${setting}=${value}`);

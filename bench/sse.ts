@@ -1,5 +1,5 @@
 /**
- * Event-stream subscribers for --transport stream: ours (GET /longpolling/stream) and Nchan's
+ * Event-stream subscribers for --transport stream: ours and the Node floor (GET /longpolling/stream) and Nchan's
  * EventSource location, read with the client library's parser over node:http.
  */
 import http from "node:http";

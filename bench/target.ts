@@ -42,7 +42,7 @@ export interface StartOptions {
   pgDelayMs?: number;
   /** Sessions spread over this many shops (databases), round robin (--shops). */
   shops?: number;
-  /** How subscribers and idle clients listen: long-poll (default) or an event stream (ours: /longpolling/stream, Nchan: EventSource). */
+  /** How subscribers and idle clients listen: long-poll (default) or an event stream (ours and the Node floor: /longpolling/stream, Nchan: EventSource). */
   transport?: "poll" | "stream";
 }
 
