@@ -5,7 +5,7 @@ import { BusStream, type StreamSink } from "./bus-stream.ts";
 import { CommitFeed } from "./commit-feed.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { WakeQueue } from "./wake-queue.ts";
-import { HeldPoll, type PollClient, type PollHost } from "./held-poll.ts";
+import { HeldPoll, type PollClient, type PollHost, type PollReply } from "./held-poll.ts";
 import { Outbox } from "./outbox.ts";
 import { PollDeadlines } from "./poll-deadlines.ts";
 import { RecentBudget, RecentNotifications } from "./recent-notifications.ts";
@@ -215,24 +215,37 @@ export class Bus {
    */
   poll(channels: readonly string[], last: number, options: PollOptions = {}): Promise<Notification[]> {
     const scope = this.scopeOfPoll(channels);
-    if (options.peek || this.closed) {
-      const observer = this.options.observer;
-      const stored = options.peek ? this.peeked(channels, scope, last) : this.stored(channels, scope, last);
-      if (!observer) return stored;
-      return stored.then((notifications) => {
-        observer.pollAnswered(notifications.length > 0 ? "notifications" : "empty", notifications.length);
-        return notifications;
-      });
-    }
-    return new Promise((resolve, reject) => {
-      const held = new HeldPoll(this.pollHost, channels, last, options.client, resolve);
-      this.stored(channels, scope, last).then(
-        (stored) => held.read(stored),
-        (error: unknown) => {
-          held.abandon();
-          reject(error);
-        },
+    if (options.peek) return this.answeredAtOnce(this.peeked(channels, scope, last));
+    return new Promise((resolve, reject) => this.hold(channels, last, { answered: resolve, failed: reject }, options.client));
+  }
+
+  /**
+   * poll() without peeking, answered through `reply` rather than a promise: the route hands its
+   * own object for the poll, so a held poll keeps no promise of the bus's alive.
+   */
+  hold(channels: readonly string[], last: number, reply: PollReply, client?: PollClient): void {
+    const scope = this.scopeOfPoll(channels);
+    if (this.closed) {
+      this.answeredAtOnce(this.stored(channels, scope, last)).then(
+        (notifications) => reply.answered(notifications),
+        (error: unknown) => reply.failed(error),
       );
+      return;
+    }
+    const held = new HeldPoll(this.pollHost, channels, last, client, reply);
+    this.stored(channels, scope, last).then(
+      (stored) => held.read(stored),
+      (error: unknown) => held.fail(error),
+    );
+  }
+
+  /** A peek, or a poll after close(): told to the observer as answered at once. */
+  private answeredAtOnce(stored: Promise<Notification[]>): Promise<Notification[]> {
+    const observer = this.options.observer;
+    if (!observer) return stored;
+    return stored.then((notifications) => {
+      observer.pollAnswered(notifications.length > 0 ? "notifications" : "empty", notifications.length);
+      return notifications;
     });
   }
 

@@ -9,6 +9,13 @@ export interface PollClient {
   offClientGone(gone: () => void): void;
 }
 
+/** Where a poll's answer goes: one of the two, once. */
+export interface PollReply {
+  answered(notifications: Notification[]): void;
+  /** The store could not be read. */
+  failed(error: unknown): void;
+}
+
 /** What the held polls of one bus share. */
 export interface PollHost {
   readonly dispatcher: Dispatcher;
@@ -45,7 +52,7 @@ export class HeldPoll implements Listener, Expiring {
     private readonly channels: readonly string[],
     private readonly last: number,
     private readonly client: PollClient | undefined,
-    private readonly resolve: (notifications: Notification[]) => void,
+    private readonly reply: PollReply,
   ) {
     host.dispatcher.subscribe(channels, this);
     client?.onClientGone(this.gone);
@@ -79,9 +86,10 @@ export class HeldPoll implements Listener, Expiring {
     this.answer([]);
   }
 
-  /** The store could not be read: stops listening, unanswered (the poll fails). */
-  abandon(): void {
+  /** The store could not be read: stops listening, and the poll fails. */
+  fail(error: unknown): void {
     this.stop();
+    this.reply.failed(error);
   }
 
   private readonly gone = (): void => {
@@ -92,7 +100,7 @@ export class HeldPoll implements Listener, Expiring {
   private answer(notifications: Notification[]): void {
     if (this.over) return;
     this.stop();
-    this.resolve(notifications);
+    this.reply.answered(notifications);
     this.host.answered(this, notifications);
   }
 

@@ -142,7 +142,7 @@ export function createDoor(options: DoorOptions): App {
     if (exchange.gone) return context.finish(hooks, undefined);
     if ("start" in reply) {
       const sink = exchange.open(reply.status, { ...reply.headers, ...corsHeaders });
-      sink.onClose(() => context.finish(hooks, reply.status));
+      sink.onClose(finishOnClose(context, hooks, reply.status));
       reply.start(sink);
       return;
     }
@@ -172,6 +172,11 @@ export function createDoor(options: DoorOptions): App {
       return exchange.response;
     },
   };
+}
+
+/** Outside servePlain: a closure there would keep its whole scope (the reply among it) for as long as the stream is open. */
+function finishOnClose(context: RequestContext, hooks: readonly RouteHooks[], status: number): () => void {
+  return () => context.finish(hooks, status);
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});

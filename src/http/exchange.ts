@@ -72,20 +72,39 @@ export class NodeExchange implements Exchange {
   }
 
   open(status: number, headers: Readonly<Record<string, string | number>>): ReplySink {
-    const res = this.res;
-    res.writeHead(status, headers);
-    res.flushHeaders();
-    return {
-      write: (chunk) => void res.write(chunk),
-      end: () => void res.end(),
-      destroy: () => void res.destroy(),
-      buffered: () => res.writableLength,
-      onClose: (closed) => void res.once("close", closed),
-    };
+    this.res.writeHead(status, headers);
+    this.res.flushHeaders();
+    return new ResponseSink(this.res);
   }
 
   destroy(): void {
     this.res.destroy();
+  }
+}
+
+/** An open reply's body on Node's response; one object rather than a closure per method, as it lives as long as each open stream. */
+class ResponseSink implements ReplySink {
+  constructor(private readonly res: ServerResponse) {}
+
+  write(chunk: string): void {
+    this.res.write(chunk);
+  }
+
+  end(): void {
+    this.res.end();
+  }
+
+  destroy(): void {
+    this.res.destroy();
+  }
+
+  buffered(): number {
+    return this.res.writableLength;
+  }
+
+  // "close" comes once (see onClientGone).
+  onClose(closed: () => void): void {
+    this.res.on("close", closed);
   }
 }
 

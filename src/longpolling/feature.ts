@@ -1,14 +1,14 @@
 import type { Bus } from "../bus/bus.ts";
 import type { KnownTerminals } from "../bus/known-terminals.ts";
-import type { Notification } from "../db/contracts/notification-log.ts";
 import { AccessDeniedError, LimitExceededError } from "../errors.ts";
 import type { Access } from "../http/access.ts";
 import type { Caller } from "../http/caller.ts";
-import { type Feature, RawJson, rpcRoute } from "../http/route.ts";
+import { type Feature, rpcRoute } from "../http/route.ts";
 import { CHANNEL, channelOf, parseChannel } from "../protocol/channels.ts";
 import { pingParamsSchema, pollParamsSchema, sendParamsSchema } from "../protocol/messages.ts";
 import { ROUTES } from "../protocol/routes.ts";
 import { HeldPollLimit } from "./held-poll-limit.ts";
+import { PollCall, type PollEnding } from "./poll-call.ts";
 import type { PollObserver } from "./poll-observer.ts";
 import { streamRoute } from "./stream.ts";
 
@@ -32,25 +32,23 @@ export interface LongpollingDeps {
 export function longpollingFeature({ bus, access, knownTerminals, observers }: LongpollingDeps, settings: LongpollingSettings): Feature {
   const heldPolls = new HeldPollLimit(settings.maxPollsPerClient);
 
-  /** The poll itself, counted per client and watched by the observers. Not async: .then keeps less alive while it is held. */
-  function held(channels: readonly string[], last: number, peek: boolean, caller: Caller): Promise<RawJson> {
-    const address = caller.clientAddress;
-    if (!peek) heldPolls.acquire(address);
-    for (const observer of observers) observer.pollStarted?.(channels, address, last);
-    const ended = (notifications: Notification[]) => {
+  const ending: PollEnding = {
+    pollEnded(channels, notifications, caller, peek, address) {
       for (const observer of observers) observer.pollEnded?.(channels, notifications, caller, peek);
       if (!peek) heldPolls.release(address);
-    };
-    return bus.poll(channels, last, peek ? { peek } : { client: caller }).then(
-      (notifications) => {
-        ended(notifications);
-        return notificationsJson(notifications);
-      },
-      (error: unknown) => {
-        ended([]);
-        throw error;
-      },
-    );
+    },
+  };
+
+  /** The poll itself, counted per client and watched by the observers; throws when the client holds too many. */
+  function held(poll: PollCall, channels: readonly string[], last: number, peek: boolean, caller: Caller): void {
+    if (!peek) heldPolls.acquire(poll.address);
+    for (const observer of observers) observer.pollStarted?.(channels, poll.address, last);
+    if (!peek) bus.hold(channels, last, poll, caller);
+    else
+      bus.poll(channels, last, { peek }).then(
+        (notifications) => poll.answered(notifications),
+        (error: unknown) => poll.failed(error),
+      );
   }
 
   return {
@@ -59,7 +57,7 @@ export function longpollingFeature({ bus, access, knownTerminals, observers }: L
         { bus, access, knownTerminals, observers },
         { maxChannelsPerStream: settings.maxChannelsPerPoll, maxStreamsPerClient: settings.maxPollsPerClient, heartbeatMs: settings.streamHeartbeatMs },
       ),
-      // Not async, like held(): a poll waits in fewer promises.
+      // Not async: a poll waits in fewer promises.
       rpcRoute(ROUTES.poll, pollParamsSchema, ({ channels, last, options }, call) => {
         if (channels.length > settings.maxChannelsPerPoll) {
           throw new LimitExceededError(`channels: at most ${settings.maxChannelsPerPoll} channels per poll (POS_SYNC_MAX_CHANNELS_PER_POLL)`);
@@ -69,7 +67,12 @@ export function longpollingFeature({ bus, access, knownTerminals, observers }: L
         bus.scopeOfPoll(channels);
         const peek = options.peek === true;
         const remembering = knownTerminals.seenPolling(channels);
-        return remembering ? remembering.then(() => held(channels, last, peek, caller)) : held(channels, last, peek, caller);
+        // One promise per poll, whichever way it starts: a promise resolved with another keeps both.
+        return new Promise((resolve, reject) => {
+          const poll = new PollCall(channels, caller, caller.clientAddress, peek, ending, resolve, reject);
+          if (remembering) remembering.then(() => held(poll, channels, last, peek, caller)).catch(reject);
+          else held(poll, channels, last, peek, caller);
+        });
       }),
 
       rpcRoute(ROUTES.send, sendParamsSchema, async (params, call) => {
@@ -93,14 +96,4 @@ function databaseOf(channel: string): string {
   const parts = parseChannel(channel);
   if (!parts) throw new AccessDeniedError(`Access denied: channel ${JSON.stringify(channel)} names no database`);
   return parts.dbname;
-}
-
-/** Stored messages are JSON text already: spliced in, not parsed and stringified again. */
-function notificationsJson(notifications: readonly Notification[]): RawJson {
-  let json = "[";
-  for (let i = 0; i < notifications.length; i++) {
-    const { id, channel, message } = notifications[i]!;
-    json += `${i === 0 ? "" : ","}{"id":${id},"channel":${JSON.stringify(channel)},"message":${message}}`;
-  }
-  return new RawJson(`${json}]`);
 }

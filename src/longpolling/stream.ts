@@ -136,8 +136,8 @@ class OpenStream {
   private started = false;
   private isOpen = false;
   private over = false;
-  /** Its PING/PONG channels: a PONG on one tells presence the terminal answered. */
-  private readonly pongChannels: ReadonlySet<string>;
+  /** Its PING/PONG channels (one, as the POS polls): a PONG on one tells presence the terminal answered. An array is smaller than a Set. */
+  private readonly pongChannels: readonly string[];
 
   constructor(
     private readonly caller: Caller,
@@ -150,7 +150,7 @@ class OpenStream {
       this.resolve = resolve;
       this.reject = reject;
     });
-    this.pongChannels = new Set(channels.filter((channel) => parseChannel(channel)?.name === CHANNEL.longpolling));
+    this.pongChannels = channels.filter((channel) => parseChannel(channel)?.name === CHANNEL.longpolling);
     caller.onClientGone(this.gone);
   }
 
@@ -173,7 +173,7 @@ class OpenStream {
     let pong = false;
     for (const { id, channel, message } of notifications) {
       text += `id: ${id}\ndata: {"id":${id},"channel":${JSON.stringify(channel)},"message":${message}}\n\n`;
-      if (this.pongChannels.size > 0 && this.pongChannels.has(channel)) pong = true;
+      if (this.pongChannels.length > 0 && this.pongChannels.includes(channel)) pong = true;
     }
     const newest = notifications[notifications.length - 1]?.id ?? 0;
     for (const observer of this.deps.observers) {
