@@ -4,7 +4,7 @@ import type { Query } from "./queries.ts";
 /**
  * `query` with its parameters written in as SQL literals, so it can share one simple-protocol
  * round trip with BEGIN before it or COMMIT after it (node-postgres sends the next query only
- * once the last is answered). Our parameters are numbers, strings, null and string arrays; the
+ * once the last is answered). Our parameters are numbers, strings, null and arrays of those; the
  * statement texts have no "$n" inside quotes. Literals are quoted and escaped by the driver's
  * escapeLiteral, so a value is never read as SQL.
  */
@@ -25,6 +25,7 @@ function literal(client: pg.ClientBase, value: unknown): string {
 
 function arrayElement(value: unknown): string {
   if (value === null || value === undefined) return "NULL";
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
   if (typeof value !== "string") throw new TypeError(`no SQL array element for a ${typeof value}`);
   return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
