@@ -12,6 +12,26 @@ export function inlineQuery(client: pg.ClientBase, query: Query, values: readonl
   return query.text.replace(/\$(\d+)/g, (_, n: string) => literal(client, values[Number(n) - 1]));
 }
 
+/** The statements each connection has PREPAREd for executeQuery. */
+const preparedOn = new WeakMap<pg.ClientBase, Set<string>>();
+
+/**
+ * `query` as EXECUTE of a statement prepared on this connection, parameters as literals, so it
+ * still shares a simple-protocol round trip with BEGIN or COMMIT but is parsed and planned once
+ * per connection instead of at every run (planning the notification insert cost more than
+ * running it). The first use on a connection PREPAREs it in a round trip of its own: a prepared
+ * statement outlives a rolled-back transaction, so one PREPAREd inside a failing round trip could
+ * not be told from one that never was.
+ */
+export async function executeQuery(client: pg.ClientBase, query: Query, values: readonly unknown[]): Promise<string> {
+  const name = `${query.name}_inline`;
+  const prepared = preparedOn.get(client) ?? new Set<string>();
+  if (!prepared.has(name)) {
+    await client.query(`PREPARE ${name} AS ${query.text}`);
+    preparedOn.set(client, prepared.add(name));
+  }
+  return `EXECUTE ${name}(${values.map((value) => literal(client, value)).join(", ")})`;
+}
 function literal(client: pg.ClientBase, value: unknown): string {
   if (value === null || value === undefined) return "NULL";
   if (typeof value === "number") {
