@@ -88,8 +88,7 @@ async function measure(dir: string): Promise<Figures> {
   const store = await PostgresStore.open({ url, poolSize: 10, statementTimeoutMs: 30_000 });
   const bus = await Bus.open(store, { pollTimeoutMs: 30_000 });
   try {
-    const update = (shop: number, message: object) =>
-      applyUpdate(bus, { dbname: `shop${shop}`, multi_session_id: 1, user_ID: 2, message } as never);
+    const update = (shop: number, message: object) => applyUpdate(bus, { dbname: `shop${shop}`, multi_session_id: 1, user_ID: 2, message } as never);
     for (let shop = 0; shop < SHOPS; shop++) {
       for (let pos = 1; pos <= TERMINALS; pos++) await update(shop, { action: "sync_all", data: { pos_id: pos, run_ID: 1 }, immediate_rerendering: true });
     }
@@ -123,8 +122,7 @@ async function measure(dir: string): Promise<Figures> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const spread = (xs: number[], digits = 0) =>
-  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
+const spread = (xs: number[], digits = 0) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
 
 const results = new Map<string, Figures[]>(builds.map(([name]) => [name, []]));
 for (let round = 1; round <= rounds; round++) {
