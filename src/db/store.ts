@@ -21,8 +21,11 @@ export type {
   Notification,
   NotificationAppend,
   NotificationLog,
+  OutgoingNotification,
   ScopeId,
+  SessionMessage,
 } from "./contracts/notification-log.ts";
+export { isSessionMessage } from "./contracts/notification-log.ts";
 export type { KnownTerminal, MultiSessionCount, OperatorReads, RefusedEditCount } from "./contracts/operator-reads.ts";
 export type { ShopKeyDigest, ShopKeys } from "./contracts/shop-keys.ts";
 export type {

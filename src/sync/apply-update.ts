@@ -73,9 +73,9 @@ function ruleFor(message: SyncMessage, merge: MergeSetting | undefined): (ctx: S
       return (ctx) => removeOrder(ctx, message, { uid: data.uid, revisionId: data.revision_ID, orderData: data.order_data ?? undefined });
     }
     default:
-      return async (ctx) => {
-        await broadcast(ctx, message);
-        return 1;
+      return (ctx) => {
+        broadcast(ctx, message);
+        return Promise.resolve(1);
       };
   }
 }

@@ -1,6 +1,5 @@
-import { CHANNEL, channelOf } from "../protocol/channels.ts";
 import type { Order, OrderRevision } from "../db/contracts/sync-state.ts";
-import { broadcast, stamped } from "./broadcast.ts";
+import { broadcast, sendStamped } from "./broadcast.ts";
 import type { OrderUpdate, RevisionAccepted, SyncContext, SyncMessage } from "./context.ts";
 import { markChangedLines } from "./line-changes.ts";
 import { linesOf, sameLineContent } from "./line-diff.ts";
@@ -37,8 +36,8 @@ export async function mergeStaleUpdate(ctx: SyncContext, order: Order, message: 
   const saved: Order = { ...order, message: JSON.stringify(forOthers), revisionId, runId: update.runId ?? order.runId, nonce: update.nonce ?? null };
   await ctx.tx.saveOrder(saved);
   await recordRevision(ctx, saved, sender);
-  await broadcast(ctx, forOthers);
-  await sendToSender(ctx, unattributed(markedForSender(merged, mine, result.senderLines)), sender);
+  broadcast(ctx, forOthers);
+  sendToSender(ctx, unattributed(markedForSender(merged, mine, result.senderLines)), sender);
   return {
     outcome: "merged",
     // The sender's screen holds only its own edit until the copy below reaches it: answering
@@ -94,13 +93,7 @@ function unattributed(message: SyncMessage): SyncMessage {
   return { ...message, session_id: null, login_number: null, data };
 }
 
-/** One more message on the sender's channel, stamped with the next value of its counter. */
-async function sendToSender(ctx: SyncContext, message: SyncMessage, sender: Author): Promise<void> {
-  const { tx, outbox, dbname, session } = ctx;
-  if (sender.posId === null) return;
-  const terminal = await tx.getTerminal(dbname, sender.posId);
-  if (!terminal || terminal.multiSessionId !== session.multiSessionId) return;
-  const counted = { ...terminal, messageId: terminal.messageId + 1 };
-  await tx.saveTerminal(counted);
-  outbox.send(channelOf(dbname, CHANNEL.multiSession, terminal.posId), stamped(message, counted.messageId));
+/** One more message on the sender's channel (if it is in the multi-session), stamped with the next value of its counter. */
+function sendToSender(ctx: SyncContext, message: SyncMessage, sender: Author): void {
+  if (sender.posId !== null) sendStamped(ctx, message, sender.posId);
 }

@@ -110,7 +110,7 @@ export function restoreEndedRunOrder(bus: Bus, target: OrderTarget, options: Rec
     };
     await tx.saveOrder(saved);
     if (options.merge) await recordRevision(ctx, saved, authorOf(message));
-    await broadcast(ctx, message);
+    broadcast(ctx, message);
     return { uid, revision: saved.revisionId, runId: session.runId, sequenceNumber };
   });
 }

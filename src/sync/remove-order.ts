@@ -24,7 +24,7 @@ export async function removeOrder(ctx: SyncContext, message: SyncMessage, remova
     return refuse(ctx, message, removal.uid, order, "revision_error");
   }
   if (order && order.state !== "deleted") await tx.saveOrder({ ...order, state: "deleted" });
-  await broadcast(ctx, message);
+  broadcast(ctx, message);
   return { order_ID: session.orderId };
 }
 

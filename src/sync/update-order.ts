@@ -45,7 +45,7 @@ export async function updateOrder(
   const saved = order ? await updateExistingOrder(ctx, order, message, update) : await storeNewOrder(ctx, message, update);
   message.data.revision_ID = saved.revisionId;
   if (merge) await recordRevision(ctx, saved, authorOf(message));
-  await broadcast(ctx, message);
+  broadcast(ctx, message);
   return {
     action: "update_revision_ID",
     revision_ID: saved.revisionId,

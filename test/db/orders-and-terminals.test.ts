@@ -76,8 +76,8 @@ describe("orders, multi-sessions and terminals (SQLite store)", () => {
     expect(await inTx((tx) => tx.getTerminal("shop1", 7))).toEqual(terminal(7, { userId: 5, messageId: 4 }));
     expect(await inTx((tx) => tx.getTerminal("shop1", 99))).toBeUndefined();
 
-    const incremented = await inTx((tx) => tx.incrementMessageIds("shop1", 1));
-    expect(incremented.sort((x, y) => x.posId - y.posId)).toEqual([terminal(7, { userId: 5, messageId: 5 }), terminal(8, { messageId: 2 })]);
+    await inTx((tx) => tx.insertNotifications([{ dbname: "shop1", multiSessionId: 1, before: "", after: "" }], 1000));
+    expect(await inTx((tx) => tx.listTerminals("shop1", 1))).toEqual([terminal(7, { userId: 5, messageId: 5 }), terminal(8, { messageId: 2 })]);
 
     await inTx((tx) => tx.saveTerminal(terminal(8, { multiSessionId: 2, messageId: 3 })));
     expect(await inTx((tx) => tx.listTerminals("shop1", 2))).toEqual([terminal(8, { multiSessionId: 2, messageId: 3 }), terminal(9, { multiSessionId: 2 })]);

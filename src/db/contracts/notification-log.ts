@@ -12,6 +12,29 @@ export interface NewNotification {
   message: string;
 }
 
+/**
+ * One message to terminals of a multi-session, each on its pos.multi_session channel with its
+ * own copy stamped with its next message_ID: `before + messageId + after`. The store counts the
+ * terminals' message ids up as it stores the notifications, in the same statement on PostgreSQL
+ * (a broadcast takes one round trip fewer). Every terminal of the multi-session, or only `posId`
+ * when that terminal is in it. Terminals reached by several of a transaction's messages are
+ * counted up once per message, in order.
+ */
+export interface SessionMessage {
+  dbname: string;
+  multiSessionId: number;
+  posId?: number;
+  before: string;
+  after: string;
+}
+
+/** What a transaction sends: notifications whole, or session messages the store expands. */
+export type OutgoingNotification = NewNotification | SessionMessage;
+
+export function isSessionMessage(item: OutgoingNotification): item is SessionMessage {
+  return "before" in item;
+}
+
 /** An id of an id scope (NotificationLog.idScopeOf). */
 export interface ScopeId {
   scope: string;
@@ -29,9 +52,10 @@ export interface NotificationAppend {
    * Stores the notifications with new ids: strictly increasing, never reused (also after GC and
    * restarts), and above idFloorAt(the wall-clock time the store was opened) (id-floor.ts), so
    * ids keep moving forward when the database itself is replaced.
+   * Session messages expand in place into a notification per terminal reached, in pos_id order.
    * `last`: nothing else runs in this transaction after it, so the store may commit with it.
    */
-  insertNotifications(items: readonly NewNotification[], createdAt: number, last?: boolean): Awaitable<Notification[]>;
+  insertNotifications(items: readonly OutgoingNotification[], createdAt: number, last?: boolean): Awaitable<Notification[]>;
 }
 
 /** Told of commits made by other processes sharing the database. */

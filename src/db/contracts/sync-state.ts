@@ -117,8 +117,6 @@ export interface SyncState {
   getTerminal(dbname: string, posId: number): Awaitable<Terminal | undefined>;
   saveTerminal(terminal: Terminal): Awaitable<void>;
   listTerminals(dbname: string, multiSessionId: number): Awaitable<Terminal[]>;
-  /** Adds one to the message counter of every terminal of the multi-session; returns them as updated. */
-  incrementMessageIds(dbname: string, multiSessionId: number): Awaitable<Terminal[]>;
 
   // Refused edits (src/sync/refused-edits.ts, src/sync/recovery.ts).
   /**

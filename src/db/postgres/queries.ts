@@ -49,6 +49,46 @@ export const queries = named({
       RETURNING ${notificationColumns}
     )
     SELECT ${notificationColumns} FROM inserted ORDER BY id`,
+  /**
+   * insertNotifications with session messages among the items (SessionMessage): $8 `after`,
+   * $9 multi-session and $10 pos_id (NULL: every terminal) are set for those, NULL for
+   * notifications given whole; $11 is the database's pos.multi_session channel up to the pos_id.
+   * The terminals' counters go up in this statement, so a broadcast takes no round trip of its
+   * own; the multi-session's row lock (lockMultiSession) keeps two transactions of one session
+   * from counting at once, and the UPDATE counts on the row as it is then (a terminal moved
+   * away meanwhile is skipped and gets nothing).
+   */
+  insertSessionNotifications: `WITH item AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $8::text[], $9::int[], $10::int[]) WITH ORDINALITY
+        AS item(channel, message, after, multi_session_id, pos_id, ord)
+    ), reached AS (
+      SELECT item.ord, t.pos_id, t.multi_session_id, row_number() OVER (PARTITION BY t.pos_id ORDER BY item.ord) AS k
+      FROM item JOIN terminals t ON t.dbname = $7::text AND t.multi_session_id = item.multi_session_id
+        AND (item.pos_id IS NULL OR t.pos_id = item.pos_id)
+      WHERE item.after IS NOT NULL
+    ), counted AS (
+      UPDATE terminals t SET message_id = t.message_id + r.n
+      FROM (SELECT pos_id, multi_session_id, count(*) AS n FROM reached GROUP BY pos_id, multi_session_id) AS r
+      WHERE t.dbname = $7::text AND t.pos_id = r.pos_id AND t.multi_session_id = r.multi_session_id
+      RETURNING t.pos_id, t.message_id - r.n AS base
+    ), expanded AS (
+      SELECT item.ord, 0 AS pos_id, item.channel, item.message FROM item WHERE item.after IS NULL
+      UNION ALL
+      SELECT reached.ord, reached.pos_id, $11::text || reached.pos_id || '"]', item.message || (counted.base + reached.k) || item.after
+      FROM reached JOIN counted USING (pos_id) JOIN item USING (ord)
+    ), numbered AS (
+      SELECT row_number() OVER (ORDER BY ord, pos_id) AS n, channel, message FROM expanded
+    ), counter AS (
+      INSERT INTO notification_counters AS c (dbname, last_id) VALUES ($7::text, GREATEST($6::bigint, 0) + (SELECT count(*) FROM numbered))
+      ON CONFLICT (dbname) DO UPDATE SET last_id = GREATEST(c.last_id, $6::bigint) + (SELECT count(*) FROM numbered)
+      RETURNING c.last_id - (SELECT count(*) FROM numbered) AS first_id, pg_notify($5::text, $4::text || $7::text || ':' || c.last_id::text) AS notified
+    ), inserted AS (
+      INSERT INTO bus_notifications (dbname, id, channel, message, created_at)
+      SELECT $7::text, counter.first_id + numbered.n, numbered.channel, numbered.message, $3::bigint
+      FROM counter, numbered
+      RETURNING ${notificationColumns}
+    )
+    SELECT ${notificationColumns} FROM inserted ORDER BY id`,
   tryRetentionLock: `SELECT pg_try_advisory_xact_lock(${advisoryKey("retention")}) AS locked`,
   deleteUpTo: `DELETE FROM bus_notifications WHERE created_at <= $1 RETURNING dbname AS scope, id`,
   /** "<node>:forget:<id>": every node forgets the deleted notifications from memory, then answers with notifyForgot. */

@@ -1,8 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { parseChannel } from "../../protocol/channels.ts";
+import { CHANNEL, channelOf, parseChannel } from "../../protocol/channels.ts";
 import type { SharedFaultRule, SharedFaultRules, NodeHeartbeat } from "../contracts/cluster.ts";
-import type { CommitWatcher, CommitWatching, DeletedNotification, NewNotification, Notification, ScopeId } from "../contracts/notification-log.ts";
+import { isSessionMessage } from "../contracts/notification-log.ts";
+import type {
+  CommitWatcher,
+  CommitWatching,
+  DeletedNotification,
+  NewNotification,
+  Notification,
+  OutgoingNotification,
+  ScopeId,
+  SessionMessage,
+} from "../contracts/notification-log.ts";
 import type { ShopKeyDigest } from "../contracts/shop-keys.ts";
 import type { MultiSession, Order, RefusedEdit, Terminal } from "../contracts/sync-state.ts";
 import type { PresenceRow, SharedPresence } from "../contracts/terminals.ts";
@@ -379,6 +389,48 @@ function idScopeOf(channel: string): string {
   return parseChannel(channel)?.dbname ?? "";
 }
 
+/** The statement storing one id scope's items, and its values (queries.insertNotifications, insertSessionNotifications). */
+function insertStatement(
+  items: readonly OutgoingNotification[],
+  scope: string,
+  createdAt: number,
+  notifyPrefix: string,
+  channel: string,
+  idFloor: number,
+): [Query, unknown[]] {
+  const column = <V>(whole: (item: NewNotification) => V, session: (item: SessionMessage) => V) =>
+    items.map((item) => (isSessionMessage(item) ? session(item) : whole(item)));
+  const channels = column(
+    (item) => item.channel,
+    () => null,
+  );
+  const messages = column(
+    (item) => item.message,
+    (item) => item.before,
+  );
+  const common = [channels, messages, createdAt, notifyPrefix, channel, idFloor, scope];
+  if (!items.some(isSessionMessage)) return [queries.insertNotifications, common];
+  return [
+    queries.insertSessionNotifications,
+    [
+      ...common,
+      column(
+        () => null,
+        (item) => item.after,
+      ),
+      column(
+        () => null,
+        (item) => item.multiSessionId,
+      ),
+      column(
+        () => null,
+        (item) => item.posId ?? null,
+      ),
+      channelOf(scope, CHANNEL.multiSession, "").slice(0, -2),
+    ],
+  ];
+}
+
 /** `notifyPrefix` ("<node>:") and `channel` make the NOTIFY sent at commit; `idFloor` is the lowest id to hand out after. */
 function createTx(client: pg.ClientBase, round: TxRound, notifyPrefix: string, channel: string, idFloor: number): StoreTx {
   return {
@@ -387,10 +439,10 @@ function createTx(client: pg.ClientBase, round: TxRound, notifyPrefix: string, c
      * notificationCounters in schema.ts. Several databases (never seen from the protocol) in name
      * order, so two such transactions cannot deadlock.
      */
-    async insertNotifications(items: readonly NewNotification[], createdAt: number, last = false): Promise<Notification[]> {
-      const byScope = new Map<string, NewNotification[]>();
+    async insertNotifications(items: readonly OutgoingNotification[], createdAt: number, last = false): Promise<Notification[]> {
+      const byScope = new Map<string, OutgoingNotification[]>();
       for (const item of items) {
-        const scope = idScopeOf(item.channel);
+        const scope = isSessionMessage(item) ? item.dbname : idScopeOf(item.channel);
         const group = byScope.get(scope);
         if (group) group.push(item);
         else byScope.set(scope, [item]);
@@ -398,9 +450,8 @@ function createTx(client: pg.ClientBase, round: TxRound, notifyPrefix: string, c
       const sent: Notification[] = [];
       const scopes = [...byScope.keys()].sort();
       for (const [i, scope] of scopes.entries()) {
-        const group = byScope.get(scope)!;
-        const values = [group.map((item) => item.channel), group.map((item) => item.message), createdAt, notifyPrefix, channel, idFloor, scope];
-        sent.push(...(await step<Notification>(client, round, queries.insertNotifications, values, last && i === scopes.length - 1)));
+        const [query, values] = insertStatement(byScope.get(scope)!, scope, createdAt, notifyPrefix, channel, idFloor);
+        sent.push(...(await step<Notification>(client, round, query, values, last && i === scopes.length - 1)));
       }
       return sent;
     },

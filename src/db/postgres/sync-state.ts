@@ -37,11 +37,6 @@ const queries = named({
     ON CONFLICT (dbname, pos_id) DO UPDATE SET
       multi_session_id = excluded.multi_session_id, user_id = excluded.user_id, message_id = excluded.message_id`,
   listTerminals: `SELECT ${terminalColumns} FROM terminals WHERE dbname = $1 AND multi_session_id = $2 ORDER BY pos_id`,
-  incrementMessageIds: `WITH updated AS (
-      UPDATE terminals SET message_id = message_id + 1 WHERE dbname = $1 AND multi_session_id = $2
-      RETURNING ${terminalColumns}
-    )
-    SELECT * FROM updated ORDER BY "posId"`,
   saveRevision: `INSERT INTO order_revisions (dbname, multi_session_id, uid, revision_id, message, nonce, session_id, login_number, pos_id)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
     ON CONFLICT (dbname, multi_session_id, uid, revision_id) DO UPDATE SET
@@ -122,10 +117,6 @@ export function syncStateOf(client: pg.ClientBase, round: TxRound): SyncState {
 
     listTerminals(dbname: string, multiSessionId: number): Promise<Terminal[]> {
       return run<Terminal>(client, queries.listTerminals, [dbname, multiSessionId]);
-    },
-
-    incrementMessageIds(dbname: string, multiSessionId: number): Promise<Terminal[]> {
-      return run<Terminal>(client, queries.incrementMessageIds, [dbname, multiSessionId]);
     },
 
     async saveRefusedEdit(edit: NewRefusedEdit, retention: RefusedEditRetention): Promise<number> {

@@ -10,9 +10,11 @@ import { prepareClusterRows } from "./cluster.ts";
 import { prepareNotificationLog } from "./notification-log.ts";
 import { prepareOperatorReads } from "./operator-reads.ts";
 import { prepareSeenTerminals } from "./seen-terminals.ts";
-import { prepareSyncState, syncStateOf } from "./sync-state.ts";
+import { countMessageIds, prepareSyncState, syncStateOf } from "./sync-state.ts";
+import { CHANNEL, channelOf } from "../../protocol/channels.ts";
 import type { NodeHeartbeat } from "../contracts/cluster.ts";
-import type { DeletedNotification, NewNotification, Notification, ScopeId } from "../contracts/notification-log.ts";
+import { isSessionMessage } from "../contracts/notification-log.ts";
+import type { DeletedNotification, NewNotification, Notification, OutgoingNotification, ScopeId } from "../contracts/notification-log.ts";
 import type { ShopKeyDigest } from "../contracts/shop-keys.ts";
 import type { MultiSession, Order, RefusedEdit, Terminal } from "../contracts/sync-state.ts";
 import type { KnownTerminal, MultiSessionCount, RefusedEditCount, Store, StoreTx } from "../store.ts";
@@ -233,12 +235,20 @@ function prepareStatements(sqlite: Database.Database) {
 
 function createTx(statements: Statements, ids: NotificationIds, inserted: (sent: Notification[]) => void): StoreTx {
   return {
-    insertNotifications(items: readonly NewNotification[], now: number): Notification[] {
-      const sent = items.map(({ channel, message }) => {
+    insertNotifications(items: readonly OutgoingNotification[], now: number): Notification[] {
+      const sent: Notification[] = [];
+      const insert = ({ channel, message }: NewNotification) => {
         const { id, createdAt } = ids.next(now);
         statements.insertNotification.run(id, channel, message, createdAt);
-        return { id, channel, message };
-      });
+        sent.push({ id, channel, message });
+      };
+      for (const item of items) {
+        if (!isSessionMessage(item)) insert(item);
+        else
+          for (const { posId, messageId } of countMessageIds(statements, item)) {
+            insert({ channel: channelOf(item.dbname, CHANNEL.multiSession, posId), message: item.before + messageId + item.after });
+          }
+      }
       inserted(sent);
       return sent;
     },

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import type { SessionMessage } from "../contracts/notification-log.ts";
 import type { MultiSession, NewRefusedEdit, Order, OrderRevision, RefusedEdit, Terminal } from "../contracts/sync-state.ts";
 import type { RefusedEditRetention, RefusedEditStatus, SyncState } from "../contracts/sync-state.ts";
 import { MULTI_SESSION_COLUMNS, ORDER_COLUMNS, type OrderKey, REFUSED_EDIT_COLUMNS, SESSION_KEY, type SessionKey, TERMINAL_COLUMNS } from "./columns.ts";
@@ -7,6 +8,16 @@ const REVISION_COLUMNS = `dbname, multi_session_id AS multiSessionId, uid, revis
   session_id AS sessionId, login_number AS loginNumber, pos_id AS posId`;
 
 type Statements = ReturnType<typeof prepareSyncState>;
+
+/** A terminal whose message counter was counted up, and its new value. */
+type Counted = Pick<Terminal, "posId" | "messageId">;
+
+/** Counts up the message counters of the terminals `message` reaches; returns them in pos_id order. */
+export function countMessageIds(statements: Statements, message: SessionMessage): Counted[] {
+  const { dbname, multiSessionId, posId } = message;
+  if (posId !== undefined) return statements.incrementMessageIdOf.all({ dbname, multiSessionId, posId });
+  return statements.incrementMessageIds.all({ dbname, multiSessionId }).sort((a, b) => a.posId - b.posId);
+}
 
 /**
  * The statements of SyncState; they run inside the store's one transaction at a time.
@@ -54,8 +65,11 @@ export function prepareSyncState(sqlite: Database.Database) {
          message_id = excluded.message_id`,
     ),
     listTerminals: sqlite.prepare<SessionKey, Terminal>(`SELECT ${TERMINAL_COLUMNS} FROM terminals WHERE ${SESSION_KEY} ORDER BY pos_id`),
-    incrementMessageIds: sqlite.prepare<SessionKey, Terminal>(
-      `UPDATE terminals SET message_id = message_id + 1 WHERE ${SESSION_KEY} RETURNING ${TERMINAL_COLUMNS}`,
+    incrementMessageIds: sqlite.prepare<SessionKey, Counted>(
+      `UPDATE terminals SET message_id = message_id + 1 WHERE ${SESSION_KEY} RETURNING pos_id AS posId, message_id AS messageId`,
+    ),
+    incrementMessageIdOf: sqlite.prepare<SessionKey & { posId: number }, Counted>(
+      `UPDATE terminals SET message_id = message_id + 1 WHERE ${SESSION_KEY} AND pos_id = :posId RETURNING pos_id AS posId, message_id AS messageId`,
     ),
     insertRefusedEdit: sqlite.prepare<NewRefusedEdit, { id: number }>(
       `INSERT INTO refused_edits (dbname, multi_session_id, uid, action, reason, message, pos_id, session_id, login_number, user_id, at,
@@ -128,10 +142,6 @@ export function syncStateOf(statements: Statements): SyncState {
 
     listTerminals(dbname: string, multiSessionId: number): Terminal[] {
       return statements.listTerminals.all({ dbname, multiSessionId });
-    },
-
-    incrementMessageIds(dbname: string, multiSessionId: number): Terminal[] {
-      return statements.incrementMessageIds.all({ dbname, multiSessionId });
     },
 
     saveRefusedEdit(edit: NewRefusedEdit, retention: RefusedEditRetention): number {
