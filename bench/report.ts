@@ -56,6 +56,7 @@ const saturationMetrics: Metric[] = [
   { name: "delivered notifications/s", value: (r) => d(r).deliveredPerSecond, digits: 0, ratio: true },
   { name: "server CPU per notification (µs)", value: (r) => d(r).serverMicrosPerNotification, digits: 1, ratio: true },
   { name: "broadcasts/s", value: (r) => d(r).broadcastsPerSecond, digits: 0, ratio: true },
+  { name: "subscriber replies per broadcast", value: (r) => (d(r).replies ?? NaN) / d(r).broadcasts, digits: 2, ratio: true },
   { name: "latency p50 / p99 (ms)", value: (r) => `${d(r).latencyMs.p50.toFixed(1)} / ${d(r).latencyMs.p99.toFixed(1)}` },
   { name: "delivered / expected (after drain)", value: (r) => `${d(r).delivered}/${d(r).expected} (${pct(d(r).delivered, d(r).expected)})` },
   { name: "server CPU (% of a core)", value: (r) => 100 * d(r).cpu.serverCore, digits: 1 },

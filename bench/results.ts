@@ -42,6 +42,8 @@ export interface DeliveryResult {
   /** Measured window: the whole run (fan-out) or the closed-loop window (saturation). */
   cpu: CpuDelta;
   deliveredInWindow: number;
+  /** Subscriber replies that delivered something, over the whole run (warm-up and drain included). */
+  replies?: number;
   deliveredPerSecond: number;
   broadcastsPerSecond: number;
   serverMicrosPerNotification: number;

@@ -63,6 +63,7 @@ export function deliveryResult(
     publishMs: summarize(publisher.roundTrip.values()),
     cpu,
     deliveredInWindow: window.delivered,
+    replies: deliveries.replies,
     deliveredPerSecond: cpu.seconds > 0 ? window.delivered / cpu.seconds : NaN,
     broadcastsPerSecond: cpu.seconds > 0 ? window.broadcasts / cpu.seconds : NaN,
     serverMicrosPerNotification: perNotification(cpu.serverMicros),

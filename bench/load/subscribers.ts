@@ -8,6 +8,8 @@ export class Deliveries {
   /** Latency (ms) from publish start to receipt, one per delivered notification. */
   readonly latency = new Samples();
   delivered = 0;
+  /** Poll replies (or stream events) that carried at least one benchmark payload. */
+  replies = 0;
   duplicates = 0;
   errors = 0;
   lastError = "";
@@ -51,6 +53,7 @@ export function startSubscribers(target: Target, terminals: Terminal[]): Subscri
       try {
         const batch = await subscriber.poll(controller.signal);
         const now = performance.now();
+        if (batch.length > 0) deliveries.replies++;
         for (const data of batch) deliveries.record(terminal, data, now);
       } catch (error) {
         if (controller.signal.aborted) break;

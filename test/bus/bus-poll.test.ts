@@ -39,6 +39,16 @@ describe("Bus.poll", () => {
     expect(wakes).toHaveLength(1);
   });
 
+  test("a re-poll that finds notifications waiting gets, in the same reply, those committed in the same turn", async () => {
+    const { bus } = await openBus(60_000);
+    await bus.send("a", 1);
+    const sent = bus.send("a", 2);
+    const repolled = bus.poll(["a"], 0);
+    await sent;
+    expect((await repolled).map((n) => n.id)).toEqual([1, 2]);
+    expect(bus.heldPolls).toBe(0);
+  });
+
   test("a held poll answers [] when its timeout passes", async () => {
     const { bus } = await openBus(50);
     const started = performance.now();
