@@ -100,7 +100,8 @@ export class Bus {
     const openedAt = clock.now();
     for (const { scope, lastId } of lastCommittedIds) this.scopes.set(scope, this.newScope(scope, lastId, openedAt));
     this.unwatch = store.watchCommits?.({
-      committed: (scope, id) => this.scope(scope).feed.committedUpTo(id),
+      // Another node's commit: its rows as they came with the wake-up, or read from the table.
+      committed: (scope, id, rows) => (rows ? this.scope(scope).feed.committed(rows) : this.scope(scope).feed.committedUpTo(id)),
       reconnected: () => void this.catchUpWithStore(),
       // Another node deleted some (test GC, retention): a poll here must not be answered from memory with them.
       forgotten: () => {
@@ -192,7 +193,7 @@ export class Bus {
     if (sent.length === 0) return;
     const first = this.store.idScopeOf(sent[0]!.channel);
     if (!this.store.idsPerDatabase || sent.every((n) => this.store.idScopeOf(n.channel) === first)) {
-      this.scope(first).feed.committedHere(sent);
+      this.scope(first).feed.committed(sent);
       return;
     }
     const byScope = new Map<string, Notification[]>();
@@ -202,7 +203,7 @@ export class Bus {
       if (group) group.push(notification);
       else byScope.set(scope, [notification]);
     }
-    for (const [scope, group] of byScope) this.scope(scope).feed.committedHere(group);
+    for (const [scope, group] of byScope) this.scope(scope).feed.committed(group);
   }
 
   send(channel: string, message: unknown): Promise<void> {

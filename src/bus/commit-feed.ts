@@ -9,9 +9,10 @@ export interface CommitFeedDeps {
 }
 
 /**
- * Hands committed notifications on in id order, each once, with no gap: the process's own
- * commits as they come back (the fast path: nothing to read), and whatever it has not seen
- * (other nodes' commits, or its own heard out of order) read from the table, the truth. Ids
+ * Hands committed notifications on in id order, each once, with no gap: the commits whose rows
+ * it is handed (its own, and other nodes' that fit in their wake-up: the fast path, nothing to
+ * read), and whatever it has not seen (other commits, or any heard out of order) read from the
+ * table, the truth. Ids
  * commit in ascending order (Store.transaction), so "everything up to N is committed" is known
  * as soon as any commit of N is.
  */
@@ -32,8 +33,8 @@ export class CommitFeed {
     return this.lastId;
   }
 
-  /** This process committed `sent` (ascending ids). */
-  committedHere(sent: readonly Notification[]): void {
+  /** `sent` (ascending ids) are committed, with every id below them: this process's commit, or another's whose rows came with its wake-up. */
+  committed(sent: readonly Notification[]): void {
     if (sent.length === 0) return;
     const upTo = sent[sent.length - 1]!.id;
     if (upTo <= this.lastId) return;

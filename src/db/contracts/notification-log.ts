@@ -60,8 +60,12 @@ export interface NotificationAppend {
 
 /** Told of commits made by other processes sharing the database. */
 export interface CommitWatcher {
-  /** Every notification id of id scope `scope` up to `lastId` is committed. */
-  committed(scope: string, lastId: number): void;
+  /**
+   * Every notification id of id scope `scope` up to `lastId` is committed; `rows`, when given,
+   * are that commit's notifications (ascending ids, the last of them `lastId`), so they need not
+   * be read back.
+   */
+  committed(scope: string, lastId: number, rows?: Notification[]): void;
   /** Another process deleted notifications (test GC, retention): forget what memory holds (synchronously; the store then tells the deleter). */
   forgotten?(): void;
   /** Wake-ups may have been lost (the listening connection was down): read the latest id again. */

@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { CommitWatcher } from "../contracts/notification-log.ts";
+import type { CommitWatcher, Notification } from "../contracts/notification-log.ts";
 
 export interface ListenerLog {
   warn(details: object, message: string): void;
@@ -83,23 +83,31 @@ export class CommitListener {
     this.retryTimer.unref();
   }
 
-  /** The node id (a UUID) has no ":", and a database name none either (DBNAME_PATTERN). */
+  /**
+   * "<node>:<dbname>:<last id>[:<rows as JSON>]" (queries.ts, NOTIFY_AND_ANSWER), or a cluster
+   * signal. The node id (a UUID) has no ":", and a database name none either (DBNAME_PATTERN).
+   */
   private heard(payload: string | undefined): void {
-    const first = payload?.indexOf(":") ?? -1;
-    const last = payload?.lastIndexOf(":") ?? -1;
-    if (!payload || first < 0 || last === first) {
-      this.watcher.reconnected();
-      return;
-    }
-    const signal = CLUSTER_SIGNAL.exec(payload);
+    const signal = payload && CLUSTER_SIGNAL.exec(payload);
     if (signal) {
       this.signalled(signal);
       return;
     }
-    if (payload.slice(0, first) === this.nodeId) return;
-    const lastId = Number(payload.slice(last + 1));
-    if (Number.isSafeInteger(lastId)) this.watcher.committed(payload.slice(first + 1, last), lastId);
-    else this.watcher.reconnected();
+    const commit = payload ? COMMIT.exec(payload) : null;
+    if (!commit) {
+      this.watcher.reconnected();
+      return;
+    }
+    const [, node, scope, last, rowsJson] = commit;
+    if (node === this.nodeId) return;
+    const lastId = Number(last);
+    if (!Number.isSafeInteger(lastId)) {
+      this.watcher.reconnected();
+      return;
+    }
+    const rows = rowsJson === undefined ? undefined : rowsOf(rowsJson, lastId);
+    if (rows) this.watcher.committed(scope!, lastId, rows);
+    else this.watcher.committed(scope!, lastId);
   }
 
   /** "<node>:!forget:<n>" from a node that deleted notifications (its n-th deletion); "<node>:!forgot:<to node>:<n>" the answer. */
@@ -109,6 +117,25 @@ export class CommitListener {
     if (kind === "forget") this.forgetSignals?.forget(from!, deletion);
     else if (to === this.nodeId) this.forgetSignals?.forgot(from!, deletion);
   }
+}
+
+const COMMIT = /^([^:]+):([^:]*):(\d{1,16})(?::(.*))?$/s;
+
+/** A commit's rows from its payload, or undefined when they do not read as that commit's (then they are read from the table). */
+function rowsOf(json: string, lastId: number): Notification[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) return undefined;
+  const rows: Notification[] = [];
+  for (const row of parsed) {
+    if (!Array.isArray(row) || typeof row[0] !== "number" || typeof row[1] !== "string" || typeof row[2] !== "string") return undefined;
+    rows.push({ id: row[0], channel: row[1], message: row[2] });
+  }
+  return rows[rows.length - 1]!.id === lastId ? rows : undefined;
 }
 
 /** "!" is in no database name (DBNAME_PATTERN), so a signal never reads as "<node>:<dbname>:<id>". */

@@ -6,6 +6,9 @@
 import { notificationColumns, orderColumns, presenceColumns, refusedEditColumns, sessionColumns, terminalColumns } from "./columns.ts";
 import { advisoryKey } from "./connection.ts";
 
+/** Room for the rows in a NOTIFY payload: 8,000 bytes, less the node id, database name and last id before them. */
+const NOTIFY_ROWS_MAX_BYTES = 7000;
+
 export interface Query {
   name: string;
   text: string;
@@ -15,6 +18,22 @@ export interface Query {
 export function named<S extends Record<string, string>>(statements: S): { [name in keyof S]: Query } {
   return Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, { name: `pos_sync_${name}`, text }])) as { [name in keyof S]: Query };
 }
+
+/**
+ * The end of both notification inserts: the NOTIFY that PostgreSQL delivers to the other nodes
+ * at commit, in commit order, and the inserted rows as the answer. Its payload is
+ * "<node>:<dbname>:<last id>", followed by ":" and the rows as JSON ([[id, channel, message],
+ * ...]) when they fit (a payload must stay under 8,000 bytes), so the other nodes need not read
+ * them back from the table. A CTE with a volatile function is computed once: one NOTIFY.
+ */
+const NOTIFY_AND_ANSWER = `, rows AS (
+      SELECT coalesce(json_agg(json_build_array(id, channel, message) ORDER BY id)::text, '[]') AS json, count(*) AS n FROM inserted
+    ), notified AS (
+      SELECT pg_notify($5::text, $4::text || $7::text || ':' || counter.last_id::text
+        || CASE WHEN octet_length(rows.json) <= ${NOTIFY_ROWS_MAX_BYTES} THEN ':' || rows.json ELSE '' END) AS sent
+      FROM counter, rows
+    )
+    SELECT ${notificationColumns} FROM inserted, notified ORDER BY id`;
 
 export const queries = named({
   // NotificationLog (contracts/notification-log.ts)
@@ -41,14 +60,14 @@ export const queries = named({
   insertNotifications: `WITH counter AS (
       INSERT INTO notification_counters AS c (dbname, last_id) VALUES ($7::text, GREATEST($6::bigint, 0) + cardinality($1::text[]))
       ON CONFLICT (dbname) DO UPDATE SET last_id = GREATEST(c.last_id, $6::bigint) + cardinality($1::text[])
-      RETURNING c.last_id - cardinality($1::text[]) AS first_id, pg_notify($5::text, $4::text || $7::text || ':' || c.last_id::text) AS notified
+      RETURNING c.last_id - cardinality($1::text[]) AS first_id, c.last_id
     ), inserted AS (
       INSERT INTO bus_notifications (dbname, id, channel, message, created_at)
       SELECT $7::text, counter.first_id + item.ord, item.channel, item.message, $3::bigint
       FROM counter, unnest($1::text[], $2::text[]) WITH ORDINALITY AS item(channel, message, ord)
       RETURNING ${notificationColumns}
     )
-    SELECT ${notificationColumns} FROM inserted ORDER BY id`,
+    ${NOTIFY_AND_ANSWER}`,
   /**
    * insertNotifications with session messages among the items (SessionMessage): $8 `after`,
    * $9 multi-session and $10 pos_id (NULL: every terminal) are set for those, NULL for
@@ -81,14 +100,14 @@ export const queries = named({
     ), counter AS (
       INSERT INTO notification_counters AS c (dbname, last_id) VALUES ($7::text, GREATEST($6::bigint, 0) + (SELECT count(*) FROM numbered))
       ON CONFLICT (dbname) DO UPDATE SET last_id = GREATEST(c.last_id, $6::bigint) + (SELECT count(*) FROM numbered)
-      RETURNING c.last_id - (SELECT count(*) FROM numbered) AS first_id, pg_notify($5::text, $4::text || $7::text || ':' || c.last_id::text) AS notified
+      RETURNING c.last_id - (SELECT count(*) FROM numbered) AS first_id, c.last_id
     ), inserted AS (
       INSERT INTO bus_notifications (dbname, id, channel, message, created_at)
       SELECT $7::text, counter.first_id + numbered.n, numbered.channel, numbered.message, $3::bigint
       FROM counter, numbered
       RETURNING ${notificationColumns}
     )
-    SELECT ${notificationColumns} FROM inserted ORDER BY id`,
+    ${NOTIFY_AND_ANSWER}`,
   tryRetentionLock: `SELECT pg_try_advisory_xact_lock(${advisoryKey("retention")}) AS locked`,
   deleteUpTo: `DELETE FROM bus_notifications WHERE created_at <= $1 RETURNING dbname AS scope, id`,
   /** "<node>:forget:<id>": every node forgets the deleted notifications from memory, then answers with notifyForgot. */

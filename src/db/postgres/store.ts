@@ -75,7 +75,7 @@ export class PostgresStore implements Store, CommitWatching, SharedFaultRules, S
 
   private async listen(): Promise<void> {
     const toWatcher: CommitWatcher = {
-      committed: (scope, lastId) => this.watcher?.committed(scope, lastId),
+      committed: (scope, lastId, rows) => this.watcher?.committed(scope, lastId, rows),
       reconnected: () => this.watcher?.reconnected(),
     };
     const signals = {
