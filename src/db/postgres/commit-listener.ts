@@ -105,9 +105,7 @@ export class CommitListener {
       this.watcher.reconnected();
       return;
     }
-    const rows = rowsJson === undefined ? undefined : rowsOf(rowsJson, lastId);
-    if (rows) this.watcher.committed(scope!, lastId, rows);
-    else this.watcher.committed(scope!, lastId);
+    this.watcher.committed(scope!, lastId, rowsJson === undefined ? undefined : rowsOf(rowsJson, lastId));
   }
 
   /** "<node>:!forget:<n>" from a node that deleted notifications (its n-th deletion); "<node>:!forgot:<to node>:<n>" the answer. */

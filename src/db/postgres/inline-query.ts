@@ -32,6 +32,7 @@ export async function executeQuery(client: pg.ClientBase, query: Query, values: 
   }
   return `EXECUTE ${name}(${values.map((value) => literal(client, value)).join(", ")})`;
 }
+
 function literal(client: pg.ClientBase, value: unknown): string {
   if (value === null || value === undefined) return "NULL";
   if (typeof value === "number") {

@@ -27,7 +27,7 @@ export function named<S extends Record<string, string>>(statements: S): { [name 
  * them back from the table. A CTE with a volatile function is computed once: one NOTIFY.
  */
 const NOTIFY_AND_ANSWER = `, rows AS (
-      SELECT coalesce(json_agg(json_build_array(id, channel, message) ORDER BY id)::text, '[]') AS json, count(*) AS n FROM inserted
+      SELECT coalesce(json_agg(json_build_array(id, channel, message) ORDER BY id)::text, '[]') AS json FROM inserted
     ), notified AS (
       SELECT pg_notify($5::text, $4::text || $7::text || ':' || counter.last_id::text
         || CASE WHEN octet_length(rows.json) <= ${NOTIFY_ROWS_MAX_BYTES} THEN ':' || rows.json ELSE '' END) AS sent

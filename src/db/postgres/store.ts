@@ -3,16 +3,7 @@ import type pg from "pg";
 import { CHANNEL, channelOf, parseChannel } from "../../protocol/channels.ts";
 import type { SharedFaultRule, SharedFaultRules, NodeHeartbeat } from "../contracts/cluster.ts";
 import { isSessionMessage } from "../contracts/notification-log.ts";
-import type {
-  CommitWatcher,
-  CommitWatching,
-  DeletedNotification,
-  NewNotification,
-  Notification,
-  OutgoingNotification,
-  ScopeId,
-  SessionMessage,
-} from "../contracts/notification-log.ts";
+import type { CommitWatcher, CommitWatching, DeletedNotification, Notification, OutgoingNotification, ScopeId } from "../contracts/notification-log.ts";
 import type { ShopKeyDigest } from "../contracts/shop-keys.ts";
 import type { MultiSession, Order, RefusedEdit, Terminal } from "../contracts/sync-state.ts";
 import type { PresenceRow, SharedPresence } from "../contracts/terminals.ts";
@@ -398,37 +389,32 @@ function insertStatement(
   channel: string,
   idFloor: number,
 ): [Query, unknown[]] {
-  const column = <V>(whole: (item: NewNotification) => V, session: (item: SessionMessage) => V) =>
-    items.map((item) => (isSessionMessage(item) ? session(item) : whole(item)));
-  const channels = column(
-    (item) => item.channel,
-    () => null,
-  );
-  const messages = column(
-    (item) => item.message,
-    (item) => item.before,
-  );
+  const channels: (string | null)[] = [];
+  const messages: string[] = [];
+  const afters: (string | null)[] = [];
+  const multiSessions: (number | null)[] = [];
+  const posIds: (number | null)[] = [];
+  let toSessions = false;
+  for (const item of items) {
+    if (isSessionMessage(item)) {
+      toSessions = true;
+      channels.push(null);
+      messages.push(item.before);
+      afters.push(item.after);
+      multiSessions.push(item.multiSessionId);
+      posIds.push(item.posId ?? null);
+    } else {
+      channels.push(item.channel);
+      messages.push(item.message);
+      afters.push(null);
+      multiSessions.push(null);
+      posIds.push(null);
+    }
+  }
   const common = [channels, messages, createdAt, notifyPrefix, channel, idFloor, scope];
-  if (!items.some(isSessionMessage)) return [queries.insertNotifications, common];
-  return [
-    queries.insertSessionNotifications,
-    [
-      ...common,
-      column(
-        () => null,
-        (item) => item.after,
-      ),
-      column(
-        () => null,
-        (item) => item.multiSessionId,
-      ),
-      column(
-        () => null,
-        (item) => item.posId ?? null,
-      ),
-      channelOf(scope, CHANNEL.multiSession, "").slice(0, -2),
-    ],
-  ];
+  if (!toSessions) return [queries.insertNotifications, common];
+  const multiSessionChannelPrefix = channelOf(scope, CHANNEL.multiSession, "").slice(0, -2);
+  return [queries.insertSessionNotifications, [...common, afters, multiSessions, posIds, multiSessionChannelPrefix]];
 }
 
 /** `notifyPrefix` ("<node>:") and `channel` make the NOTIFY sent at commit; `idFloor` is the lowest id to hand out after. */
