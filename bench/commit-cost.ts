@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ChannelIndex } from "../src/db/sqlite/channel-index.ts";
+import { medianAndRange } from "./stats.ts";
 
 const { values } = parseArgs({ options: { commits: { type: "string", default: "2000" }, rounds: { type: "string", default: "3" } } });
 const commits = Number(values.commits);
@@ -76,8 +77,6 @@ function measure(variant: Variant, broadcastsPerCommit: number): { micros: numbe
 }
 
 const variants: Variant[] = ["no index", "(channel, id) index", "no index + ChannelIndex"];
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
-const spread = (xs: number[], digits: number) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
 process.stdout.write("| broadcasts per commit | variant | CPU per notification (µs) | WAL frames per notification |\n| ---: | --- | ---: | ---: |\n");
 for (const broadcasts of [1, 8]) {
   const results = new Map<Variant, { micros: number[]; frames: number[] }>(variants.map((v) => [v, { micros: [], frames: [] }]));
@@ -88,5 +87,6 @@ for (const broadcasts of [1, 8]) {
       results.get(variant)!.frames.push(r.frames);
     }
   }
-  for (const [variant, r] of results) process.stdout.write(`| ${broadcasts} | ${variant} | ${spread(r.micros, 2)} | ${spread(r.frames, 2)} |\n`);
+  for (const [variant, r] of results)
+    process.stdout.write(`| ${broadcasts} | ${variant} | ${medianAndRange(r.micros, 2)} | ${medianAndRange(r.frames, 2)} |\n`);
 }

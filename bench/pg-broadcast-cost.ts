@@ -9,11 +9,12 @@
  * Each --build is another checkout's dist/ (npm run build there), measured in the same rounds;
  * "this" is this checkout. A fresh database per measurement, interleaved rounds, median (min-max).
  */
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { createBenchDatabase, dropBenchDatabase } from "./pg.ts";
+import { cpuMicros } from "./proc.ts";
+import { medianAndRange } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -44,19 +45,12 @@ interface Figures {
   statements: number | undefined;
 }
 
-const TICK_MICROS = 1_000_000 / 100;
-
-function processMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MICROS;
-}
-
 async function backendMicros(admin: pg.Client, database: string): Promise<number> {
   const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1", [database]);
   let sum = 0;
   for (const { pid } of rows) {
     try {
-      sum += processMicros(pid);
+      sum += cpuMicros(pid);
     } catch {
       // gone meanwhile
     }
@@ -121,9 +115,6 @@ async function measure(dir: string): Promise<Figures> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const spread = (xs: number[], digits = 0) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
-
 const results = new Map<string, Figures[]>(builds.map(([name]) => [name, []]));
 for (let round = 1; round <= rounds; round++) {
   for (const [name, dir] of builds) {
@@ -138,6 +129,12 @@ console.log("| --- | ---: | ---: | ---: |");
 for (const [name, figures] of results) {
   const statements = figures.map((f) => f.statements).filter((s): s is number => s !== undefined);
   console.log(
-    `| ${name} | ${spread(figures.map((f) => f.nodeMicros))} | ${spread(figures.map((f) => f.backendMicros))} | ${statements.length ? spread(statements, 1) : "n/a"} |`,
+    `| ${name} | ${medianAndRange(
+      figures.map((f) => f.nodeMicros),
+      0,
+    )} | ${medianAndRange(
+      figures.map((f) => f.backendMicros),
+      0,
+    )} | ${statements.length ? medianAndRange(statements, 1) : "n/a"} |`,
   );
 }

@@ -20,6 +20,12 @@ export function summarize(values: ArrayLike<number>): Summary {
   return { count: n, mean: sum / n, p50: rank(0.5), p90: rank(0.9), p99: rank(0.99), max: sorted[n - 1]! };
 }
 
+/** Rounds' figures as "median (min-max)", the median the upper middle one of an even count. */
+export function medianAndRange(xs: readonly number[], digits: number): string {
+  const median = [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  return `${median.toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
+}
+
 /** A growable array of doubles, cheaper than number[] for millions of samples. */
 export class Samples {
   private data = new Float64Array(1024);
